@@ -1,0 +1,128 @@
+"""The engine's ports: what it needs from the mail server, the state store, the clock, the
+keyring and the notifier. Each has a real adapter and a fake twin, so the whole app runs
+headless on a CI box.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from focusguard.domain.policy import HoldPlan
+from focusguard.domain.schedule import Interval
+
+
+class Folder(enum.Enum):
+    INBOX = "inbox"
+    HELD = "held"
+
+
+@dataclass(frozen=True, slots=True)
+class MailItem:
+    """One message as the engine sees it. `item_id` changes on every move (Exchange);
+    `message_id` (the Internet Message-ID) does not, so the ledger is keyed on it."""
+
+    item_id: str
+    message_id: str
+    folder: Folder
+    sender: str  # the From header as received, display name included (untrusted text)
+    subject: str
+    received: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+    web_link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MoveResult:
+    """Per-id outcome of a bulk move: new ids for what moved, errors for what did not."""
+
+    moved: Mapping[str, str]  # old item id -> new item id
+    failed: Mapping[str, str]  # old item id -> error text
+
+
+class RuleMode(enum.Enum):
+    SERVER_RULE = "server-rule"
+    CLIENT_MOVE = "client-move"
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRules:
+    """What server-side rules should express: the plan plus who is exempt or targeted."""
+
+    plan: HoldPlan
+    customers: tuple[str, ...]  # domains/addresses; empty with all_external
+    all_external: bool
+    own_domains: tuple[str, ...]
+    urgent: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOutcome:
+    """What the backend did about server-side rules, and why not when it could not."""
+
+    mode: RuleMode
+    detail: str = ""
+
+
+MailListener = Callable[[MailItem], None]
+
+
+class MailBackend(Protocol):
+    """A mailbox with an Inbox and a held folder. All calls may block on the network and
+    raise `MailError`; the engine calls them only from its worker thread."""
+
+    def connect(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def watch(self, on_new: MailListener, on_resync: Callable[[], None]) -> None:
+        """Start calling `on_new` for mail arriving in the Inbox or the held folder, and
+        `on_resync` after any gap (reconnect) in which arrivals may have been missed."""
+
+    def list_folder(self, folder: Folder) -> Sequence[MailItem]: ...
+
+    def move(self, items: Sequence[MailItem], to: Folder) -> MoveResult: ...
+
+    def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None: ...
+
+    def apply_rules(self, rules: HoldRules | None) -> RuleOutcome:
+        """Make the server-side hold rules match `rules` (None: no hold rules at all)."""
+
+    def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
+        ...
+
+
+class MailError(Exception):
+    """A mail server problem a person can act on: `title` + plain-language `message`."""
+
+    def __init__(self, title: str, message: str, *, retryable: bool = True) -> None:
+        super().__init__(f"{title}: {message}")
+        self.title = title
+        self.message = message
+        self.retryable = retryable
+
+
+class AuthError(MailError):
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(title, message, retryable=False)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Notifier(Protocol):
+    """Tells the person something. Text is plain; implementations must not render markup."""
+
+    def notify(self, title: str, message: str, *, kind: str = "info") -> None: ...
+
+
+class Secrets(Protocol):
+    def get(self, account: str) -> str | None: ...
+
+    def set(self, account: str, secret: str) -> None: ...
+
+    def delete(self, account: str) -> None: ...

@@ -1,0 +1,1 @@
+"""Simulators of mail servers, used by the demo and by tests (EWS first)."""
