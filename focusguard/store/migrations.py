@@ -1,0 +1,87 @@
+"""Numbered schema migrations, tracked by `PRAGMA user_version`.
+
+`MIGRATIONS[n - 1]` brings the schema from version n-1 to version n; the store runs each one
+in its own transaction together with the version bump. Never edit a migration that has
+shipped: add a new one at the end.
+
+Datetime columns hold ISO-8601 UTC text of fixed width ('2026-05-09T07:35:25.000000+00:00'),
+so text order is time order.
+"""
+
+from __future__ import annotations
+
+_V1_INITIAL = """
+CREATE TABLE held (
+    message_id  TEXT PRIMARY KEY NOT NULL,      -- Internet Message-ID (stable across moves)
+    item_id     TEXT,                           -- latest known Exchange item id
+    sender      TEXT NOT NULL,                  -- From header as received
+    address     TEXT,                           -- normalised SMTP address
+    subject     TEXT NOT NULL,
+    category    TEXT NOT NULL
+                CHECK (category IN ('urgent', 'internal', 'customer', 'other')),
+    received    TEXT NOT NULL,
+    held_at     TEXT NOT NULL,
+    release_at  TEXT,
+    reason      TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'held'
+                CHECK (state IN ('held', 'released', 'handled')),
+    released_at TEXT
+) WITHOUT ROWID;
+
+CREATE INDEX held_by_state_received ON held (state, received);
+
+CREATE TABLE decision (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    address     TEXT,
+    category    TEXT NOT NULL
+                CHECK (category IN ('urgent', 'internal', 'customer', 'other')),
+    action      TEXT NOT NULL CHECK (action IN ('deliver', 'hold')),
+    release_at  TEXT,
+    reason      TEXT NOT NULL
+);
+
+CREATE INDEX decision_by_at ON decision (at);
+
+CREATE TABLE autoreply (
+    address     TEXT PRIMARY KEY NOT NULL,      -- normalised, lower-case SMTP address
+    sent_at     TEXT NOT NULL,
+    message_id  TEXT NOT NULL                   -- the message that was answered
+) WITHOUT ROWID;
+
+CREATE TABLE check_in (
+    id            INTEGER PRIMARY KEY,
+    scheduled_for TEXT,
+    ran_at        TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN
+                  ('check-in', 'focus-end', 'manual', 'release-all', 'pause', 'startup')),
+    released      INTEGER NOT NULL CHECK (released >= 0),
+    failed        INTEGER NOT NULL CHECK (failed >= 0),
+    note          TEXT NOT NULL DEFAULT ''
+);
+
+CREATE INDEX check_in_by_ran_at ON check_in (ran_at);
+
+CREATE TABLE fact (
+    key         TEXT PRIMARY KEY NOT NULL,
+    value       TEXT NOT NULL                   -- JSON text
+) WITHOUT ROWID;
+"""
+
+_V2_WEB_LINK_AND_RELEASE_INDEXES = """
+ALTER TABLE held ADD COLUMN web_link TEXT;
+
+-- "what is due": held messages by release time
+CREATE INDEX held_by_state_release_at ON held (state, release_at);
+
+-- the digest: what was released (or handled) since t
+CREATE INDEX held_by_released_at ON held (released_at) WHERE released_at IS NOT NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    _V1_INITIAL,
+    _V2_WEB_LINK_AND_RELEASE_INDEXES,
+)
+
+LATEST_VERSION: int = len(MIGRATIONS)

@@ -1,0 +1,630 @@
+"""FocusGuard's state in SQLite: the held ledger, the decision log, the auto-reply ledger,
+check-in outcomes and runtime facts.
+
+One connection, shared by the engine's worker thread and UI threads reading snapshots; a
+re-entrant lock serialises every operation, and a transaction holds the lock until it ends,
+so other threads never see half of one. Keep network calls out of `transaction()` blocks:
+the UI waits for the lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from focusguard.store import _files
+from focusguard.store._codec import from_db, from_db_opt, to_db, to_db_opt
+from focusguard.store.migrations import LATEST_VERSION, MIGRATIONS
+from focusguard.store.records import (
+    CheckInRecord,
+    DecisionRecord,
+    HeldRecord,
+    HeldState,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
+
+MEMORY = ":memory:"
+BUSY_TIMEOUT_MS = 5000
+
+# Literal SQL only (no string building), so every statement is greppable here.
+_HELD_GET = """
+    SELECT message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held WHERE message_id = ?
+"""
+_HELD_ALL = """
+    SELECT message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held ORDER BY received, message_id
+"""
+_HELD_IN_STATE = """
+    SELECT message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held WHERE state = ? ORDER BY received, message_id
+"""
+_HELD_RELEASED_SINCE = """
+    SELECT message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held
+    WHERE released_at IS NOT NULL AND released_at >= ? AND state IN ('released', 'handled')
+    ORDER BY released_at, received, message_id
+"""
+_HELD_PUT = """
+    INSERT INTO held (message_id, item_id, sender, address, subject, category, received,
+                      held_at, release_at, reason, state, released_at, web_link)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (message_id) DO UPDATE SET
+        item_id = excluded.item_id, sender = excluded.sender, address = excluded.address,
+        subject = excluded.subject, category = excluded.category,
+        received = excluded.received, held_at = excluded.held_at,
+        release_at = excluded.release_at, reason = excluded.reason, state = excluded.state,
+        released_at = excluded.released_at, web_link = excluded.web_link
+"""
+_DECISION_PUT = """
+    INSERT INTO decision (at, message_id, address, category, action, release_at, reason)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+_DECISION_NEWEST = """
+    SELECT at, message_id, address, category, action, release_at, reason
+    FROM decision ORDER BY at DESC, id DESC LIMIT ?
+"""
+_CHECK_IN_PUT = """
+    INSERT INTO check_in (scheduled_for, ran_at, kind, released, failed, note)
+    VALUES (?, ?, ?, ?, ?, ?)
+"""
+_CHECK_IN_NEWEST = """
+    SELECT scheduled_for, ran_at, kind, released, failed, note
+    FROM check_in ORDER BY ran_at DESC, id DESC LIMIT ?
+"""
+
+
+class Store:
+    """Open with `Store.open(path)`; close with `close()` (or use it as a context manager)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self._path = path
+        self._lock = threading.RLock()
+        self._depth = 0  # transaction nesting; only touched while holding the lock
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) and migrate the state database at `path`.
+
+        ":memory:" gives a private in-memory store (for the what-if replay). Raises
+        `StoreError` with a plain-language message for a file that is damaged, is not a
+        FocusGuard state file, or was written by a newer FocusGuard; such files are left
+        untouched."""
+        if str(path) == MEMORY:
+            conn = _connect(MEMORY, MEMORY)
+            try:
+                _configure(conn, None)
+                _migrate(conn, None, 0)
+            except BaseException:
+                conn.close()
+                raise
+            return cls(conn, None)
+
+        file = Path(path).expanduser().absolute()
+        head = _files.sniff_header(file)
+        if head is not None and head != _files.SQLITE_HEADER:
+            raise StoreError(_not_sqlite_message(file))
+        try:
+            _files.make_private_dirs(file.parent)
+            _files.make_private_file(file)
+        except OSError as exc:
+            raise StoreError(
+                f"FocusGuard cannot create its state file {file} ({exc.strerror or exc}) — "
+                "check that the folder exists, belongs to you and that the disk is not full."
+            ) from exc
+
+        conn = _connect(str(file), file)
+        try:
+            version = _inspect(conn, file)
+            if 0 < version < LATEST_VERSION:
+                target = _files.backup_path_for(file, version)
+                try:
+                    _files.backup(conn, target)
+                except (OSError, sqlite3.Error) as exc:
+                    raise StoreError(
+                        f"FocusGuard could not back up {file} to {target.name} before "
+                        f"upgrading it ({exc}) — free some disk space and start FocusGuard "
+                        "again. The file has not been changed."
+                    ) from exc
+                log.info("backed up %s (schema %d) to %s", file, version, target)
+            _configure(conn, file)
+            _migrate(conn, file, version)
+            _files.tighten_side_files(file)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, file)
+
+    @property
+    def path(self) -> Path | None:
+        """The database file; None for an in-memory store."""
+        return self._path
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
+
+    def close(self) -> None:
+        """Close the connection (idempotent). Later calls raise `StoreError`."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+            if conn is None:
+                return
+            try:
+                if self._path is not None:
+                    conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                log.debug("PRAGMA optimize failed on close", exc_info=True)
+            finally:
+                conn.close()
+            if self._path is not None:
+                _files.tighten_side_files(self._path)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = MEMORY if self._path is None else str(self._path)
+        return f"<Store {where}{' (closed)' if self._conn is None else ''}>"
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing block: BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception.
+        Nested blocks become savepoints: an inner failure that the caller catches undoes
+        only the inner block. Other threads wait until the outermost block ends."""
+        with self._lock:
+            conn = self._require_open()
+            if self._depth == 0:
+                self._execute(conn, "BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield
+                except BaseException:
+                    self._depth = 0
+                    _rollback(conn)
+                    raise
+                self._depth = 0
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    _rollback(conn)
+                    raise self._translate(exc) from exc
+            else:
+                savepoint = f"fg_sp_{self._depth}"
+                self._execute(conn, f"SAVEPOINT {savepoint}")
+                self._depth += 1
+                try:
+                    yield
+                except BaseException:
+                    self._depth -= 1
+                    self._execute(conn, f"ROLLBACK TO {savepoint}")
+                    self._execute(conn, f"RELEASE {savepoint}")
+                    raise
+                self._depth -= 1
+                self._execute(conn, f"RELEASE {savepoint}")
+
+    # ------------------------------------------------------------------ held ledger
+
+    def get_held(self, message_id: str) -> HeldRecord | None:
+        rows = self._query(_HELD_GET, (message_id,))
+        return _held(rows[0]) if rows else None
+
+    def put_held(self, rec: HeldRecord) -> None:
+        """Insert `rec`, or replace every field of the record with its message id."""
+        if not isinstance(rec, HeldRecord):
+            raise TypeError(f"put_held needs a HeldRecord, got {type(rec).__name__}")
+        params = (
+            rec.message_id,
+            rec.item_id,
+            rec.sender,
+            rec.address,
+            rec.subject,
+            rec.category,
+            to_db(rec.received, "received"),
+            to_db(rec.held_at, "held_at"),
+            to_db_opt(rec.release_at, "release_at"),
+            rec.reason,
+            rec.state.value,
+            to_db_opt(rec.released_at, "released_at"),
+            rec.web_link,
+        )
+        self._write(
+            _HELD_PUT,
+            params,
+        )
+
+    def update_item_id(self, message_id: str, item_id: str | None) -> None:
+        """Remember the latest Exchange item id (it changes on every move). Unknown message
+        ids are ignored."""
+        self._write("UPDATE held SET item_id = ? WHERE message_id = ?", (item_id, message_id))
+
+    def set_release_at(self, message_id: str, release_at: datetime | None, reason: str) -> None:
+        """Change when (and why) a message is due. Unknown message ids are ignored."""
+        self._write(
+            "UPDATE held SET release_at = ?, reason = ? WHERE message_id = ?",
+            (to_db_opt(release_at, "release_at"), reason, message_id),
+        )
+
+    def mark_released(self, message_ids: Iterable[str], at: datetime) -> int:
+        """Mark the given messages released at `at`, but only those still 'held'. Returns how
+        many changed; calling it again with the same ids changes nothing and returns 0."""
+        return self._leave_held(message_ids, HeldState.RELEASED, at)
+
+    def mark_handled(self, message_ids: Iterable[str], at: datetime | None = None) -> int:
+        """Mark messages that left the held folder some other way (the user moved or deleted
+        them) as handled at `at` (default: now), but only those still 'held'."""
+        return self._leave_held(message_ids, HeldState.HANDLED, at or datetime.now(UTC))
+
+    def held(self, state: HeldState | None = HeldState.HELD) -> list[HeldRecord]:
+        """Records in `state` (every record when None), oldest received first."""
+        if state is None:
+            rows = self._query(_HELD_ALL, ())
+        else:
+            rows = self._query(_HELD_IN_STATE, (HeldState(state).value,))
+        return [_held(row) for row in rows]
+
+    def released_since(self, since: datetime) -> list[HeldRecord]:
+        """Records released or handled at or after `since`, in the order they left."""
+        rows = self._query(_HELD_RELEASED_SINCE, (to_db(since, "since"),))
+        return [_held(row) for row in rows]
+
+    def count_held(self) -> int:
+        rows = self._query("SELECT count(*) FROM held WHERE state = ?", (HeldState.HELD.value,))
+        return int(rows[0][0])
+
+    # ------------------------------------------------------------------ decision log
+
+    def log_decision(self, rec: DecisionRecord) -> None:
+        if not isinstance(rec, DecisionRecord):
+            raise TypeError(f"log_decision needs a DecisionRecord, got {type(rec).__name__}")
+        self._write(
+            _DECISION_PUT,
+            (
+                to_db(rec.at, "at"),
+                rec.message_id,
+                rec.address,
+                rec.category,
+                rec.action,
+                to_db_opt(rec.release_at, "release_at"),
+                rec.reason,
+            ),
+        )
+
+    def decisions(self, limit: int = 100) -> list[DecisionRecord]:
+        """The newest `limit` decisions, newest first."""
+        rows = self._query(
+            _DECISION_NEWEST,
+            (_limit(limit),),
+        )
+        return [
+            DecisionRecord(
+                at=from_db(r[0]),
+                message_id=r[1],
+                address=r[2],
+                category=r[3],
+                action=r[4],
+                release_at=from_db_opt(r[5]),
+                reason=r[6],
+            )
+            for r in rows
+        ]
+
+    def prune_decisions(self, before: datetime) -> int:
+        """Delete decisions logged before `before`; returns how many went."""
+        return self._write("DELETE FROM decision WHERE at < ?", (to_db(before, "before"),))
+
+    # ------------------------------------------------------------------ auto-reply ledger
+
+    def last_autoreply(self, address: str) -> datetime | None:
+        rows = self._query(
+            "SELECT sent_at FROM autoreply WHERE address = ?", (_address_key(address),)
+        )
+        return from_db(rows[0][0]) if rows else None
+
+    def record_autoreply(self, address: str, at: datetime, message_id: str) -> None:
+        """Remember that `address` got an auto-reply at `at` (answering `message_id`). An
+        older `at` than the one on record does not move the ledger back."""
+        self._write(
+            "INSERT INTO autoreply (address, sent_at, message_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (address) DO UPDATE SET "
+            "sent_at = excluded.sent_at, message_id = excluded.message_id "
+            "WHERE excluded.sent_at >= autoreply.sent_at",
+            (_address_key(address), to_db(at, "at"), message_id),
+        )
+
+    # ------------------------------------------------------------------ check-ins
+
+    def record_check_in(self, rec: CheckInRecord) -> None:
+        if not isinstance(rec, CheckInRecord):
+            raise TypeError(f"record_check_in needs a CheckInRecord, got {type(rec).__name__}")
+        self._write(
+            _CHECK_IN_PUT,
+            (
+                to_db_opt(rec.scheduled_for, "scheduled_for"),
+                to_db(rec.ran_at, "ran_at"),
+                rec.kind,
+                rec.released,
+                rec.failed,
+                rec.note,
+            ),
+        )
+
+    def check_ins(self, limit: int = 50) -> list[CheckInRecord]:
+        """The newest `limit` outcomes, newest first."""
+        rows = self._query(
+            _CHECK_IN_NEWEST,
+            (_limit(limit),),
+        )
+        return [
+            CheckInRecord(
+                scheduled_for=from_db_opt(r[0]),
+                ran_at=from_db(r[1]),
+                kind=r[2],
+                released=int(r[3]),
+                failed=int(r[4]),
+                note=r[5],
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ runtime facts
+
+    def get_fact(self, key: str) -> str | None:
+        """The JSON text stored under `key`, or None."""
+        rows = self._query("SELECT value FROM fact WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_fact(self, key: str, value: str) -> None:
+        """Store JSON text under `key` (ValueError if `value` is not valid JSON)."""
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"fact key must be a non-empty string, got {key!r}")
+        if not isinstance(value, str):
+            raise ValueError(f"fact value must be JSON text, got {type(value).__name__}")
+        try:
+            json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"fact {key!r} must be JSON text: {exc}") from exc
+        self._write(
+            "INSERT INTO fact (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def delete_fact(self, key: str) -> None:
+        self._write("DELETE FROM fact WHERE key = ?", (key,))
+
+    def get_json(self, key: str, default: Any = None) -> Any:
+        """`get_fact` decoded from JSON; `default` when the key is missing."""
+        text = self.get_fact(key)
+        return default if text is None else json.loads(text)
+
+    def set_json(self, key: str, value: Any) -> None:
+        """`set_fact` with `value` encoded as JSON (TypeError for what JSON cannot hold)."""
+        self.set_fact(key, json.dumps(value, sort_keys=True, allow_nan=False))
+
+    # ------------------------------------------------------------------ internals
+
+    def _leave_held(self, message_ids: Iterable[str], state: HeldState, at: datetime) -> int:
+        if isinstance(message_ids, str):
+            raise TypeError("message_ids must be a collection of ids, not one string")
+        stamp = to_db(at, "at")
+        params = [(state.value, stamp, mid, HeldState.HELD.value) for mid in message_ids]
+        if not params:
+            return 0
+        with self.transaction(), self._locked() as conn:
+            cur = conn.executemany(
+                "UPDATE held SET state = ?, released_at = ? WHERE message_id = ? AND state = ?",
+                params,
+            )
+            return int(cur.rowcount)
+
+    def _write(self, sql: str, params: Sequence[object]) -> int:
+        with self._locked() as conn:
+            return int(conn.execute(sql, params).rowcount)
+
+    def _query(self, sql: str, params: Sequence[object]) -> list[Any]:
+        with self._locked() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._require_open()
+            try:
+                yield conn
+            except sqlite3.Error as exc:
+                raise self._translate(exc) from exc
+
+    def _require_open(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("The state store is closed.", title="FocusGuard internal error")
+        return self._conn
+
+    def _execute(self, conn: sqlite3.Connection, sql: str) -> None:
+        try:
+            conn.execute(sql)
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+
+    def _translate(self, exc: sqlite3.Error) -> StoreError:
+        return _translate(exc, self._path)
+
+
+# ---------------------------------------------------------------------- open helpers
+
+
+def _connect(target: str, file: Path | str) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(
+            target,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,  # autocommit; transactions are explicit (transaction())
+            check_same_thread=False,  # shared across threads under Store._lock
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except sqlite3.Error as exc:
+        raise _translate(exc, file if isinstance(file, Path) else None) from exc
+    return conn
+
+
+def _inspect(conn: sqlite3.Connection, file: Path) -> int:
+    """Read-only checks before anything is written: the schema version, that the file is
+    sound, and that it is ours. Returns the schema version."""
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        tables = int(
+            conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        )
+        verdict = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        raise _translate(exc, file) from exc
+    if verdict != ["ok"]:
+        raise StoreError(_damaged_message(file, "; ".join(verdict[:3])))
+    if version > LATEST_VERSION:
+        raise StoreError(
+            f"{file.name} was written by a newer FocusGuard (schema {version}; this version "
+            f"knows {LATEST_VERSION}) — upgrade FocusGuard or move the file away ({file}).",
+            title="FocusGuard is older than its state file",
+        )
+    if version == 0 and tables:
+        raise StoreError(
+            f"{file} is an SQLite database, but not FocusGuard's state file. FocusGuard has "
+            "not changed it — move it away, or point FocusGuard at another file.",
+        )
+    return version
+
+
+def _configure(conn: sqlite3.Connection, file: Path | None) -> None:
+    try:
+        if file is not None:
+            mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            if mode != "wal":
+                log.warning("%s: WAL journal mode unavailable, using %s", file, mode)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise _translate(exc, file) from exc
+
+
+def _migrate(conn: sqlite3.Connection, file: Path | None, version: int) -> None:
+    """Run each missing migration in its own transaction, with its version bump."""
+    for target in range(version + 1, LATEST_VERSION + 1):
+        script = MIGRATIONS[target - 1]
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;"
+            )
+        except sqlite3.Error as exc:
+            _rollback(conn)
+            where = MEMORY if file is None else str(file)
+            raise StoreError(
+                f"FocusGuard could not upgrade its state file {where} to schema {target} "
+                f"({exc}). The file is unchanged at schema {target - 1}; the backup made "
+                "before the upgrade sits next to it.",
+            ) from exc
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.warning("ROLLBACK failed", exc_info=True)
+
+
+def _translate(exc: sqlite3.Error, file: Path | None) -> StoreError:
+    name = getattr(exc, "sqlite_errorname", "")
+    where = MEMORY if file is None else str(file)
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or (
+        isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc)
+    ):
+        return StoreError(_damaged_message(file, str(exc)) if file else f"{where}: {exc}")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreError(
+            f"Another program is keeping FocusGuard's state file {where} busy — close any "
+            "other copy of FocusGuard and try again.",
+            title="FocusGuard's state file is busy",
+        )
+    if name.startswith("SQLITE_FULL"):
+        return StoreError(
+            f"The disk holding {where} is full — free some space and try again.",
+            title="The disk is full",
+        )
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_READONLY", "SQLITE_AUTH")):
+        return StoreError(
+            f"FocusGuard cannot open or write its state file {where} ({exc}) — check that the "
+            "file and its folder belong to you and are writable.",
+        )
+    if name.startswith("SQLITE_IOERR"):
+        return StoreError(
+            f"The disk reported an error while FocusGuard used {where} ({exc}) — check the "
+            "disk and try again.",
+        )
+    return StoreError(f"FocusGuard's state file {where} reported an error: {exc}")
+
+
+def _not_sqlite_message(file: Path) -> str:
+    return (
+        f"{file} is not a FocusGuard state file (it is not an SQLite database). FocusGuard "
+        "has not changed it — move it away (or restore a backup such as "
+        f"{file.name}.v1.bak) and start FocusGuard again to get a fresh one."
+    )
+
+
+def _damaged_message(file: Path | None, detail: str) -> str:
+    return (
+        f"FocusGuard's state file {file} is damaged ({detail}). FocusGuard has not changed "
+        f"it — move it away (or restore a backup such as {file.name if file else ''}.v1.bak) "
+        "and start FocusGuard again to get a fresh one."
+    )
+
+
+def _held(row: Sequence[Any]) -> HeldRecord:
+    return HeldRecord(
+        message_id=row[0],
+        item_id=row[1],
+        sender=row[2],
+        address=row[3],
+        subject=row[4],
+        category=row[5],
+        received=from_db(row[6]),
+        held_at=from_db(row[7]),
+        release_at=from_db_opt(row[8]),
+        reason=row[9],
+        state=HeldState(row[10]),
+        released_at=from_db_opt(row[11]),
+        web_link=row[12],
+    )
+
+
+def _address_key(address: str) -> str:
+    if not isinstance(address, str) or not address.strip():
+        raise ValueError(f"address must be a non-empty string, got {address!r}")
+    return address.strip().lower()
+
+
+def _limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit must be an int >= 0, got {limit!r}")
+    return limit
