@@ -82,7 +82,8 @@ class MailBackend(Protocol):
         """Start calling `on_new` for mail arriving in the Inbox or the held folder, and
         `on_resync` after any gap (reconnect) in which arrivals may have been missed."""
 
-    def list_folder(self, folder: Folder) -> Sequence[MailItem]: ...
+    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
+        """Messages in `folder` (received at or after `since`, when given)."""
 
     def move(self, items: Sequence[MailItem], to: Folder) -> MoveResult: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from focusguard.domain.senders import Address
 
@@ -30,6 +30,13 @@ class Headers:
     """Case-insensitive view of a message's internet headers (first value wins)."""
 
     values: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        # Fold here too, not only in `of`: Headers({"Auto-Submitted": ...}) must not slip by.
+        folded: dict[str, str] = {}
+        for name, value in self.values.items():
+            folded.setdefault(str(name).strip().lower(), str(value))
+        object.__setattr__(self, "values", folded)
 
     @classmethod
     def of(cls, raw: Mapping[str, str] | None) -> Headers:
@@ -52,7 +59,7 @@ def refusal(headers: Headers, sender: Address | None, own: Address | None) -> st
     auto = headers.get("Auto-Submitted")
     if auto is not None and auto.split(";")[0].strip().lower() != "no":
         return "the message was sent automatically (Auto-Submitted)"
-    precedence = (headers.get("Precedence") or "").strip().lower()
+    precedence = re.split(r"[;\s]", (headers.get("Precedence") or "").strip().lower())[0]
     if precedence in {"bulk", "list", "junk"}:
         return f"the message is {precedence} mail (Precedence)"
     if any(name.startswith("list-") for name in headers.names()):
@@ -62,7 +69,7 @@ def refusal(headers: Headers, sender: Address | None, own: Address | None) -> st
         return "the message has a null return path"
     if own is not None and sender == own:
         return "the message is from this mailbox"
-    local = sender.local.split("+", 1)[0]
+    local = sender.local.lower().split("+", 1)[0]
     if local in _ROBOT_LOCALS or local.startswith(("noreply", "no-reply", "mailer-daemon")):
         return "the sender is an automated address"
     suppress = headers.get("X-Auto-Response-Suppress") or ""
@@ -80,3 +87,17 @@ def due(last_sent: datetime | None, now: datetime, once_per_days: int) -> bool:
 def render(template: str, next_check_in: str, urgent_phone: str) -> str:
     """Fill the template. Unknown placeholders were rejected by settings validation."""
     return template.format(next_check_in=next_check_in, urgent_phone=urgent_phone)
+
+
+def customer_time(t: datetime, zone: tzinfo, now: datetime) -> str:
+    """The next check-in as a customer reads it: "13:00 GMT today", "09:30 BST on Monday 30
+    March". The zone abbreviation matters: customers are often in another time zone."""
+    local = t.astimezone(zone)
+    clock = f"{local:%H:%M} {local.tzname() or ''}".strip()
+    today = now.astimezone(zone).date()
+    days = (local.date() - today).days
+    if days == 0:
+        return f"{clock} today"
+    if days == 1:
+        return f"{clock} tomorrow"
+    return f"{clock} on {local:%A} {local.day} {local:%B}"

@@ -1,0 +1,548 @@
+"""The engine: owns every state change, and is idempotent.
+
+`reconcile(now)` brings the mailbox (rules, held folder) and the store in line with the
+schedule, whatever was missed while the laptop slept or the app was down. Timers, resume
+events, start-up and "Check in now" all end in the same reconcile: timers are hints, state
+is truth. The engine is single-threaded; `core.worker` runs it on one worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from focusguard.core import facts
+from focusguard.core.ports import (
+    Clock,
+    Folder,
+    HoldRules,
+    MailBackend,
+    MailError,
+    MailItem,
+    Notifier,
+    RuleMode,
+)
+from focusguard.core.records import (
+    CheckInRecord,
+    DecisionRecord,
+    HeldRecord,
+    HeldState,
+    StateStore,
+)
+from focusguard.core.settings import Settings
+from focusguard.domain import autoreply
+from focusguard.domain.clock_time import format_clock
+from focusguard.domain.policy import Action, Decision, Policy
+from focusguard.domain.schedule import FocusState, Interval, Timeline
+from focusguard.domain.senders import Category, sender_address
+
+log = logging.getLogger(__name__)
+
+MOVE_ATTEMPTS = 3
+CALENDAR_REFRESH = timedelta(minutes=15)
+CALENDAR_DAYS = 8  # today and the next 7 days
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one new message (for the decision log, replay and the demo)."""
+
+    message_id: str
+    decision: Decision
+    autoreplied: bool
+    moved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    kind: str
+    released: tuple[HeldRecord, ...]
+    failed: int
+
+    @property
+    def summary(self) -> str:
+        customers = [r for r in self.released if r.category == Category.CUSTOMER.value]
+        senders = {r.address or r.sender for r in customers}
+        others = len(self.released) - len(customers)
+        parts = []
+        if customers:
+            parts.append(
+                f"{_plural(len(customers), 'customer email')} from "
+                f"{_plural(len(senders), 'customer')}"
+            )
+        if others:
+            parts.append(_plural(others, "other email"))
+        return " and ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """An immutable snapshot for the UI and `focusguard status`."""
+
+    now: datetime
+    zone: str
+    focus_until: datetime | None
+    next_check_in: datetime | None
+    in_check_in: bool
+    held: int
+    held_customers: int
+    paused_until: datetime | None
+    mode: str
+    mode_detail: str
+    problem: str | None
+
+    def as_json(self) -> dict[str, object]:
+        def iso(t: datetime | None) -> str | None:
+            return None if t is None else t.isoformat()
+
+        return {
+            "now": iso(self.now),
+            "timezone": self.zone,
+            "in_focus": self.focus_until is not None,
+            "focus_until": iso(self.focus_until),
+            "next_check_in": iso(self.next_check_in),
+            "in_check_in": self.in_check_in,
+            "held": self.held,
+            "held_customers": self.held_customers,
+            "paused_until": iso(self.paused_until),
+            "mode": self.mode,
+            "mode_detail": self.mode_detail,
+            "problem": self.problem,
+        }
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: Settings,
+        backend: MailBackend,
+        store: StateStore,
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        on_release: Callable[[Release], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.store = store
+        self.clock = clock
+        self.notifier = notifier
+        self._on_outcome = on_outcome
+        self._on_release = on_release
+        self._schedule = settings.weekly_schedule()
+        self._people = settings.people_rules()
+        self._own = (
+            sender_address(settings.account.email) if settings.account is not None else None
+        )
+        self._state = facts.decode_focus(store.get_fact(facts.FOCUS_STATE))
+        self._calendar_checked: datetime | None = None
+        self._mode = settings.holding.mode
+        self._mode_detail = ""
+        self._problem: str | None = None
+        self._last_rules: HoldRules | None = None
+        self._rules_applied = False
+        # Inbox mail older than this arrived while FocusGuard was not watching.
+        self._live_since = datetime.min.replace(tzinfo=UTC)
+
+    # -- the policy as it stands now -------------------------------------------------------
+    @property
+    def policy(self) -> Policy:
+        return Policy(self._people, Timeline(self._schedule, self._state))
+
+    @property
+    def paused_until(self) -> datetime | None:
+        return facts.decode_instant(self.store.get_fact(facts.PAUSED_UNTIL))
+
+    def _paused(self, now: datetime) -> bool:
+        until = self.paused_until
+        return until is not None and until > now
+
+    def _set_state(self, state: FocusState) -> None:
+        self._state = state
+        self.store.set_fact(facts.FOCUS_STATE, facts.encode_focus(state))
+
+    # -- start-up --------------------------------------------------------------------------
+    def start(self) -> None:
+        """Connect, reconcile whatever state we find, then watch for new mail."""
+        now = self.clock.now()
+        self.backend.connect()
+        self._live_since = now
+        self.reconcile(now, kind="startup")
+        self.backend.watch(self.on_new_mail, self.resync)
+
+    # -- new mail --------------------------------------------------------------------------
+    def on_new_mail(self, item: MailItem) -> Outcome | None:
+        """Decide for one message that appeared in the Inbox or the held folder."""
+        now = self.clock.now()
+        known = self.store.get_held(item.message_id)
+        if known is not None:
+            return self._known_arrival(item, known, now)
+        if item.folder is Folder.INBOX and self._already_decided(item):
+            return None
+        policy = self.policy
+        address, category = policy.categorize(item.sender)
+        if self._paused(now):
+            decision = Decision(category, Action.DELIVER, None, "delivered: FocusGuard paused")
+        elif item.folder is Folder.INBOX and item.received < self._live_since:
+            # It reached the Inbox while FocusGuard was not running: the pop-up has been
+            # shown already, and hiding mail the user may have read would only confuse.
+            decision = Decision(
+                category, Action.DELIVER, None, "delivered: arrived while FocusGuard was off"
+            )
+        else:
+            decision = policy.decide(category, item.received)
+        self.store.log_decision(
+            DecisionRecord(
+                now,
+                item.message_id,
+                None if address is None else str(address),
+                category.value,
+                decision.action.value,
+                decision.release_at,
+                decision.reason,
+            )
+        )
+        moved = False
+        autoreplied = False
+        if decision.held:
+            moved = self._hold(item, address_text(address), decision, now)
+            if moved and category is Category.CUSTOMER:
+                autoreplied = self._maybe_autoreply(item, decision, now)
+        elif item.folder is Folder.HELD:
+            # Held by a server rule (ContainsSenderStrings is a substring match) but the
+            # exact rules say deliver: it goes back to the Inbox at once.
+            moved = self._move_back([item])
+        outcome = Outcome(item.message_id, decision, autoreplied, moved)
+        if self._on_outcome is not None:
+            self._on_outcome(outcome)
+        return outcome
+
+    def _already_decided(self, item: MailItem) -> bool:
+        return any(d.message_id == item.message_id for d in self.store.decisions(limit=200))
+
+    def _known_arrival(self, item: MailItem, rec: HeldRecord, now: datetime) -> Outcome | None:
+        if item.folder is Folder.HELD:
+            if rec.state is HeldState.HELD:
+                self.store.update_item_id(rec.message_id, item.item_id)
+            else:
+                # Released before, now back in the held folder: never hold twice.
+                self._move_back([item])
+        elif rec.state is HeldState.HELD:
+            # Back in the Inbox (released, or the user moved it): the ledger follows.
+            self.store.mark_released([rec.message_id], now)
+        return None
+
+    def _hold(self, item: MailItem, address: str | None, decision: Decision, now: datetime) -> bool:
+        item_id = item.item_id
+        if item.folder is Folder.INBOX:
+            result = self.backend.move([item], Folder.HELD)
+            if item.item_id not in result.moved:
+                log.warning("could not hold %s: %s", item.message_id, result.failed)
+                return False
+            item_id = result.moved[item.item_id]
+        self.store.put_held(
+            HeldRecord(
+                message_id=item.message_id,
+                item_id=item_id,
+                sender=item.sender,
+                address=address,
+                subject=item.subject,
+                category=decision.category.value,
+                received=item.received,
+                held_at=now,
+                release_at=decision.release_at,
+                reason=decision.reason,
+                web_link=item.web_link,
+            )
+        )
+        return True
+
+    def _move_back(self, items: Sequence[MailItem]) -> bool:
+        result = self.backend.move(items, Folder.INBOX)
+        return bool(result.moved)
+
+    def _maybe_autoreply(self, item: MailItem, decision: Decision, now: datetime) -> bool:
+        cfg = self.settings.autoreply
+        address = sender_address(item.sender)
+        if not cfg.enabled or address is None or decision.release_at is None:
+            return False
+        why_not = autoreply.refusal(autoreply.Headers.of(item.headers), address, self._own)
+        if why_not is not None:
+            log.info("no auto-reply to %s: %s", item.message_id, why_not)
+            return False
+        if not autoreply.due(self.store.last_autoreply(str(address)), now, cfg.once_per_sender_days):
+            return False
+        body = autoreply.render(
+            cfg.template,
+            autoreply.customer_time(decision.release_at, self._schedule.zone, now),
+            cfg.urgent_phone,
+        )
+        try:
+            self.backend.send_reply(item, body, autoreply.REPLY_HEADERS)
+        except MailError as exc:
+            log.warning("auto-reply to %s failed: %s", address, exc)
+            return False
+        # Written only after a successful send: a failed send may be tried next time.
+        self.store.record_autoreply(str(address), now, item.message_id)
+        return True
+
+    # -- reconcile -------------------------------------------------------------------------
+    def resync(self) -> None:
+        """After a reconnect: mail may have arrived unseen. Look at the Inbox again (since we
+        went live), then reconcile, which looks at the held folder."""
+        for item in self.backend.list_folder(Folder.INBOX, since=self._live_since):
+            if item.received >= self._live_since:
+                self.on_new_mail(item)
+        self.reconcile(self.clock.now(), kind="resync")
+
+    def reconcile(self, now: datetime, *, kind: str = "check-in") -> Release | None:
+        """Bring mailbox and store in line with the schedule at `now`. Idempotent."""
+        self._refresh_calendar(now)
+        self._set_state(self._state.pruned(now - timedelta(days=2)))
+        self._sync_held_folder(now)
+        if self._paused(now):
+            release = self._release(self.store.held(), now, kind="pause")
+            self._apply_rules(None)
+        else:
+            release = self._release(self._due(now), now, kind=kind)
+            self._apply_rules(self._rules(now))
+        self.store.set_fact(facts.LAST_TICK, facts.encode_instant(now))
+        return release
+
+    def _due(self, now: datetime) -> list[HeldRecord]:
+        policy = self.policy
+        due: list[HeldRecord] = []
+        for rec in self.store.held():
+            at = policy.release_time(Category(rec.category), rec.received)
+            if at is None or at <= now:
+                due.append(rec)
+            elif at != rec.release_at:
+                self.store.set_release_at(rec.message_id, at, rec.reason)
+        return due
+
+    def _sync_held_folder(self, now: datetime) -> None:
+        """The server is the truth: ledger entries follow where the mail actually is."""
+        in_held = {i.message_id: i for i in self.backend.list_folder(Folder.HELD)}
+        for rec in self.store.held():
+            item = in_held.pop(rec.message_id, None)
+            if item is None:
+                # Released before a crash could write the ledger, or moved by the user.
+                self.store.mark_released([rec.message_id], now)
+            elif item.item_id != rec.item_id:
+                self.store.update_item_id(rec.message_id, item.item_id)
+        for item in in_held.values():
+            self.on_new_mail(item)
+
+    def _release(self, records: Iterable[HeldRecord], now: datetime, *, kind: str) -> Release | None:
+        records = [r for r in records if r.item_id is not None]
+        if not records:
+            return None
+        pending = {r.item_id: r for r in records}
+        released: list[HeldRecord] = []
+        for _ in range(MOVE_ATTEMPTS):
+            if not pending:
+                break
+            items = [_as_item(r) for r in pending.values()]
+            try:
+                result = self.backend.move(items, Folder.INBOX)
+            except MailError as exc:
+                log.warning("release failed: %s", exc)
+                self._problem = f"{exc.title}: {exc.message}"
+                if not exc.retryable:
+                    break
+                continue
+            done = [pending.pop(old) for old in list(result.moved) if old in pending]
+            self.store.mark_released([r.message_id for r in done], now)
+            released.extend(replace(r, state=HeldState.RELEASED, released_at=now) for r in done)
+        release = Release(kind, tuple(released), len(pending))
+        self.store.record_check_in(
+            CheckInRecord(None, now, kind, len(released), len(pending), release.summary)
+        )
+        if released and self._on_release is not None:
+            self._on_release(release)
+        return release
+
+    # -- server-side rules -----------------------------------------------------------------
+    def _rules(self, now: datetime) -> HoldRules | None:
+        if self._mode is not RuleMode.SERVER_RULE:
+            return None
+        plan = self.policy.hold_plan(now)
+        if plan.idle:
+            return None
+        people = self.settings.people
+        return HoldRules(
+            plan=plan,
+            customers=people.customers,
+            all_external=people.external_is_customer,
+            own_domains=people.own_domains,
+            urgent=people.urgent,
+        )
+
+    def _apply_rules(self, rules: HoldRules | None) -> None:
+        if self._mode is not RuleMode.SERVER_RULE:
+            return
+        if self._rules_applied and rules == self._last_rules:
+            return
+        try:
+            outcome = self.backend.apply_rules(rules)
+        except MailError as exc:
+            self._problem = f"{exc.title}: {exc.message}"
+            return
+        self._rules_applied = True
+        self._last_rules = rules
+        if outcome.mode is not self._mode:
+            self._mode = outcome.mode
+            self._mode_detail = outcome.detail
+            self.notifier.notify("Holding mail on this computer", outcome.detail, kind="warning")
+
+    def _refresh_calendar(self, now: datetime) -> None:
+        subject = self.settings.schedule.calendar_focus_subject
+        if not subject:
+            return
+        if self._calendar_checked is not None and now - self._calendar_checked < CALENDAR_REFRESH:
+            return
+        since = now.astimezone(self._schedule.zone).replace(hour=0, minute=0, second=0)
+        since = since.astimezone(UTC)
+        try:
+            blocks = self.backend.calendar_focus(
+                subject, since, since + timedelta(days=CALENDAR_DAYS)
+            )
+        except MailError as exc:
+            log.warning("calendar refresh failed: %s", exc)
+            return
+        self._calendar_checked = now
+        if tuple(sorted(blocks)) != self._state.calendar:
+            self._set_state(self._state.with_calendar(blocks))
+
+    # -- user intents ----------------------------------------------------------------------
+    def focus_start(self, minutes: int | None = None) -> Interval:
+        """Start ad-hoc focus for `minutes`, or until the next check-in when None."""
+        now = self.clock.now()
+        if minutes is None:
+            end = self.policy.timeline.next_check_in(now) or now + timedelta(hours=1)
+        else:
+            if minutes <= 0:
+                raise ValueError("focus needs a positive number of minutes")
+            end = now + timedelta(minutes=minutes)
+        block = Interval(now, end)
+        self._set_state(self._state.with_adhoc(block))
+        self.reconcile(now, kind="focus-start")
+        return block
+
+    def focus_end(self) -> Release | None:
+        now = self.clock.now()
+        self._set_state(self.policy.timeline.end_focus(now))
+        return self.reconcile(now, kind="focus-end")
+
+    def check_in_now(self) -> Release | None:
+        """Release every held customer email now."""
+        now = self.clock.now()
+        customers = [r for r in self.store.held() if r.category == Category.CUSTOMER.value]
+        return self._release(customers, now, kind="manual")
+
+    def release_all(self) -> Release | None:
+        return self._release(self.store.held(), self.clock.now(), kind="release-all")
+
+    def release(self, message_ids: Sequence[str]) -> Release | None:
+        wanted = set(message_ids)
+        recs = [r for r in self.store.held() if r.message_id in wanted]
+        return self._release(recs, self.clock.now(), kind="manual")
+
+    def mark_handled(self, message_ids: Sequence[str]) -> int:
+        return self.store.mark_handled(message_ids)
+
+    def pause(self, until: datetime) -> Release | None:
+        """Pause FocusGuard: release everything now and hold nothing until `until`."""
+        now = self.clock.now()
+        self.store.set_fact(facts.PAUSED_UNTIL, facts.encode_instant(until))
+        return self.reconcile(now, kind="pause")
+
+    def resume(self) -> None:
+        self.store.set_fact(facts.PAUSED_UNTIL, "")
+        self.reconcile(self.clock.now(), kind="resume")
+
+    # -- what the UI shows -----------------------------------------------------------------
+    def status(self) -> Status:
+        now = self.clock.now()
+        policy = self.policy
+        focus = policy.timeline.focus_at(now)
+        held = self.store.held()
+        paused = self.paused_until if self._paused(now) else None
+        return Status(
+            now=now,
+            zone=str(self._schedule.zone),
+            focus_until=None if paused else (None if focus is None else focus.end),
+            next_check_in=policy.timeline.next_check_in(now),
+            in_check_in=policy.timeline.window_at(now) is not None and focus is None,
+            held=len(held),
+            held_customers=sum(1 for r in held if r.category == Category.CUSTOMER.value),
+            paused_until=paused,
+            mode=self._mode.value,
+            mode_detail=self._mode_detail,
+            problem=self._problem,
+        )
+
+    def next_release(self, now: datetime) -> datetime | None:
+        """When the earliest held message is due out (`now` if one is overdue)."""
+        policy = self.policy
+        times = [
+            policy.release_time(Category(rec.category), rec.received) or now
+            for rec in self.store.held()
+        ]
+        return min(times) if times else None
+
+    def next_wake(self, now: datetime) -> datetime | None:
+        """The next instant at which reconcile has something to do (a hint for timers)."""
+        policy = self.policy
+        times: list[datetime] = []
+        for rec in self.store.held():
+            at = policy.release_time(Category(rec.category), rec.received)
+            times.append(now if at is None else at)
+        timeline = policy.timeline
+        nxt = timeline.next_check_in(now)
+        if nxt is not None:
+            times.append(nxt)
+            times.append(nxt + timedelta(minutes=self._schedule.check_in_minutes))
+        focus = timeline.focus_at(now)
+        if focus is not None:
+            times.append(focus.end)
+        else:
+            upcoming = timeline.focus(now, now + timedelta(days=2))
+            if upcoming:
+                times.append(upcoming[0].start)
+        paused = self.paused_until
+        if paused is not None and paused > now:
+            times.append(paused)
+        future = [t for t in times if t >= now]
+        return min(future) if future else None
+
+    def describe(self, t: datetime) -> str:
+        return format_clock(t, self._schedule.zone, self.clock.now())
+
+    def counts_by_sender(self) -> Counter[str]:
+        return Counter(r.address or r.sender for r in self.store.held())
+
+
+def address_text(address: object) -> str | None:
+    return None if address is None else str(address)
+
+
+def _as_item(rec: HeldRecord) -> MailItem:
+    assert rec.item_id is not None
+    return MailItem(
+        item_id=rec.item_id,
+        message_id=rec.message_id,
+        folder=Folder.HELD,
+        sender=rec.sender,
+        subject=rec.subject,
+        received=rec.received,
+        web_link=rec.web_link,
+    )

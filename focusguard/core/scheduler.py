@@ -1,0 +1,103 @@
+"""Timers around the engine: APScheduler 3.x with a generous misfire grace, plus resume
+detection by clock gap, so check-ins missed while the laptop slept are caught up on wake.
+
+APScheduler 3.x drops a job more than 1 s late by default (misfire_grace_time=1,
+https://github.com/agronholm/apscheduler/issues/292) and does not wake on resume
+(https://github.com/agronholm/apscheduler/issues/794). Timers are only hints here: every
+one ends in the engine's idempotent reconcile, and a heartbeat compares the wall clock
+with the monotonic clock to notice a sleep.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
+# A wall-clock jump this much bigger than the monotonic clock's means the machine slept
+# (or the clock was set): reconcile at once.
+GAP_TOLERANCE = timedelta(seconds=20)
+# Never sleep longer than this between reconciles, whatever the schedule says.
+MAX_WAIT = timedelta(hours=1)
+
+WAKE_JOB = "focusguard-wake"
+HEARTBEAT_JOB = "focusguard-heartbeat"
+
+
+class GapDetector:
+    """Tells whether the wall clock moved much further than the monotonic clock."""
+
+    def __init__(
+        self,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+        mono: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._wall = wall
+        self._mono = mono
+        self._last = (wall(), mono())
+
+    def check(self) -> timedelta | None:
+        """The unexplained gap since the last check, or None when there was none."""
+        wall, mono = self._wall(), self._mono()
+        last_wall, last_mono = self._last
+        self._last = (wall, mono)
+        gap = (wall - last_wall) - timedelta(seconds=mono - last_mono)
+        return gap if abs(gap) > GAP_TOLERANCE else None
+
+
+class Ticker:
+    """Calls `tick()` at each wake time the engine names, on each heartbeat that finds a
+    clock gap, and at least hourly. `tick` submits a reconcile to the engine worker and
+    must not block."""
+
+    def __init__(self, tick: Callable[[str], None], *, heartbeat: float = HEARTBEAT_SECONDS,
+                 gaps: GapDetector | None = None) -> None:
+        self._tick = tick
+        self._gaps = gaps or GapDetector()
+        self._lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+        )
+        self._heartbeat = heartbeat
+
+    def start(self) -> None:
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self._beat, IntervalTrigger(seconds=self._heartbeat), id=HEARTBEAT_JOB,
+            replace_existing=True,
+        )
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def wake_at(self, when: datetime | None, now: datetime) -> datetime:
+        """(Re)arm the single wake-up timer; returns the instant it was set for."""
+        target = now + MAX_WAIT if when is None else min(when, now + MAX_WAIT)
+        target = max(target, now)
+        with self._lock:
+            self._scheduler.add_job(
+                self._tick, DateTrigger(run_date=target), args=["timer"], id=WAKE_JOB,
+                replace_existing=True,
+            )
+        return target
+
+    def next_wake(self) -> datetime | None:
+        job = self._scheduler.get_job(WAKE_JOB)
+        return None if job is None else job.next_run_time
+
+    def _beat(self) -> None:
+        gap = self._gaps.check()
+        if gap is not None:
+            log.info("clock jumped by %s (sleep or clock change): reconciling", gap)
+            self._tick("resume")
