@@ -466,7 +466,7 @@ class Engine:
         return self.reconcile(now, kind="pause")
 
     def resume(self) -> None:
-        self.store.set_fact(facts.PAUSED_UNTIL, "")
+        self.store.set_fact(facts.PAUSED_UNTIL, facts.encode_instant(None))
         self.reconcile(self.clock.now(), kind="resume")
 
     # -- what the UI shows -----------------------------------------------------------------

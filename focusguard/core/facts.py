@@ -40,14 +40,15 @@ def decode_focus(text: str | None) -> FocusState:
 
 
 def encode_instant(t: datetime | None) -> str:
-    return "" if t is None else t.isoformat()
+    return json.dumps(None if t is None else t.isoformat())
 
 
 def decode_instant(text: str | None) -> datetime | None:
     if not text:
         return None
     try:
-        t = datetime.fromisoformat(text)
+        value = json.loads(text)
+        t = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
-    return t if t.tzinfo is not None else None
+    return t if t is not None and t.tzinfo is not None else None

@@ -1,0 +1,5 @@
+import sys
+
+from focusguard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,300 @@
+"""Command line: argument parsing and the local control client.
+
+Every command takes `--config PATH`. Errors a person can fix print one clear message and
+exit non-zero; no command prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from focusguard import __version__
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+EXIT_USAGE = 2
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    from focusguard.core import paths
+
+    return Path(args.config) if args.config else paths.config_file()
+
+
+def _fail(message: str, code: int = EXIT_PROBLEM) -> int:
+    print(f"focusguard: {message}", file=sys.stderr)
+    return code
+
+
+# -- config ---------------------------------------------------------------------------------
+def cmd_config_path(args: argparse.Namespace) -> int:
+    print(_config_path(args))
+    return EXIT_OK
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    from focusguard.core.settings import check_config
+
+    path = _config_path(args)
+    problems = check_config(path)
+    if not problems:
+        print(f"{path}: OK")
+        return EXIT_OK
+    print(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_PROBLEM
+
+
+def cmd_config_init(args: argparse.Namespace) -> int:
+    from focusguard.core import paths
+    from focusguard.resource_files import read_text
+
+    path = _config_path(args)
+    if path.exists() and not args.force:
+        return _fail(f"{path} already exists (use --force to overwrite it)")
+    paths.ensure_private_dir(path.parent)
+    path.write_text(read_text("default-config.toml"), encoding="utf-8")
+    path.chmod(0o600)
+    print(f"wrote {path} - edit it, then run `focusguard config check`")
+    return EXIT_OK
+
+
+# -- replay ---------------------------------------------------------------------------------
+def cmd_replay(args: argparse.Namespace) -> int:
+    from focusguard.core.settings import ConfigError, load_settings
+    from focusguard.replay import TraceError, run
+
+    try:
+        settings = load_settings(_config_path(args))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"focusguard: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with open(args.trace, encoding="utf-8") as source:
+            run(settings, source, sys.stdout)
+    except OSError as exc:
+        return _fail(f"cannot read trace {args.trace}: {exc.strerror}", EXIT_USAGE)
+    except UnicodeDecodeError:
+        return _fail(f"{args.trace} is not UTF-8 text", EXIT_USAGE)
+    except TraceError as exc:
+        return _fail(f"{args.trace}: {exc}", EXIT_USAGE)
+    return EXIT_OK
+
+
+# -- control of the running instance --------------------------------------------------------
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+
+
+def parse_duration(text: str) -> int | None:
+    """'25m', '1h', '1h30m', '90' -> minutes; 'until-checkin' -> None."""
+    text = text.strip().lower()
+    if text in ("until-checkin", "until-check-in", "checkin"):
+        return None
+    if text.isdigit():
+        minutes = int(text)
+    else:
+        m = _DURATION.match(text)
+        if not m or not any(m.groups()):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a duration (use 25m, 1h, 1h30m or until-checkin)"
+            )
+        minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
+    if not 1 <= minutes <= 24 * 60:
+        raise argparse.ArgumentTypeError("focus lasts between 1 minute and 24 hours")
+    return minutes
+
+
+def _control(command: dict[str, object]) -> dict[str, object] | int:
+    from focusguard import control
+
+    try:
+        reply = control.request(command)
+    except control.NotRunning as exc:
+        return _fail(str(exc))
+    except (TimeoutError, ValueError, OSError) as exc:
+        return _fail(f"no answer from the running FocusGuard: {exc}")
+    if not reply.get("ok", False):
+        return _fail(str(reply.get("error", "the running FocusGuard refused the command")))
+    return reply
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    reply = _control({"cmd": "status"})
+    if isinstance(reply, int):
+        return reply
+    status = reply["status"]
+    assert isinstance(status, dict)
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        print(reply.get("text", ""))
+    return EXIT_OK
+
+
+def cmd_simple(command: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        payload: dict[str, object] = {"cmd": command}
+        if command == "focus-start":
+            payload["minutes"] = args.duration
+        if command == "pause":
+            payload["hours"] = args.hours
+        reply = _control(payload)
+        if isinstance(reply, int):
+            return reply
+        print(reply.get("text", "done"))
+        return EXIT_OK
+
+    return run
+
+
+# -- running --------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from focusguard import app
+
+    if args.headless:
+        return app.run_headless(_config_path(args))
+    return app.run_gui(_config_path(args))
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from focusguard import app
+
+    return app.run_gui(_config_path(args))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from focusguard import demo
+
+    return demo.main(
+        headless=args.headless, duration=args.duration, graph=args.graph, speed=args.speed
+    )
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    if args.graph:
+        try:
+            from focusguard.sim.graph import serve as serve_graph
+        except ImportError:
+            return _fail("the Graph simulator is not available in this version")
+        serve_graph(args.host, args.port)
+        return EXIT_OK
+    from focusguard.sim.ews import serve
+
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        return _fail("the simulator only listens on loopback (127.0.0.1, ::1)", EXIT_USAGE)
+    strict = None if args.strict is None else args.strict == "on"
+    serve(args.host, args.port, strict, seed_demo=args.seed_demo)
+    return EXIT_OK
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from focusguard import app
+
+    return app.account_login(_config_path(args), password_stdin=args.password_stdin)
+
+
+# -- parser ---------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="focusguard",
+        description="Hold customer email until check-in times; let urgent mail through.",
+    )
+    parser.add_argument("--version", action="version", version=f"FocusGuard {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help="settings file (default: per-user)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("--config", metavar="PATH", help=argparse.SUPPRESS)
+    parser.set_defaults(func=cmd_gui, verbose=False)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    config = sub.add_parser("config", help="settings file: path, check, init")
+    config_sub = config.add_subparsers(metavar="ACTION", required=True)
+    p = config_sub.add_parser("path", parents=[common], help="print where the settings live")
+    p.set_defaults(func=cmd_config_path)
+    p = config_sub.add_parser("check", parents=[common], help="validate the settings")
+    p.set_defaults(func=cmd_config_check)
+    p = config_sub.add_parser("init", parents=[common], help="write a commented settings file")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_config_init)
+
+    p = sub.add_parser("replay", parents=[common], help="what-if run of a JSON-lines trace")
+    p.add_argument("--trace", required=True, metavar="TRACE.jsonl")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("run", parents=[common], help="run FocusGuard (tray, or --headless)")
+    p.add_argument("--headless", action="store_true", help="no GUI: engine, timers, mail only")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", parents=[common], help="try FocusGuard on a simulated mailbox")
+    p.add_argument("--headless", action="store_true", help="print decisions instead of a tray")
+    p.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                   help="stop after this many seconds and print a JSON summary")
+    p.add_argument("--graph", action="store_true", help="use the Microsoft Graph simulator")
+    p.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sim", parents=[common], help="run the mail server simulator")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--graph", action="store_true", help="simulate Microsoft Graph instead of EWS")
+    p.add_argument("--strict", choices=["on", "off"], default=None,
+                   help="validate SOAP against the EWS schema (default: on when available)")
+    p.add_argument("--seed-demo", action="store_true", help="start with the demo mailbox")
+    p.set_defaults(func=cmd_sim)
+
+    account = sub.add_parser("account", help="mail account")
+    account_sub = account.add_subparsers(metavar="ACTION", required=True)
+    p = account_sub.add_parser("login", parents=[common],
+                               help="check the password with the server, then keep it in the keyring")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=cmd_login)
+
+    p = sub.add_parser("status", parents=[common], help="what the running FocusGuard is doing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    focus = sub.add_parser("focus", help="start or end a focus block")
+    focus_sub = focus.add_subparsers(metavar="ACTION", required=True)
+    p = focus_sub.add_parser("start", parents=[common], help="25m, 1h, 1h30m or until-checkin")
+    p.add_argument("duration", nargs="?", default="25m", type=parse_duration)
+    p.set_defaults(func=cmd_simple("focus-start"))
+    p = focus_sub.add_parser("end", parents=[common], help="end focus now")
+    p.set_defaults(func=cmd_simple("focus-end"))
+
+    p = sub.add_parser("checkin", parents=[common], help="release held customer email now")
+    p.set_defaults(func=cmd_simple("checkin"))
+    p = sub.add_parser("release-all", parents=[common], help="release everything held now")
+    p.set_defaults(func=cmd_simple("release-all"))
+    p = sub.add_parser("pause", parents=[common],
+                       help="release everything and hold nothing for a while")
+    p.add_argument("--hours", type=float, default=1.0)
+    p.set_defaults(func=cmd_simple("pause"))
+    p = sub.add_parser("resume", parents=[common], help="end a pause")
+    p.set_defaults(func=cmd_simple("resume"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        code: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
