@@ -131,6 +131,9 @@ def fault(code: str, message: str, *, values: dict[str, str] | None = None,
     return flt
 
 
+_ITEM_INFO_OPS = {"CreateItem", "GetItem", "MoveItem", "CopyItem", "UpdateItem"}
+
+
 def response_message(parent: Element, op: str, code: str = "NoError",
                      text: str | None = None) -> Element:
     """Append an <m:{op}ResponseMessage> with ResponseClass derived from the code."""
@@ -141,6 +144,9 @@ def response_message(parent: Element, op: str, code: str = "NoError",
     sub(msg, m("ResponseCode"), code)
     if cls == "Error":
         sub(msg, m("DescriptiveLinkKey"), "0")
+        if op in _ITEM_INFO_OPS:
+            # The schema requires m:Items even on errors; Exchange sends it empty.
+            sub(msg, m("Items"))
     return msg
 
 
@@ -148,3 +154,7 @@ def response_root(op: str) -> tuple[Element, Element]:
     """<m:{op}Response><m:ResponseMessages/> — the wrapper every ordinary operation uses."""
     root = new(m(f"{op}Response"))
     return root, sub(root, m("ResponseMessages"))
+
+
+class SchemaViolationError(Exception):
+    """The request breaks the EWS schema; answered with an ErrorSchemaValidation fault."""
