@@ -31,6 +31,10 @@ class Interval:
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("Interval needs timezone-aware datetimes")
+        # Held in UTC: Python compares and subtracts two datetimes that share a tzinfo by
+        # their wall clocks, so local-zone ends would be off by an hour around fall-back.
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
 
     def contains(self, t: datetime) -> bool:
         return self.start <= t < self.end
@@ -81,7 +85,11 @@ def subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval]
 
 @dataclass(frozen=True, slots=True)
 class WeeklyBlock:
-    """A recurring focus block: on these weekdays (0 = Monday), from start to end."""
+    """A recurring focus block: on these weekdays (0 = Monday), from start to end.
+
+    An end before the start runs past midnight into the next day (22:00-02:00, or 22:00-00:00
+    for "until midnight"); the weekday is the day the block starts.
+    """
 
     days: frozenset[int]
     start: time
@@ -92,7 +100,8 @@ class WeeklyBlock:
         last = until.astimezone(zone).date()
         while day <= last:
             if day.weekday() in self.days:
-                iv = Interval(resolve(day, self.start, zone), resolve(day, self.end, zone))
+                end_day = day + timedelta(days=1) if self.end < self.start else day
+                iv = Interval(resolve(day, self.start, zone), resolve(end_day, self.end, zone))
                 if iv.end > since and iv.start < until and iv.end > iv.start:
                     yield iv
             day += timedelta(days=1)
@@ -150,6 +159,13 @@ class FocusState:
         return FocusState(keep(self.adhoc), keep(self.calendar), keep(self.ended))
 
 
+def _utc(t: datetime) -> datetime:
+    """An aware instant in UTC, so arithmetic is in real time (not wall-clock, not fold-blind)."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError("FocusGuard needs timezone-aware datetimes")
+    return t.astimezone(UTC)
+
+
 def _day_floor(t: datetime) -> datetime:
     return t.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
@@ -168,6 +184,7 @@ class Timeline:
     # -- focus ---------------------------------------------------------------------------
     def focus(self, since: datetime, until: datetime) -> list[Interval]:
         """Merged focus intervals overlapping [since, until)."""
+        since, until = _utc(since), _utc(until)
         lo = _day_floor(since)
         hi = _day_floor(until) + timedelta(days=1)
         return [iv for iv in _focus_days(self, lo, hi) if iv.end > since and iv.start < until]
@@ -176,6 +193,7 @@ class Timeline:
         """The (merged) focus interval containing t, if any."""
         # Merged focus can be longer than a day (a calendar block over a weekend); a window
         # of the horizon either side keeps the merged interval's true ends.
+        t = _utc(t)
         for iv in self.focus(t - HORIZON, t + HORIZON):
             if iv.contains(t):
                 return iv
@@ -188,6 +206,7 @@ class Timeline:
         scheduled block comes back at its next occurrence); ad-hoc blocks in the span are
         cut at t.
         """
+        t = _utc(t)
         current = self.focus_at(t)
         if current is None:
             return self.state
@@ -202,12 +221,14 @@ class Timeline:
     # -- check-ins -----------------------------------------------------------------------
     def check_in_windows(self, since: datetime, until: datetime) -> list[Interval]:
         """Check-in windows whose start lies in [since, until), postponement applied."""
+        since, until = _utc(since), _utc(until)
         lo = _day_floor(since)
         hi = _day_floor(until) + timedelta(days=1)
         return [iv for iv in _windows_days(self, lo, hi) if since <= iv.start < until]
 
     def window_at(self, t: datetime) -> Interval | None:
         """The check-in window containing t, if any."""
+        t = _utc(t)
         length = timedelta(minutes=self.schedule.check_in_minutes)
         for iv in self.check_in_windows(t - length - timedelta(days=1), t + timedelta(seconds=1)):
             if iv.contains(t):
@@ -216,6 +237,7 @@ class Timeline:
 
     def next_check_in(self, t: datetime) -> datetime | None:
         """Start of the first check-in window strictly after t; None if none in the horizon."""
+        t = _utc(t)
         step = timedelta(days=3)
         since = t + timedelta(microseconds=1)
         while since < t + HORIZON:

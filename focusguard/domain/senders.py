@@ -8,10 +8,13 @@ are the same domain (RFC 5890 A-labels vs U-labels).
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 _MAX_HEADER = 4096  # RFC 5322 lines are limited to 998 octets; anything much longer is hostile.
+# IDNA treats the ideographic, fullwidth and halfwidth full stops as label separators.
+_IDN_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,13 @@ class Category(enum.Enum):
 
 
 def normalize_domain(domain: str) -> str | None:
-    """Lower-case Unicode form of a domain, or None when it is not a plausible domain."""
+    """Lower-case Unicode form of a domain, or None when it is not a plausible domain.
+
+    A-labels (`xn--...`) are decoded with plain Punycode rather than Python's IDNA 2003
+    codec, which refuses IDNA 2008 labels such as `xn--strae-oqa` (straße). U-labels are
+    NFKC-normalised (UTS 46 mapping), so composed and decomposed spellings are one domain.
+    """
+    domain = unicodedata.normalize("NFKC", domain.translate(_IDN_DOTS))
     domain = domain.strip().rstrip(".").lower()
     if not domain or len(domain) > 253:
         return None
@@ -44,13 +53,21 @@ def normalize_domain(domain: str) -> str | None:
             return None
         if label.startswith("xn--"):
             try:
-                label = label.encode("ascii").decode("idna").lower()
-            except UnicodeError:
+                label = label[4:].encode("ascii").decode("punycode")
+            except (UnicodeError, ValueError):
                 return None
-        if any(ch.isspace() or ch in '@<>()[]\\,;:"' or ord(ch) < 32 for ch in label):
+            label = unicodedata.normalize("NFKC", label).lower()
+            if not label or label.isascii():
+                return None  # an A-label must decode to non-ASCII (RFC 5890 2.3.2.1)
+        if any(ch.isspace() or ch in '@<>()[]\\,;:"' or _is_control(ch) for ch in label):
             return None
         out.append(label)
     return ".".join(out)
+
+
+def _is_control(ch: str) -> bool:
+    """Control, surrogate, private-use or unassigned: never part of a host name."""
+    return unicodedata.category(ch) in {"Cc", "Cs", "Co", "Cn"}
 
 
 def parse_address(text: str) -> Address | None:
@@ -62,6 +79,8 @@ def parse_address(text: str) -> Address | None:
     local = local.strip()
     if local.startswith('"') and local.endswith('"') and len(local) >= 2:
         local = local[1:-1]
+    elif "@" in local or '"' in local:
+        return None  # `a@b@c.example`: an unquoted local part holds no @ or quote
     if not local or len(local) > 64 or any(ch.isspace() or ord(ch) < 32 for ch in local):
         return None
     if any(ch in "<>()[]\\,;:" for ch in local):
@@ -168,9 +187,9 @@ def sender_address(from_header: str | None) -> Address | None:
         if inner.startswith("@") and ":" in inner:
             inner = inner.split(":", 1)[1]
         return parse_address(inner)
-    if "<" in header or ">" in header:
-        return None
     bare = _strip_comments(header).strip()
+    if "<" in bare or ">" in bare:
+        return None
     if "," in bare or " " in bare:
         return None
     return parse_address(bare)
