@@ -54,8 +54,7 @@ CREATE TABLE check_in (
     id            INTEGER PRIMARY KEY,
     scheduled_for TEXT,
     ran_at        TEXT NOT NULL,
-    kind          TEXT NOT NULL CHECK (kind IN
-                  ('check-in', 'focus-end', 'manual', 'release-all', 'pause', 'startup')),
+    kind          TEXT NOT NULL,              -- validated by CheckInRecord (the list grows)
     released      INTEGER NOT NULL CHECK (released >= 0),
     failed        INTEGER NOT NULL CHECK (failed >= 0),
     note          TEXT NOT NULL DEFAULT ''

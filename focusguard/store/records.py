@@ -1,4 +1,8 @@
-"""The store's records (defined in core, where the engine's port lives) and its error type."""
+"""The records the store keeps, and its one error type.
+
+The record classes are the engine's own (`focusguard.core.records`): one definition, so the
+engine, the UI and the store agree on `isinstance` and on validation. They are re-exported
+here for convenience."""
 
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ from conftest import T0
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from focusguard.core import records as core_records
+from focusguard.core.records import CHECK_IN_KINDS, StateStore
 from focusguard.store import (
     CheckInRecord,
     DecisionRecord,
@@ -380,3 +382,20 @@ def test_closed_store_raises_store_error(db_path) -> None:  # type: ignore[no-un
     assert s.closed
     with pytest.raises(StoreError, match="closed"):
         s.count_held()
+
+
+@pytest.mark.parametrize("kind", sorted(CHECK_IN_KINDS))
+def test_every_check_in_kind_the_engine_knows_is_stored(store: Store, kind: str) -> None:
+    rec = CheckInRecord(None, T0, kind, 0, 0, "")
+    store.record_check_in(rec)
+    assert store.check_ins() == [rec]
+
+
+def test_store_is_the_engines_state_store(db_path) -> None:  # type: ignore[no-untyped-def]
+    port: StateStore = Store.open(db_path)  # mypy checks the protocol here
+    try:
+        assert port.count_held() == 0
+        assert HeldRecord is core_records.HeldRecord  # one class, shared with the engine
+    finally:
+        assert isinstance(port, Store)
+        port.close()
