@@ -319,3 +319,28 @@ def test_reopen_keeps_everything(db_path: Path, make_held: MakeHeld) -> None:
             0, state=HeldState.RELEASED, released_at=T0 + timedelta(hours=1)
         )
         assert s.get_fact("pause_until") == '"2026-03-09T12:00:00+00:00"'
+
+
+def test_failed_migration_leaves_the_file_at_the_old_version(
+    db_path: Path, make_held: MakeHeld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from focusguard.store import store as store_module
+
+    with Store.open(db_path) as s:
+        s.put_held(make_held(1))
+    broken = "CREATE TABLE extra (x); INSERT INTO no_such_table VALUES (1);"
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr(store_module, "LATEST_VERSION", LATEST_VERSION + 1)
+    with pytest.raises(StoreError, match=f"unchanged at schema {LATEST_VERSION}"):
+        Store.open(db_path)
+    assert db_path.with_name(f"state.sqlite3.v{LATEST_VERSION}.bak").exists()
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST_VERSION
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "extra" not in tables  # the half-run migration was rolled back
+    finally:
+        conn.close()
+    monkeypatch.undo()
+    with Store.open(db_path) as s:
+        assert s.get_held(make_held(1).message_id) == make_held(1)
