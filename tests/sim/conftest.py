@@ -52,6 +52,12 @@ def make_account(sim: EwsSimulator, *, password: str = "p", retry_policy: object
 
 
 @pytest.fixture
+def account_factory():
+    """make_account as a fixture, for tests that need a second simulator or other settings."""
+    return make_account
+
+
+@pytest.fixture
 def account(sim: EwsSimulator) -> Account:
     # No retries on a dead socket: a simulator bug should fail the test, not hang it.
     BaseProtocol.TIMEOUT = 20

@@ -50,7 +50,7 @@ def _notifications(mb: Mailbox, subs: list[Subscription]) -> Element | None:
     msg = response_message(msgs, "GetStreamingEvents")
     holder = sub(msg, m("Notifications"))
     for subscription, events in pending:
-        note = sub(holder, m("Notification"))
+        note = sub(holder, t("Notification"))
         sub(note, t("SubscriptionId"), subscription.id)
         for event in events:
             event_element(note, mb, subscription, event)
