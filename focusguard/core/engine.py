@@ -170,13 +170,21 @@ class Engine:
         self.store.set_fact(facts.FOCUS_STATE, facts.encode_focus(state))
 
     # -- start-up --------------------------------------------------------------------------
-    def start(self) -> None:
-        """Connect, reconcile whatever state we find, then watch for new mail."""
+    def start(
+        self,
+        on_new: Callable[[MailItem], object] | None = None,
+        on_resync: Callable[[], object] | None = None,
+    ) -> None:
+        """Connect, reconcile whatever state we find, then watch for new mail.
+
+        The backend's watcher calls `on_new`/`on_resync` from its own thread; the runtime
+        passes callbacks that queue the work for the engine's worker thread. Without them
+        (replay, tests) the engine's own methods are called directly."""
         now = self.clock.now()
         self.backend.connect()
         self._live_since = now
         self.reconcile(now, kind="startup")
-        self.backend.watch(self.on_new_mail, self.resync)
+        self.backend.watch(on_new or self.on_new_mail, on_resync or self.resync)
 
     # -- new mail --------------------------------------------------------------------------
     def on_new_mail(self, item: MailItem) -> Outcome | None:

@@ -67,7 +67,7 @@ class RuleOutcome:
     detail: str = ""
 
 
-MailListener = Callable[[MailItem], None]
+MailListener = Callable[[MailItem], object]
 
 
 class MailBackend(Protocol):
@@ -78,7 +78,7 @@ class MailBackend(Protocol):
 
     def close(self) -> None: ...
 
-    def watch(self, on_new: MailListener, on_resync: Callable[[], None]) -> None:
+    def watch(self, on_new: MailListener, on_resync: Callable[[], object]) -> None:
         """Start calling `on_new` for mail arriving in the Inbox or the held folder, and
         `on_resync` after any gap (reconnect) in which arrivals may have been missed."""
 

@@ -44,7 +44,7 @@ class MemoryMailbox:
         self.rules: HoldRules | None = None
         self.moves = 0
         self._listener: MailListener | None = None
-        self._on_resync: Callable[[], None] | None = None
+        self._on_resync: Callable[[], object] | None = None
 
     # -- test/replay side: the "server" ----------------------------------------------------
     def deliver(
@@ -89,7 +89,7 @@ class MemoryMailbox:
     def close(self) -> None:
         self._listener = None
 
-    def watch(self, on_new: MailListener, on_resync: Callable[[], None]) -> None:
+    def watch(self, on_new: MailListener, on_resync: Callable[[], object]) -> None:
         self._listener = on_new
         self._on_resync = on_resync
 

@@ -1,0 +1,170 @@
+"""Composition root: builds settings, store, mail backend and runtime; picks GUI or headless.
+
+Errors a person can fix (bad settings, no password, a newer state file) are printed as one
+clear message with the fix, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from focusguard.core import paths
+from focusguard.core.engine import Outcome, Release
+from focusguard.core.ports import MailBackend, MailError
+from focusguard.core.settings import ConfigError, Settings, load_settings
+from focusguard.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(f"{title}: {message}")
+        self.title = title
+        self.message = message
+
+
+class ConsoleNotifier:
+    """Headless notifications: one line on stderr each."""
+
+    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
+        print(f"[{kind}] {title}: {message}", file=sys.stderr, flush=True)
+
+
+def load(config: Path) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        raise StartupError(
+            f"Settings in {config} need fixing",
+            "\n".join(f"  {p}" for p in exc.problems)
+            + "\nRun `focusguard config check` after editing.",
+        ) from None
+
+
+def open_store(path: Path | None = None):  # type: ignore[no-untyped-def]
+    from focusguard.store import Store, StoreError
+
+    target = path or paths.state_db()
+    try:
+        paths.ensure_private_dir(target.parent)
+        return Store.open(target)
+    except StoreError as exc:
+        raise StartupError(exc.title, exc.message) from None
+
+
+def build_backend(settings: Settings, password: str | None = None) -> MailBackend:
+    account = settings.account
+    if account is None:
+        raise StartupError(
+            "No mail account configured",
+            "Add an [account] section to the settings (or run the setup wizard).",
+        )
+    if account.kind == "graph":
+        try:
+            from focusguard.mail.graph.backend import connect_backend as graph_backend
+        except ImportError:
+            raise StartupError(
+                "Microsoft Graph is not supported yet",
+                "This version of FocusGuard talks to Exchange through EWS only "
+                '(account.kind = "ews").',
+            ) from None
+        return graph_backend(settings)  # type: ignore[no-any-return]
+    from focusguard.mail.ews.backend import EwsBackend, connect_backend
+
+    if password is not None:
+        return EwsBackend(account, settings.holding, password=password)
+    try:
+        return connect_backend(settings)
+    except MailError as exc:
+        raise StartupError(exc.title, exc.message) from None
+
+
+def _print_outcome(outcome: Outcome) -> None:
+    d = outcome.decision
+    print(f"{d.category.value:8} {d.action.value:7} {outcome.message_id}  {d.reason}", flush=True)
+
+
+def _print_release(release: Release) -> None:
+    print(f"released {release.summary} ({release.kind})", flush=True)
+
+
+def wait_for_signal(stop: threading.Event, duration: float | None = None) -> None:
+    def handler(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    stop.wait(duration)
+
+
+def run_headless(config: Path, *, on_ready: Callable[[Runtime], None] | None = None) -> int:
+    try:
+        settings = load(config)
+        store = open_store()
+        backend = build_backend(settings)
+    except StartupError as exc:
+        print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
+        return 1
+    runtime = Runtime(
+        settings, backend, store, ConsoleNotifier(),
+        on_outcome=_print_outcome, on_release=_print_release,
+    )
+    try:
+        runtime.start()
+    except RuntimeError as exc:  # another instance owns the control channel
+        print(f"focusguard: {exc}", file=sys.stderr)
+        return 1
+    print(f"FocusGuard is running headless for {settings.account and settings.account.email}. "
+          "Ctrl-C to stop.", flush=True)
+    if on_ready is not None:
+        on_ready(runtime)
+    stop = threading.Event()
+    wait_for_signal(stop)
+    runtime.stop()
+    store.close()
+    return 0
+
+
+def run_gui(config: Path) -> int:
+    from focusguard.ui.main import run as run_tray
+
+    return run_tray(config)
+
+
+def account_login(config: Path, *, password_stdin: bool) -> int:
+    try:
+        settings = load(config)
+    except StartupError as exc:
+        print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
+        return 1
+    account = settings.account
+    if account is None:
+        print("focusguard: no [account] section in the settings", file=sys.stderr)
+        return 1
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {account.username or account.email}: ")
+    if not password:
+        print("focusguard: no password given", file=sys.stderr)
+        return 1
+    from focusguard.mail.ews.login import verify_and_store
+    from focusguard.secrets import Keyring, SecretStoreError
+
+    try:
+        verify_and_store(account, password, Keyring())
+    except MailError as exc:
+        print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
+        return 1
+    except SecretStoreError as exc:
+        print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
+        return 1
+    print(f"Signed in as {account.email}; the password is in the system keyring.")
+    return 0

@@ -1,0 +1,28 @@
+"""Suite-wide test set-up: no test ever touches the developer's own settings or keyring."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    home = tmp_path_factory.mktemp("fg-home")
+    monkeypatch.setenv("FOCUSGUARD_HOME", str(home))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "xdg-run"))
+    # A real keyring backend, never the developer's: an in-memory one (tests/keyring_memory).
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyring_memory.MemoryKeyring")
+    import keyring
+
+    from tests.keyring_memory import MemoryKeyring
+
+    keyring.set_keyring(MemoryKeyring())
+    yield home
