@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from focusguard.control import ControlServer
 from focusguard.core.clock import SystemClock
@@ -21,6 +23,8 @@ from focusguard.core.status_text import status_line
 from focusguard.core.worker import Worker
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 RETRY_FIRST = 5.0
 RETRY_MAX = 300.0
@@ -160,6 +164,19 @@ class Runtime:
         self._arm_soon()
         self._changed()
         return result
+
+    def submit(self, fn: Callable[[], T]) -> Future[T]:
+        """Queue engine work without waiting (the GUI's way in); listeners hear of the
+        change when it is done."""
+
+        def job() -> T:
+            try:
+                return fn()
+            finally:
+                self._arm()
+                self._changed()
+
+        return self.worker.submit(job)
 
     def _arm_soon(self) -> None:
         self.worker.submit(self._arm)
