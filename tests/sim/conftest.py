@@ -9,7 +9,14 @@ import pytest
 exchangelib = pytest.importorskip("exchangelib")
 
 from exchangelib import (  # noqa: E402
-    BASIC, DELEGATE, Account, Build, Configuration, Credentials, FailFast, Version,
+    BASIC,
+    DELEGATE,
+    Account,
+    Build,
+    Configuration,
+    Credentials,
+    FailFast,
+    Version,
 )
 from exchangelib.protocol import BaseProtocol, close_connections  # noqa: E402
 
@@ -39,13 +46,15 @@ def sim() -> Iterator[EwsSimulator]:
 
 
 def make_account(sim: EwsSimulator, *, password: str = "p", retry_policy: object = None,
-                 pinned: bool = True) -> Account:
+                 pinned: bool = True, user: str = "me@corp.example") -> Account:
+    """exchangelib caches one Protocol (with its retry policy) per endpoint + credentials, so
+    accounts that need a different policy must use a different user name."""
     kwargs: dict[str, object] = {}
     if pinned:
         kwargs["version"] = Version(build=Build(15, 1, 2507, 6), api_version="Exchange2016")
         kwargs["auth_type"] = BASIC
     config = Configuration(
-        service_endpoint=sim.url, credentials=Credentials("me@corp.example", password),
+        service_endpoint=sim.url, credentials=Credentials(user, password),
         max_connections=3, retry_policy=retry_policy or FailFast(), **kwargs,
     )
     return Account(MAILBOX, config=config, autodiscover=False, access_type=DELEGATE)

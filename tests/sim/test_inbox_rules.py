@@ -8,7 +8,9 @@ import pytest
 import requests
 from exchangelib import Folder
 from exchangelib.errors import (
-    ErrorInboxRulesValidationError, ErrorOutlookRuleBlobExists, ErrorSchemaValidation,
+    ErrorInboxRulesValidationError,
+    ErrorOutlookRuleBlobExists,
+    ErrorSchemaValidation,
 )
 from exchangelib.fields import EWSElementField
 from exchangelib.properties import Actions, Conditions, Exceptions, Rule, WithinDateRange
@@ -16,7 +18,6 @@ from exchangelib.services import CreateInboxRule
 from exchangelib.util import create_element
 
 from focusguard.sim.ews import EwsSimulator
-
 from focusguard.sim.ews.schema import find_schema_dir
 
 needs_schema = pytest.mark.skipif(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .mailbox import MailboxError
@@ -34,7 +35,7 @@ def handle(sim: EwsSimulator, method: str, path: str, raw: bytes) -> tuple[int, 
 
 
 def _route(sim: EwsSimulator, method: str, route: str, data: dict[str, Any]) -> tuple[int, Any]:
-    gets = {
+    gets: dict[str, Callable[[], Any]] = {
         "mailbox": lambda: sim.mailbox_snapshot(),
         "sent": lambda: sim.sent(),
         "popups": lambda: sim.popups,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .folder_ops import resolve_folder
 from .mailbox import Mailbox, MailboxError
 from .model import Item
@@ -152,7 +154,7 @@ def delete_item(mb: Mailbox, req: Element) -> Element:
 
 
 # UpdateItem: the handful of properties a mail client actually changes.
-_SETTABLE = {
+_SETTABLE: dict[str, tuple[str, Callable[[Item, str | None], None]]] = {
     "message:IsRead": ("IsRead", lambda i, v: setattr(i, "is_read", parse_bool(v))),
     "item:Subject": ("Subject", lambda i, v: setattr(i, "subject", v or "")),
     "item:Importance": ("Importance", lambda i, v: setattr(i, "importance", v or "Normal")),
@@ -166,7 +168,8 @@ def update_item(mb: Mailbox, req: Element) -> Element:
     for change in changes if changes is not None else []:
         try:
             with mb.lock:
-                item = mb.item(change.find(t("ItemId")).get("Id", ""))  # type: ignore[union-attr]
+                id_el = change.find(t("ItemId"))
+                item = mb.item(id_el.get("Id", "") if id_el is not None else "")
                 updates = change.find(t("Updates"))
                 for upd in updates if updates is not None else []:
                     uri_el = upd.find(t("FieldURI"))
@@ -210,8 +213,8 @@ def sync_folder_items(mb: Mailbox, req: Element) -> Element:
             since = 0
             if state_txt:
                 try:
-                    fid, seq = base64.b64decode(state_txt).decode().rsplit(":", 1)
-                    since = int(seq)
+                    fid, seq_txt = base64.b64decode(state_txt).decode().rsplit(":", 1)
+                    since = int(seq_txt)
                 except (ValueError, UnicodeDecodeError):
                     raise MailboxError("ErrorInvalidSyncStateData",
                                        "The sync state is invalid.") from None

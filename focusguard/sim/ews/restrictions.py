@@ -72,7 +72,7 @@ def _constant(elem: Element) -> str:
     if const is None:
         raise RestrictionError("ErrorUnsupportedQueryFilter",
                                "Only constant comparison values are supported.")
-    return const.get("Value", "")
+    return str(const.get("Value", ""))
 
 
 def _coerce(value: Any, text: str) -> Any:
@@ -175,7 +175,11 @@ def sort_items(items: list[Item], keys: list[tuple[Getter, bool]]) -> list[Item]
         return sorted(items, key=lambda i: i.received, reverse=True)
     result = list(items)
     for getter, descending in reversed(keys):
-        result.sort(key=lambda i, g=getter: _sortable(g(i)), reverse=descending)
+
+        def key(item: Item, g: Getter = getter) -> tuple[int, Any]:
+            return _sortable(g(item))
+
+        result.sort(key=key, reverse=descending)
     return result
 
 

@@ -46,7 +46,7 @@ class EwsRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SimHTTPServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
     @property
@@ -83,13 +83,13 @@ class EwsRequestHandler(BaseHTTPRequestHandler):
         return self.sim.check_credentials(user, password)
 
     # ---- HTTP verbs -------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         if self.path.startswith(control.PREFIX):
             self._control("GET", b"")
         else:
             self._send(404, b"not found", "text/plain")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         body = self._read_body()
         if self.path.startswith(control.PREFIX):
             self._control("POST", body)

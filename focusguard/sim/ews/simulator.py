@@ -298,4 +298,4 @@ def serve(host: str, port: int, strict: bool | None, seed_demo: bool = False) ->
         print("EWS simulator stopped.", flush=True)
 
 
-__all__ = ["EwsSimulator", "MailboxError", "serve", "seed_demo"]
+__all__ = ["EwsSimulator", "MailboxError", "seed_demo", "serve"]

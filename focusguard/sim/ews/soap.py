@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TypeAlias
 
 from lxml import etree
 
@@ -26,7 +27,7 @@ SERVER_VERSION = {
     "Version": "V2017_07_11",
 }
 
-Element = etree._Element
+Element: TypeAlias = etree._Element
 
 
 def m(tag: str) -> str:
@@ -38,10 +39,10 @@ def t(tag: str) -> str:
 
 
 def local(elem: Element) -> str:
-    return etree.QName(elem).localname
+    return str(etree.QName(elem).localname)
 
 
-def sub(parent: Element, tag: str, text: str | None = None, **attrs: str) -> Element:
+def sub(parent: Element, tag: str, text: str | None = None, **attrs: str | None) -> Element:
     """Append a child (tag given in Clark notation) and return it."""
     child = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
     if text is not None:
@@ -49,7 +50,7 @@ def sub(parent: Element, tag: str, text: str | None = None, **attrs: str) -> Ele
     return child
 
 
-def new(tag: str, text: str | None = None, **attrs: str) -> Element:
+def new(tag: str, text: str | None = None, **attrs: str | None) -> Element:
     elem = etree.Element(tag, {k: v for k, v in attrs.items() if v is not None}, nsmap=NSMAP)
     if text is not None:
         elem.text = text
@@ -86,7 +87,7 @@ def text_of(elem: Element | None, path: str, default: str | None = None) -> str 
     found = elem.find(path, NSMAP)
     if found is None or found.text is None:
         return default
-    return found.text
+    return str(found.text)
 
 
 def envelope(body_elements: Iterable[Element]) -> Element:
@@ -102,7 +103,7 @@ def envelope(body_elements: Iterable[Element]) -> Element:
 
 
 def serialize(env: Element) -> bytes:
-    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+    return bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))
 
 
 def fault(code: str, message: str, *, values: dict[str, str] | None = None,
