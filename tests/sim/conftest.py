@@ -43,6 +43,7 @@ def sim() -> Iterator[EwsSimulator]:
     # Whatever a test did, exchangelib must never have sent a schema-invalid request by
     # accident, and the simulator must never have produced an invalid response.
     assert simulator.errors == [], simulator.errors
+    assert simulator.unsupported_ops == [], simulator.unsupported_ops
 
 
 def make_account(sim: EwsSimulator, *, password: str = "p", retry_policy: object = None,
