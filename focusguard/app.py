@@ -75,13 +75,15 @@ def build_backend(settings: Settings, password: str | None = None) -> MailBacken
                 "This version of FocusGuard talks to Exchange through EWS only "
                 '(account.kind = "ews").',
             ) from None
-        return graph_backend(settings)  # type: ignore[no-any-return]
+        backend: MailBackend = graph_backend(settings)
+        return backend
     from focusguard.mail.ews.backend import EwsBackend, connect_backend
 
     if password is not None:
         return EwsBackend(account, settings.holding, password=password)
     try:
-        return connect_backend(settings)
+        ews: MailBackend = connect_backend(settings)
+        return ews
     except MailError as exc:
         raise StartupError(exc.title, exc.message) from None
 
@@ -113,16 +115,23 @@ def run_headless(config: Path, *, on_ready: Callable[[Runtime], None] | None = N
         print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
         return 1
     runtime = Runtime(
-        settings, backend, store, ConsoleNotifier(),
-        on_outcome=_print_outcome, on_release=_print_release,
+        settings,
+        backend,
+        store,
+        ConsoleNotifier(),
+        on_outcome=_print_outcome,
+        on_release=_print_release,
     )
     try:
         runtime.start()
     except RuntimeError as exc:  # another instance owns the control channel
         print(f"focusguard: {exc}", file=sys.stderr)
         return 1
-    print(f"FocusGuard is running headless for {settings.account and settings.account.email}. "
-          "Ctrl-C to stop.", flush=True)
+    print(
+        f"FocusGuard is running headless for {settings.account and settings.account.email}. "
+        "Ctrl-C to stop.",
+        flush=True,
+    )
     if on_ready is not None:
         on_ready(runtime)
     stop = threading.Event()
@@ -135,7 +144,8 @@ def run_headless(config: Path, *, on_ready: Callable[[Runtime], None] | None = N
 def run_gui(config: Path) -> int:
     from focusguard.ui.main import run as run_tray
 
-    return run_tray(config)
+    code: int = run_tray(config)
+    return code
 
 
 def account_login(config: Path, *, password_stdin: bool) -> int:

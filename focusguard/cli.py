@@ -173,9 +173,10 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from focusguard import demo
 
-    return demo.main(
+    code: int = demo.main(
         headless=args.headless, duration=args.duration, graph=args.graph, speed=args.speed
     )
+    return code
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
@@ -235,8 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", parents=[common], help="try FocusGuard on a simulated mailbox")
     p.add_argument("--headless", action="store_true", help="print decisions instead of a tray")
-    p.add_argument("--duration", type=float, default=None, metavar="SECONDS",
-                   help="stop after this many seconds and print a JSON summary")
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds and print a JSON summary",
+    )
     p.add_argument("--graph", action="store_true", help="use the Microsoft Graph simulator")
     p.add_argument("--speed", type=float, default=1.0, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_demo)
@@ -245,15 +251,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--graph", action="store_true", help="simulate Microsoft Graph instead of EWS")
-    p.add_argument("--strict", choices=["on", "off"], default=None,
-                   help="validate SOAP against the EWS schema (default: on when available)")
+    p.add_argument(
+        "--strict",
+        choices=["on", "off"],
+        default=None,
+        help="validate SOAP against the EWS schema (default: on when available)",
+    )
     p.add_argument("--seed-demo", action="store_true", help="start with the demo mailbox")
     p.set_defaults(func=cmd_sim)
 
     account = sub.add_parser("account", help="mail account")
     account_sub = account.add_subparsers(metavar="ACTION", required=True)
-    p = account_sub.add_parser("login", parents=[common],
-                               help="check the password with the server, then keep it in the keyring")
+    p = account_sub.add_parser(
+        "login",
+        parents=[common],
+        help="check the password with the server, then keep it in the keyring",
+    )
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.set_defaults(func=cmd_login)
 
@@ -273,8 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_simple("checkin"))
     p = sub.add_parser("release-all", parents=[common], help="release everything held now")
     p.set_defaults(func=cmd_simple("release-all"))
-    p = sub.add_parser("pause", parents=[common],
-                       help="release everything and hold nothing for a while")
+    p = sub.add_parser(
+        "pause", parents=[common], help="release everything and hold nothing for a while"
+    )
     p.add_argument("--hours", type=float, default=1.0)
     p.set_defaults(func=cmd_simple("pause"))
     p = sub.add_parser("resume", parents=[common], help="end a pause")

@@ -6,6 +6,7 @@ only the same user can reach it. Messages are single JSON objects (no pickle).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -69,11 +70,9 @@ class ControlServer:
     def stop(self) -> None:
         self._stopping.set()
         if self._listener is not None:
-            try:
-                # Unblock accept() by connecting once, then close.
+            # Unblock accept() by connecting once, then close.
+            with contextlib.suppress(OSError):
                 Client(self._address, self._family).close()
-            except OSError:
-                pass
             self._listener.close()
         if self._family == "AF_UNIX":
             Path(self._address).unlink(missing_ok=True)
@@ -116,8 +115,9 @@ def _answers(addr: str, family: str) -> bool:
     return True
 
 
-def request(command: dict[str, object], root: Path | None = None,
-            timeout: float = 30.0) -> dict[str, object]:
+def request(
+    command: dict[str, object], root: Path | None = None, timeout: float = 30.0
+) -> dict[str, object]:
     addr, family = address(root)
     try:
         conn = Client(addr, family)
@@ -129,7 +129,7 @@ def request(command: dict[str, object], root: Path | None = None,
     with conn:
         conn.send_bytes(json.dumps(command).encode())
         if not conn.poll(timeout):
-            raise TimeoutError("FocusGuard did not answer within %.0f s" % timeout)
+            raise TimeoutError(f"FocusGuard did not answer within {timeout:.0f} s")
         reply = json.loads(conn.recv_bytes(MAX_MESSAGE))
     if not isinstance(reply, dict):
         raise ValueError("unexpected reply from FocusGuard")

@@ -78,7 +78,9 @@ def parse_trace(lines: Iterable[str]) -> Iterator[TraceEntry]:
         if "event" in raw:
             kind = raw["event"]
             if kind not in ("focus_start", "focus_end"):
-                raise TraceError(number, f'unknown event {kind!r} (use "focus_start" or "focus_end")')
+                raise TraceError(
+                    number, f'unknown event {kind!r} (use "focus_start" or "focus_end")'
+                )
             at = _instant(raw.get("at"), number, "at")
             minutes = raw.get("minutes")
             if kind == "focus_start" and (
@@ -105,7 +107,9 @@ def parse_trace(lines: Iterable[str]) -> Iterator[TraceEntry]:
                 raise TraceError(number, '"headers" must be an object of string values')
             entry = TraceMessage(number, ident, at, sender, subject, dict(headers))
         if last is not None and entry.at < last:
-            raise TraceError(number, f"the trace must be in time order ({entry.at} is before {last})")
+            raise TraceError(
+                number, f"the trace must be in time order ({entry.at} is before {last})"
+            )
         last = entry.at
         yield entry
 
@@ -124,7 +128,11 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
     store = Store.open(":memory:")
     outcomes: dict[str, Outcome] = {}
     engine = Engine(
-        settings, mailbox, store, clock, _Silent(),
+        settings,
+        mailbox,
+        store,
+        clock,
+        _Silent(),
         on_outcome=lambda o: outcomes.setdefault(o.message_id, o),
     )
     engine.start()

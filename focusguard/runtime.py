@@ -41,8 +41,8 @@ class Runtime:
         clock: Clock | None = None,
         control_root: Path | None = None,
         control: bool = True,
-        on_outcome: Callable[[Outcome], None] | None = None,
-        on_release: Callable[[Release], None] | None = None,
+        on_outcome: Callable[[Outcome], object] | None = None,
+        on_release: Callable[[Release], object] | None = None,
         on_change: Callable[[], None] | None = None,
         on_show: Callable[[], None] | None = None,
     ) -> None:
@@ -55,8 +55,13 @@ class Runtime:
         self._on_change = on_change
         self._on_show = on_show
         self.engine = Engine(
-            settings, backend, store, self.clock, notifier,
-            on_outcome=on_outcome, on_release=on_release,
+            settings,
+            backend,
+            store,
+            self.clock,
+            notifier,
+            on_outcome=on_outcome,
+            on_release=on_release,
         )
         self.ticker = Ticker(self._tick)
         self.control = ControlServer(self.handle, control_root) if control else None
@@ -159,7 +164,7 @@ class Runtime:
             self._on_change()
 
     # -- intents (any thread; they wait for the worker) ------------------------------------
-    def call(self, fn: Callable[[], object], timeout: float = 60.0) -> object:
+    def call(self, fn: Callable[[], T], timeout: float = 60.0) -> T:
         result = self.worker.call(fn, timeout)
         self._arm_soon()
         self._changed()
@@ -202,10 +207,12 @@ class Runtime:
             return {"ok": False, "error": self.problem or "FocusGuard is still connecting"}
         if cmd == "focus-start":
             minutes = request.get("minutes")
-            if minutes is not None and (not isinstance(minutes, int) or minutes <= 0):
+            if minutes is not None and (
+                not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0
+            ):
                 return {"ok": False, "error": "minutes must be a positive whole number"}
-            block = self.call(lambda: engine.focus_start(minutes))  # type: ignore[arg-type]
-            return {"ok": True, "text": f"Focus until {engine.describe(block.end)}"}  # type: ignore[attr-defined]
+            block = self.call(lambda: engine.focus_start(minutes))
+            return {"ok": True, "text": f"Focus until {engine.describe(block.end)}"}
         if cmd == "focus-end":
             release = self.call(engine.focus_end)
             return {"ok": True, "text": _released("Focus ended", release)}
@@ -219,7 +226,10 @@ class Runtime:
                 return {"ok": False, "error": "pause for between a minute and a week"}
             until = self.clock.now() + timedelta(hours=float(hours))
             release = self.call(lambda: engine.pause(until))
-            return {"ok": True, "text": _released(f"Paused until {engine.describe(until)}", release)}
+            return {
+                "ok": True,
+                "text": _released(f"Paused until {engine.describe(until)}", release),
+            }
         if cmd == "resume":
             self.call(engine.resume)
             return {"ok": True, "text": "FocusGuard is holding mail again"}

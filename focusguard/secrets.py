@@ -8,6 +8,10 @@ user is told how to get one.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "FocusGuard"
 
@@ -34,7 +38,7 @@ class Keyring:
     def __init__(self, service: str = SERVICE) -> None:
         self.service = service
 
-    def _backend(self):  # type: ignore[no-untyped-def]
+    def _backend(self) -> KeyringBackend:
         import keyring
         from keyring.backends import fail
 

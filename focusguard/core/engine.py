@@ -127,8 +127,8 @@ class Engine:
         clock: Clock,
         notifier: Notifier,
         *,
-        on_outcome: Callable[[Outcome], None] | None = None,
-        on_release: Callable[[Release], None] | None = None,
+        on_outcome: Callable[[Outcome], object] | None = None,
+        on_release: Callable[[Release], object] | None = None,
     ) -> None:
         self.settings = settings
         self.backend = backend
@@ -139,9 +139,7 @@ class Engine:
         self._on_release = on_release
         self._schedule = settings.weekly_schedule()
         self._people = settings.people_rules()
-        self._own = (
-            sender_address(settings.account.email) if settings.account is not None else None
-        )
+        self._own = sender_address(settings.account.email) if settings.account is not None else None
         self._state = facts.decode_focus(store.get_fact(facts.FOCUS_STATE))
         self._calendar_checked: datetime | None = None
         self._mode = settings.holding.mode
@@ -286,7 +284,9 @@ class Engine:
         if why_not is not None:
             log.info("no auto-reply to %s: %s", item.message_id, why_not)
             return False
-        if not autoreply.due(self.store.last_autoreply(str(address)), now, cfg.once_per_sender_days):
+        if not autoreply.due(
+            self.store.last_autoreply(str(address)), now, cfg.once_per_sender_days
+        ):
             return False
         body = autoreply.render(
             cfg.template,
@@ -349,7 +349,9 @@ class Engine:
         for item in in_held.values():
             self.on_new_mail(item)
 
-    def _release(self, records: Iterable[HeldRecord], now: datetime, *, kind: str) -> Release | None:
+    def _release(
+        self, records: Iterable[HeldRecord], now: datetime, *, kind: str
+    ) -> Release | None:
         records = [r for r in records if r.item_id is not None]
         if not records:
             return None

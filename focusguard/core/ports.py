@@ -92,8 +92,7 @@ class MailBackend(Protocol):
     def apply_rules(self, rules: HoldRules | None) -> RuleOutcome:
         """Make the server-side hold rules match `rules` (None: no hold rules at all)."""
 
-    def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
-        ...
+    def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]: ...
 
 
 class MailError(Exception):

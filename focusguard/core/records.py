@@ -19,8 +19,17 @@ from focusguard.domain.senders import Category
 CATEGORIES: frozenset[str] = frozenset(c.value for c in Category)
 ACTIONS: frozenset[str] = frozenset(a.value for a in Action)
 CHECK_IN_KINDS: frozenset[str] = frozenset(
-    {"check-in", "focus-start", "focus-end", "manual", "release-all", "pause", "resume",
-     "startup", "resync"}
+    {
+        "check-in",
+        "focus-start",
+        "focus-end",
+        "manual",
+        "release-all",
+        "pause",
+        "resume",
+        "startup",
+        "resync",
+    }
 )
 
 
@@ -125,8 +134,7 @@ class StateStore(Protocol):
     def get_held(self, message_id: str) -> HeldRecord | None: ...
     def put_held(self, rec: HeldRecord) -> None: ...
     def update_item_id(self, message_id: str, item_id: str) -> None: ...
-    def set_release_at(self, message_id: str, release_at: datetime | None, reason: str) -> None:
-        ...
+    def set_release_at(self, message_id: str, release_at: datetime | None, reason: str) -> None: ...
     def mark_released(self, message_ids: Iterable[str], at: datetime) -> int: ...
     def mark_handled(self, message_ids: Iterable[str]) -> int: ...
     def held(self, state: HeldState | None = HeldState.HELD) -> list[HeldRecord]: ...

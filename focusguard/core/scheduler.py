@@ -59,8 +59,13 @@ class Ticker:
     clock gap, and at least hourly. `tick` submits a reconcile to the engine worker and
     must not block."""
 
-    def __init__(self, tick: Callable[[str], None], *, heartbeat: float = HEARTBEAT_SECONDS,
-                 gaps: GapDetector | None = None) -> None:
+    def __init__(
+        self,
+        tick: Callable[[str], None],
+        *,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        gaps: GapDetector | None = None,
+    ) -> None:
         self._tick = tick
         self._gaps = gaps or GapDetector()
         self._lock = threading.Lock()
@@ -73,7 +78,9 @@ class Ticker:
     def start(self) -> None:
         self._scheduler.start()
         self._scheduler.add_job(
-            self._beat, IntervalTrigger(seconds=self._heartbeat), id=HEARTBEAT_JOB,
+            self._beat,
+            IntervalTrigger(seconds=self._heartbeat),
+            id=HEARTBEAT_JOB,
             replace_existing=True,
         )
 
@@ -87,7 +94,10 @@ class Ticker:
         target = max(target, now)
         with self._lock:
             self._scheduler.add_job(
-                self._tick, DateTrigger(run_date=target), args=["timer"], id=WAKE_JOB,
+                self._tick,
+                DateTrigger(run_date=target),
+                args=["timer"],
+                id=WAKE_JOB,
                 replace_existing=True,
             )
         return target

@@ -17,12 +17,12 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_STOP = object()
+_Job = tuple[Callable[[], object], "Future[object]"]
 
 
 class Worker:
     def __init__(self, name: str = "focusguard-engine") -> None:
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._started = False
 
@@ -33,7 +33,7 @@ class Worker:
 
     def submit(self, fn: Callable[[], T]) -> Future[T]:
         future: Future[T] = Future()
-        self._queue.put((fn, future))
+        self._queue.put((fn, future))  # type: ignore[arg-type]
         return future
 
     def call(self, fn: Callable[[], T], timeout: float | None = None) -> T:
@@ -46,15 +46,15 @@ class Worker:
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._started:
-            self._queue.put(_STOP)
+            self._queue.put(None)
             self._thread.join(timeout)
 
     def _run(self) -> None:
         while True:
             job = self._queue.get()
-            if job is _STOP:
+            if job is None:
                 return
-            fn, future = job  # type: ignore[misc]
+            fn, future = job
             if not future.set_running_or_notify_cancel():
                 continue
             try:

@@ -75,8 +75,10 @@ class MemoryMailbox:
     def where(self, message_id: str) -> list[Folder]:
         with self._lock:
             return [
-                f for f, items in self.folders.items()
-                for i in items.values() if i.message_id == message_id
+                f
+                for f, items in self.folders.items()
+                for i in items.values()
+                if i.message_id == message_id
             ]
 
     def _new_id(self) -> str:
@@ -126,6 +128,8 @@ class MemoryMailbox:
     def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
         with self._lock:
             return [
-                iv for s, iv in self.calendar
-                if s.strip().lower() == subject.strip().lower() and iv.overlaps(Interval(since, until))
+                iv
+                for s, iv in self.calendar
+                if s.strip().lower() == subject.strip().lower()
+                and iv.overlaps(Interval(since, until))
             ]

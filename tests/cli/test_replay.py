@@ -20,14 +20,20 @@ EXAMPLES = REPO / "docs" / "examples"
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "focusguard", *args],
-        capture_output=True, text=True, cwd=REPO, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
     )
 
 
 def test_replay_of_the_documented_example_prints_the_documented_output() -> None:
     result = run_cli(
-        "replay", "--config", str(EXAMPLES / "focusguard.toml"),
-        "--trace", str(EXAMPLES / "day.jsonl"),
+        "replay",
+        "--config",
+        str(EXAMPLES / "focusguard.toml"),
+        "--trace",
+        str(EXAMPLES / "day.jsonl"),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == (EXAMPLES / "day.expected.jsonl").read_text(encoding="utf-8")
@@ -67,9 +73,12 @@ def test_replay_output_shape() -> None:
             3,
             "duplicate",
         ),
-        (['[1, 2]'], 1, "JSON object"),
-        (['{"id": "a", "received": "2026-03-27T09:00:00+00:00", "headers": {"X": 1}}'], 1,
-         "headers"),
+        (["[1, 2]"], 1, "JSON object"),
+        (
+            ['{"id": "a", "received": "2026-03-27T09:00:00+00:00", "headers": {"X": 1}}'],
+            1,
+            "headers",
+        ),
     ],
 )
 def test_bad_trace_lines_name_their_line_and_exit_2(
@@ -95,9 +104,7 @@ def test_missing_trace_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_release_at_reflects_later_events() -> None:
-    settings = settings_from_toml(
-        (EXAMPLES / "focusguard.toml").read_text(encoding="utf-8")
-    )
+    settings = settings_from_toml((EXAMPLES / "focusguard.toml").read_text(encoding="utf-8"))
     trace = [
         '{"id": "c", "received": "2026-03-24T11:00:00+00:00", "from": "c@client.example"}',
         '{"event": "focus_start", "at": "2026-03-24T12:45:00+00:00", "minutes": 45}',

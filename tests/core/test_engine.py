@@ -73,7 +73,11 @@ class Rig:
         self.notes = Notes()
         self.outcomes: dict[str, Outcome] = {}
         self.engine = Engine(
-            self.settings, self.mailbox, self.store, self.clock, self.notes,
+            self.settings,
+            self.mailbox,
+            self.store,
+            self.clock,
+            self.notes,
             on_outcome=lambda o: self.outcomes.setdefault(o.message_id, o),
         )
         self.engine.start()
