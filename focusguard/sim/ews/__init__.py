@@ -5,6 +5,6 @@ not exchangelib: it plays the server, with Exchange's own semantics.
 """
 
 from .faults import Fault
-from .simulator import EwsSimulator, seed_demo, serve
+from .simulator import EwsSimulator, seed_demo_mailbox, serve
 
-__all__ = ["EwsSimulator", "Fault", "seed_demo", "serve"]
+__all__ = ["EwsSimulator", "Fault", "seed_demo_mailbox", "serve"]

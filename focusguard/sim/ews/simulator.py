@@ -261,7 +261,7 @@ class EwsSimulator:
         self.faults.clear()
 
 
-def seed_demo(sim: EwsSimulator) -> None:
+def seed_demo_mailbox(sim: EwsSimulator) -> None:
     """A small believable mailbox for `focusguard sim --seed-demo` and the demo."""
     now = utcnow()
     sim.deliver("Ann Customer <ann@client.example>", "Order 4711 — delivery date?",
@@ -278,7 +278,7 @@ def serve(host: str, port: int, strict: bool | None, seed_demo: bool = False) ->
     """Run a standalone simulator until Ctrl-C (used by ``focusguard sim``)."""
     sim = EwsSimulator(host=host, port=port, strict=strict)
     if seed_demo:
-        globals()["seed_demo"](sim)
+        seed_demo_mailbox(sim)
     sim.start()
     print(f"EWS simulator on {sim.url} (strict={'on' if sim.strict else 'off'}); "
           f"control API at {sim.control_url}/ — Ctrl-C to stop", flush=True)
@@ -298,4 +298,4 @@ def serve(host: str, port: int, strict: bool | None, seed_demo: bool = False) ->
         print("EWS simulator stopped.", flush=True)
 
 
-__all__ = ["EwsSimulator", "MailboxError", "seed_demo", "serve"]
+__all__ = ["EwsSimulator", "MailboxError", "seed_demo_mailbox", "serve"]
