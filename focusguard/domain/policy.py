@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from focusguard.domain.clock_time import format_clock
 from focusguard.domain.schedule import Interval, Timeline
 from focusguard.domain.senders import Address, Category, People, sender_address
+
+
+# How far ahead server rules are armed for a focus block that has not started yet.
+PREARM = timedelta(days=1)
 
 
 class Action(enum.Enum):
@@ -89,14 +93,29 @@ class Policy:
         return None if focus is None else focus.end
 
     def hold_plan(self, now: datetime) -> HoldPlan:
-        """What the server-side hold should look like at `now` (for server-rule mode)."""
-        focus = self.timeline.focus_at(now)
-        window = self.timeline.window_at(now)
+        """What the server-side hold rules should cover, as seen at `now` (server-rule mode).
+
+        Each interval ends by itself on the server (fail-open). An interval may start in the
+        future: inside an open check-in window the next customer hold is armed to start when
+        the window closes, and the next focus block within a day is armed ahead, so no mail
+        slips into the Inbox between a boundary and the engine's next reconcile.
+        """
+        tl = self.timeline
+        current_focus = tl.focus_at(now)
+        focus = current_focus
+        if focus is None:
+            upcoming = tl.focus(now, now + PREARM)
+            focus = upcoming[0] if upcoming else None
+        window = tl.window_at(now)
         customer: Interval | None = None
-        if window is None or focus is not None:
-            nxt = self.timeline.next_check_in(now)
+        if window is None or current_focus is not None:
+            nxt = tl.next_check_in(now)
             if nxt is not None:
                 customer = Interval(now, nxt)
+        else:
+            nxt = tl.next_check_in(window.end - timedelta(microseconds=1))
+            if nxt is not None and nxt > window.end:
+                customer = Interval(window.end, nxt)
         return HoldPlan(customer=customer, focus=focus)
 
     def _clock(self, t: datetime, now: datetime) -> str:
@@ -109,6 +128,13 @@ class HoldPlan:
 
     customer: Interval | None
     focus: Interval | None
+
+    def holds(self, now: datetime) -> tuple[bool, bool]:
+        """(customer hold active, focus hold active) at `now`."""
+        return (
+            self.customer is not None and self.customer.contains(now),
+            self.focus is not None and self.focus.contains(now),
+        )
 
     @property
     def idle(self) -> bool:

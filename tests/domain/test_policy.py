@@ -195,8 +195,13 @@ def test_no_check_ins_configured_delivers_customers(sched: WeeklySchedule) -> No
 
 
 def test_hold_plan() -> None:
-    assert POLICY.hold_plan(WINDOW_NO_FOCUS) == HoldPlan(customer=None, focus=None)
-    assert POLICY.hold_plan(WINDOW_NO_FOCUS).idle
+    # Inside an open window: the next customer hold is armed from the window's end, and the
+    # day's next focus block is armed ahead.
+    plan = POLICY.hold_plan(WINDOW_NO_FOCUS)
+    assert plan.holds(WINDOW_NO_FOCUS) == (False, False)
+    assert plan.customer is not None and plan.customer.start >= WINDOW_NO_FOCUS
+    assert plan.customer.end == lon(1, 13)
+    assert plan.focus is not None and plan.focus.start > WINDOW_NO_FOCUS
     assert POLICY.hold_plan(WINDOW_AND_FOCUS) == HoldPlan(
         customer=span(WINDOW_AND_FOCUS, lon(1, 13)), focus=span(lon(1, 9, 35), lon(1, 9, 50))
     )
@@ -204,7 +209,8 @@ def test_hold_plan() -> None:
         customer=span(FOCUS_NO_WINDOW, lon(1, 13)), focus=span(lon(1, 10, 30), lon(1, 11, 30))
     )
     plan = POLICY.hold_plan(NEITHER)
-    assert plan == HoldPlan(customer=span(NEITHER, lon(1, 13)), focus=None)
+    assert plan.customer == span(NEITHER, lon(1, 13))
+    assert plan.holds(NEITHER) == (True, False)
     assert not plan.idle
 
 
@@ -215,12 +221,17 @@ def test_hold_plan_agrees_with_decide() -> None:
         plan = POLICY.hold_plan(now)
         customer = POLICY.decide(Category.CUSTOMER, now)
         internal = POLICY.decide(Category.INTERNAL, now)
-        assert (plan.customer is not None) is customer.held
-        if plan.customer is not None:
-            assert plan.customer.end == customer.release_at
-        assert (plan.focus is not None) is internal.held
-        if plan.focus is not None:
-            assert plan.focus.end == internal.release_at
+        holds_customer, holds_focus = plan.holds(now)
+        assert holds_customer is customer.held
+        if holds_customer:
+            assert plan.customer is not None and plan.customer.end == customer.release_at
+        assert holds_focus is internal.held
+        if holds_focus:
+            assert plan.focus is not None and plan.focus.end == internal.release_at
+        # An armed hold that starts later starts exactly where delivery would stop.
+        if plan.customer is not None and not holds_customer:
+            at = plan.customer.start
+            assert POLICY.decide(Category.CUSTOMER, at).held
 
 
 # -- categorize through the policy ------------------------------------------------------------
