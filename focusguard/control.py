@@ -7,10 +7,12 @@ only the same user can reach it. Messages are single JSON objects (no pickle).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Client, Connection, Listener
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, object]], dict[str, object]]
 MAX_MESSAGE = 64 * 1024
+_SUN_PATH_MAX = 100
 
 
 class NotRunning(Exception):
@@ -34,7 +37,15 @@ def address(root: Path | None = None) -> tuple[str, str]:
         user = os.environ.get("USERNAME", "user")
         return rf"\\.\pipe\focusguard-{user}", "AF_PIPE"
     base = root or paths.runtime_dir()
-    return str(base / "control.sock"), "AF_UNIX"
+    sock = base / "control.sock"
+    if len(os.fsencode(sock)) > _SUN_PATH_MAX:
+        # sockaddr_un.sun_path holds ~104-108 bytes; a deep FOCUSGUARD_HOME would not fit.
+        # Fall back to a short private folder named after the long path, so each home still
+        # gets its own socket.
+        digest = hashlib.sha256(os.fsencode(base)).hexdigest()[:16]
+        short = Path(tempfile.gettempdir()) / f"focusguard-{os.getuid()}" / digest
+        sock = short / "control.sock"
+    return str(sock), "AF_UNIX"
 
 
 class ControlServer:
@@ -53,6 +64,8 @@ class ControlServer:
         if self._family == "AF_UNIX":
             sock = Path(self._address)
             paths.ensure_private_dir(sock.parent)
+            if sock.parent.stat().st_uid != os.getuid() or sock.parent.stat().st_mode & 0o077:
+                raise RuntimeError(f"{sock.parent} is not a private folder of this user")
             if sock.exists():
                 if _answers(self._address, self._family):
                     raise RuntimeError("another FocusGuard is already running")

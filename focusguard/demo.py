@@ -45,14 +45,20 @@ SCRIPT: tuple[ScriptedMail, ...] = (
     ScriptedMail(10, "Bob Smith <bob@corp.example>", "Lunch at 12:30?"),
     ScriptedMail(16, "The Boss <boss@corp.example>", "Board pack - need it by 11"),
     ScriptedMail(
-        24, "Vendor News <news@vendor.example>", "Our November newsletter",
+        24,
+        "Vendor News <news@vendor.example>",
+        "Our November newsletter",
         (("List-Unsubscribe", "<mailto:unsub@vendor.example>"), ("Precedence", "bulk")),
     ),
     ScriptedMail(32, '"Carol (BigClient)" <carol@bigclient.com>', "Renewal quote for 2027"),
     ScriptedMail(44, "Ann Lee <ann@client.example>", "Re: Order 4711 - delivery date?"),
     ScriptedMail(58, "Dave Brown <dave@other.example>", "Quick call this week?"),
-    ScriptedMail(75, '"boss@corp.example" <alerts@monitor.example>', "Disk 91% full",
-                 (("Auto-Submitted", "auto-generated"),)),
+    ScriptedMail(
+        75,
+        '"boss@corp.example" <alerts@monitor.example>',
+        "Disk 91% full",
+        (("Auto-Submitted", "auto-generated"),),
+    ),
     ScriptedMail(95, "Erin Wu <erin@client.example>", "Invoice 2026-118"),
     ScriptedMail(115, "Bob Smith <bob@corp.example>", "Re: Lunch at 12:30?"),
     ScriptedMail(150, "Carol (BigClient) <carol@bigclient.com>", "Re: Renewal quote for 2027"),
@@ -155,8 +161,14 @@ class Tally:
         with self.lock:
             self.released += len(release.released)
 
-    def summary(self, popups: list[dict[str, object]], timeline: Timeline,
-                since: datetime, until: datetime, urgent: set[str]) -> dict[str, object]:
+    def summary(
+        self,
+        popups: list[dict[str, object]],
+        timeline: Timeline,
+        since: datetime,
+        until: datetime,
+        urgent: set[str],
+    ) -> dict[str, object]:
         focus = timeline.focus(since, until)
         leaked = 0
         for popup in popups:
@@ -182,15 +194,19 @@ def _describe(outcome: Outcome, subjects: dict[str, str]) -> str:
     return f"{d.category.value:8} {d.action.value:7} {subject[:40]:40}  {d.reason}{extra}"
 
 
-def main(*, headless: bool, duration: float | None, graph: bool = False,
-         speed: float = 1.0) -> int:
+def main(*, headless: bool, duration: float | None, graph: bool = False, speed: float = 1.0) -> int:
     if graph:
-        print("focusguard: the Graph demo needs the Graph simulator, which this version "
-              "does not have yet; run `focusguard demo` for the EWS demo", file=sys.stderr)
+        print(
+            "focusguard: the Graph demo needs the Graph simulator, which this version "
+            "does not have yet; run `focusguard demo` for the EWS demo",
+            file=sys.stderr,
+        )
         return 2
     if not headless and not _display_available():
-        print("No display found: running the demo headless (add --headless to skip this "
-              "note).", file=sys.stderr)
+        print(
+            "No display found: running the demo headless (add --headless to skip this note).",
+            file=sys.stderr,
+        )
         headless = True
     home = Path(tempfile.mkdtemp(prefix="focusguard-demo-"))
     os.environ["FOCUSGUARD_HOME"] = str(home)
@@ -245,8 +261,12 @@ def _run(home: Path, *, headless: bool, duration: float | None, speed: float) ->
     backend = build_backend(settings, password=DEMO_PASSWORD)
     notifier = ConsoleNotifier() if headless else None
     runtime = Runtime(
-        settings, backend, store, notifier or ConsoleNotifier(),
-        on_outcome=on_outcome, on_release=on_release,
+        settings,
+        backend,
+        store,
+        notifier or ConsoleNotifier(),
+        on_outcome=on_outcome,
+        on_release=on_release,
     )
     script = MailScript(deliver, speed=speed)
     code = 0
@@ -254,9 +274,12 @@ def _run(home: Path, *, headless: bool, duration: float | None, speed: float) ->
         if headless:
             runtime.start()
             runtime.submit(lambda: runtime.engine.focus_start(FOCUS_MINUTES))
-            print(f"FocusGuard demo: simulated Exchange at {sim.url}; focus for "
-                  f"{FOCUS_MINUTES} min, check-ins every {CHECK_IN_EVERY} min. "
-                  "Ctrl-C to stop.", flush=True)
+            print(
+                f"FocusGuard demo: simulated Exchange at {sim.url}; focus for "
+                f"{FOCUS_MINUTES} min, check-ins every {CHECK_IN_EVERY} min. "
+                "Ctrl-C to stop.",
+                flush=True,
+            )
             script.start()
             from focusguard.app import wait_for_signal
 
@@ -265,9 +288,14 @@ def _run(home: Path, *, headless: bool, duration: float | None, speed: float) ->
             from focusguard.ui.main import run_with
 
             script.start()
-            code = run_with(runtime, paths.config_file(), demo=True,
-                            on_started=lambda: runtime.submit(
-                                lambda: runtime.engine.focus_start(FOCUS_MINUTES)))
+            code = run_with(
+                runtime,
+                paths.config_file(),
+                demo=True,
+                on_started=lambda: runtime.submit(
+                    lambda: runtime.engine.focus_start(FOCUS_MINUTES)
+                ),
+            )
     finally:
         script.stop()
         timeline = runtime.engine.policy.timeline

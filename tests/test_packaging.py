@@ -30,9 +30,20 @@ def test_every_package_directory_is_declared() -> None:
 @pytest.mark.slow
 def test_wheel_ships_resources_and_entry_point(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(REPO)],
-        check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+        timeout=300,
     )
     [wheel] = tmp_path.glob("focusguard-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

@@ -63,9 +63,7 @@ class Policy:
             release = self.timeline.next_check_in(received)
             if release is None:
                 # Fail open: with no check-in in sight, holding would mean never delivering.
-                return Decision(
-                    category, Action.DELIVER, None, "delivered: no check-in scheduled"
-                )
+                return Decision(category, Action.DELIVER, None, "delivered: no check-in scheduled")
             return Decision(
                 category,
                 Action.HOLD,
