@@ -29,7 +29,7 @@ from focusguard.domain.senders import Category
 FOCUS_MINUTES = 2
 CHECK_IN_EVERY = 3  # minutes
 CHECK_IN_MINUTES = 1
-DEMO_PASSWORD = "demo"  # the simulator accepts any password; nothing is stored
+DEMO_PASSWORD = "demo"  # noqa: S105 - the simulator accepts any password; nothing is stored
 
 
 @dataclass(frozen=True, slots=True)

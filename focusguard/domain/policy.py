@@ -16,7 +16,6 @@ from focusguard.domain.clock_time import format_clock
 from focusguard.domain.schedule import Interval, Timeline
 from focusguard.domain.senders import Address, Category, People, sender_address
 
-
 # How far ahead server rules are armed for a focus block that has not started yet.
 PREARM = timedelta(days=1)
 
