@@ -1,0 +1,34 @@
+"""`focusguard account login`: check the password against Exchange, and only then keep it.
+
+A wrong password is never stored (it would make the app fail later, far from the typo), and
+the check fails fast: it uses exchangelib's FailFast policy, so a 401 is an answer at once
+instead of minutes of "throttling" retries (notes §1.6).
+"""
+
+from __future__ import annotations
+
+from focusguard.core.ports import MailError, Secrets
+from focusguard.core.settings import AccountSettings, HoldingSettings
+from focusguard.mail.ews.backend import EwsBackend
+
+
+def verify_and_store(account: AccountSettings, password: str, secrets: Secrets) -> None:
+    """Verify `password` for `account`; store it in `secrets` under the email on success.
+
+    Raises AuthError (wrong password), MailError (address, TLS, not EWS, network) — and then
+    stores nothing.
+    """
+    if not password:
+        raise MailError("No password given", "Enter the password for your Exchange account.",
+                        retryable=False)
+    backend = EwsBackend(account, HoldingSettings(), password)
+    try:
+        backend.verify()
+    finally:
+        backend.close()
+    try:
+        secrets.set(account.email, password)
+    except Exception as exc:  # SecretStoreError from focusguard.secrets
+        title = getattr(exc, "title", "Could not save the password")
+        message = getattr(exc, "message", "The system keyring could not be written.")
+        raise MailError(title, message, retryable=False) from None

@@ -1,0 +1,224 @@
+"""Watching the Inbox and the held folder for new mail, on a background thread.
+
+One subscription covers both folders: mail moved by a server rule at delivery lands in the
+held folder, so an Inbox-only subscription would never see it (notes §1.1). Events are routed
+by their parent folder id.
+
+Streaming is a doorbell, not a ledger: Exchange does not replay what happened while the
+connection was down (maintainer, https://github.com/ecederstrand/exchangelib/issues/1153). So
+after every (re)subscription `on_resync` runs, and the engine lists both folders.
+
+Failure handling:
+- a cut stream surfaces as a raw `requests` ChunkedEncodingError/ConnectionError/ReadTimeout
+  (not retried by exchangelib, issue #719), an expired subscription as
+  ErrorInvalidSubscription: re-subscribe after a capped exponential back-off, then resync;
+- after `MAX_STREAM_FAILURES` failures in a row streaming is given up for pull
+  (Subscribe/GetEvents every `poll_seconds`), e.g. behind proxies that buffer chunked replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from exchangelib.errors import UnauthorizedError
+from exchangelib.folders import FolderCollection
+from exchangelib.properties import CreatedEvent, MovedEvent, NewMailEvent
+
+from focusguard.core.ports import AuthError, Folder, MailItem, MailListener
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPES = ["NewMailEvent", "CreatedEvent", "MovedEvent"]
+STREAM_MINUTES = 29  # Exchange's maximum ConnectionTimeout is 30 minutes
+PULL_TIMEOUT_MINUTES = 10  # a pull subscription dies if not polled this long
+MAX_STREAM_FAILURES = 3
+BACKOFF_START_S = 1.0
+BACKOFF_CAP_S = 60.0
+_SEEN_MAX = 2000
+
+Fetch = Callable[[Sequence[tuple[str, str | None]]], list[MailItem]]
+
+
+class _Seen:
+    """Recently handled item ids: one delivery raises CreatedEvent *and* NewMailEvent."""
+
+    def __init__(self) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def add(self, item_id: str) -> bool:
+        if item_id in self._ids:
+            return False
+        self._ids[item_id] = None
+        while len(self._ids) > _SEEN_MAX:
+            self._ids.popitem(last=False)
+        return True
+
+
+class Watcher:
+    def __init__(
+        self,
+        account: Any,
+        folders: Mapping[str, tuple[Any, Folder]],  # folder id -> (exchangelib folder, which)
+        fetch: Fetch,
+        on_new: MailListener,
+        on_resync: Callable[[], None],
+        *,
+        pull: bool = False,
+        poll_seconds: float = 15.0,
+        stream_minutes: int = STREAM_MINUTES,
+        backoff_start: float = BACKOFF_START_S,
+        backoff_cap: float = BACKOFF_CAP_S,
+    ) -> None:
+        self._account = account
+        self._folders = dict(folders)
+        self._fetch = fetch
+        self._on_new = on_new
+        self._on_resync = on_resync
+        self.pull = pull
+        self._poll = poll_seconds
+        self._stream_minutes = stream_minutes
+        self._backoff_start = backoff_start
+        self._backoff_cap = backoff_cap
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._sid: str | None = None
+        self._sid_lock = threading.Lock()
+        self._seen = _Seen()
+        self.reconnects = 0
+        self.last_error: str | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="focusguard-ews-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Unsubscribe (which ends a running stream on the server) and join the thread."""
+        self._stop.set()
+        self._unsubscribe()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("the mail watcher did not stop within %.0f s", timeout)
+            self._thread = None
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _collection(self) -> FolderCollection:
+        return FolderCollection(
+            account=self._account, folders=[f for f, _ in self._folders.values()]
+        )
+
+    def _unsubscribe(self) -> None:
+        with self._sid_lock:
+            sid, self._sid = self._sid, None
+        if sid is None:
+            return
+        try:
+            self._collection().unsubscribe(sid)
+        except Exception as exc:  # best effort: the subscription also expires by itself
+            log.debug("unsubscribe failed: %s", type(exc).__name__)
+
+    # -- the loop --------------------------------------------------------------------------
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                if self.pull:
+                    self._run_pull()
+                else:
+                    self._run_streaming()
+                failures = 0
+            except (AuthError, UnauthorizedError) as exc:
+                # A rejected password will not fix itself by retrying every minute.
+                self.last_error = type(exc).__name__
+                log.warning("mail watcher stopped: the server rejected the sign-in")
+                return
+            except Exception as exc:
+                if self._stop.is_set():
+                    break
+                failures += 1
+                self.last_error = type(exc).__name__
+                log.warning("mail watcher lost the connection (%s); reconnecting",
+                            type(exc).__name__)
+                if not self.pull and failures >= MAX_STREAM_FAILURES:
+                    log.warning("streaming failed %d times in a row: switching to polling",
+                                failures)
+                    self.pull = True
+                self._unsubscribe()
+                self._stop.wait(self._backoff(failures))
+            if not self._stop.is_set():
+                self.reconnects += 1
+
+    def _backoff(self, failures: int) -> float:
+        delay = min(self._backoff_cap, self._backoff_start * 2 ** (failures - 1))
+        return float(delay * random.uniform(0.8, 1.0))
+
+    def _subscribed(self, sid: str) -> None:
+        with self._sid_lock:
+            self._sid = sid
+        # Anything that arrived before this subscription existed is found by a resync.
+        self._safe_resync()
+
+    def _run_streaming(self) -> None:
+        sid = self._collection().subscribe_to_streaming(event_types=EVENT_TYPES)
+        self._subscribed(sid)
+        doorbell = next(iter(self._folders.values()))[0]
+        while not self._stop.is_set():
+            # Ends normally (ConnectionStatus Closed) after stream_minutes, or when stop()
+            # unsubscribes; the same subscription is then used again.
+            for notification in doorbell.get_streaming_events(
+                sid, connection_timeout=self._stream_minutes
+            ):
+                self._handle(notification.events)
+                if self._stop.is_set():
+                    return
+
+    def _run_pull(self) -> None:
+        sid, watermark = self._collection().subscribe_to_pull(
+            event_types=EVENT_TYPES, timeout=PULL_TIMEOUT_MINUTES
+        )
+        self._subscribed(sid)
+        doorbell = next(iter(self._folders.values()))[0]
+        while not self._stop.is_set():
+            for notification in doorbell.get_events(sid, watermark):
+                for event in notification.events:
+                    if getattr(event, "watermark", None):
+                        watermark = event.watermark
+                self._handle(notification.events)
+            self._stop.wait(self._poll)
+
+    # -- events ----------------------------------------------------------------------------
+    def _handle(self, events: Iterable[Any]) -> None:
+        wanted: list[tuple[str, str | None]] = []
+        for event in events:
+            if not isinstance(event, NewMailEvent | CreatedEvent | MovedEvent):
+                continue
+            item_id = getattr(event, "item_id", None)
+            parent = getattr(event, "parent_folder_id", None)
+            if item_id is None or parent is None or parent.id not in self._folders:
+                continue
+            if self._seen.add(item_id.id):
+                wanted.append((item_id.id, item_id.changekey))
+        if not wanted:
+            return
+        for item in self._fetch(wanted):
+            try:
+                self._on_new(item)
+            except Exception:
+                log.exception("the new-mail handler failed for one message")
+
+    def _safe_resync(self) -> None:
+        try:
+            self._on_resync()
+        except Exception:
+            log.exception("the resync handler failed")
