@@ -1,0 +1,347 @@
+"""Start-up of the tray app: `run(config)` for `focusguard`, `run_with(runtime, ...)` for
+`focusguard demo`.
+
+`Shell` wires the parts together and owns nothing clever: a `Bridge` (runtime threads → GUI
+thread), a `StatusFeed` (the cached snapshot), the `TrayNotifier`, the menu's `Intents`, and
+either the tray icon or — where there is no system tray — the status window. The digest,
+settings and wizard windows are imported lazily, on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Slot
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSystemTrayIcon, QWidget
+
+from focusguard import APP_ID, APP_NAME, control
+from focusguard.runtime import Runtime
+from focusguard.ui import icons
+from focusguard.ui.bridge import Bridge, StatusFeed
+from focusguard.ui.menu import Intents
+from focusguard.ui.notifier import TrayNotifier
+from focusguard.ui.status_window import StatusWindow
+from focusguard.ui.tray import Tray
+
+log = logging.getLogger(__name__)
+
+ALREADY_RUNNING = "already running"
+
+
+def application() -> QApplication:
+    """The QApplication, set up for a tray app (made once; tests bring their own)."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(APP_ID)
+    # The tray app lives on with no window open; only Quit ends it.
+    app.setQuitOnLastWindowClosed(False)
+    app.setWindowIcon(icons.app_icon())
+    return app
+
+
+def show_startup_error(title: str, message: str) -> None:
+    """A start-up problem a person can fix: title + message, never a traceback."""
+    box = QMessageBox(QMessageBox.Icon.Critical, title, message)
+    box.setWindowTitle(f"{APP_NAME}: {title}")
+    box.setText(title)
+    box.setInformativeText(message)
+    # The message may quote settings values or server text: never render it as markup.
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
+def ask_running_instance(root: Path | None = None) -> bool:
+    """True when another FocusGuard answered (and was asked to bring its window forward)."""
+    try:
+        control.request({"cmd": "show"}, root, timeout=5)
+    except control.NotRunning:
+        return False
+    except (TimeoutError, OSError, ValueError):
+        # Something holds the channel but did not answer properly; starting a second
+        # instance would fail on the socket anyway.
+        log.warning("a FocusGuard instance holds the control channel but did not answer")
+    return True
+
+
+class Shell(QObject):
+    """The GUI around one runtime."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        bridge: Bridge,
+        notifier: TrayNotifier,
+        *,
+        settings_path: Path | None,
+        title: str = APP_NAME,
+        tray_available: bool | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runtime = runtime
+        self.bridge = bridge
+        self.notifier = notifier
+        self.settings_path = settings_path
+        self.owns_store = False  # True when built by `run`; `run_with`'s caller owns its own
+        self.feed = StatusFeed(runtime, bridge, self)
+        self._digest: QWidget | None = None
+        self._settings: QDialog | None = None
+        self.intents = Intents(
+            runtime,
+            bridge,
+            open_digest=self.open_digest,
+            open_settings=self.open_settings if settings_path is not None else None,
+            quit_app=self.quit,
+        )
+        if tray_available is None:
+            tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.tray: Tray | None = None
+        self.window: StatusWindow | None = None
+        if tray_available:
+            self.tray = Tray(self.intents, lambda: self.feed.current, title=title, parent=self)
+            bridge.snapshot.connect(self.tray.show_snapshot)
+            notifier.set_sink(self.tray.show_message)
+            self.tray.icon.messageClicked.connect(notifier.clicked)
+        else:
+            self.window = StatusWindow(self.intents, lambda: self.feed.current, title=title)
+            bridge.snapshot.connect(self.window.show_snapshot)
+            notifier.set_sink(self.window.show_message, renders_markup=False)
+        notifier.on_open_digest = self.open_digest
+        notifier.on_open_settings = self.open_settings if settings_path is not None else None
+        bridge.snapshot.connect(notifier.on_snapshot)
+        bridge.released.connect(notifier.release)
+        bridge.released.connect(self._refresh_digest)
+        bridge.outcome.connect(notifier.outcome)
+        bridge.failed.connect(self._failed)
+        bridge.show_requested.connect(self.show_main)
+
+    # -- life cycle ------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Start the runtime and show the UI; False when another instance owns the channel
+        (it has been asked to come forward)."""
+        try:
+            self.runtime.start()
+        except RuntimeError as exc:
+            if ALREADY_RUNNING not in str(exc):
+                raise
+            ask_running_instance(self._control_root())
+            return False
+        if self.tray is not None:
+            self.tray.show()
+        if self.window is not None:
+            self.window.show_and_raise()
+        self.feed.refresh()
+        return True
+
+    def _control_root(self) -> Path | None:
+        server = self.runtime.control
+        if server is None or sys.platform == "win32":
+            return None
+        return Path(server.address).parent
+
+    def stop(self) -> None:
+        if self.tray is not None:
+            self.tray.dispose()
+        if self.window is not None:
+            self.window.hide()
+            self.window.deleteLater()
+        for w in (self._digest, self._settings):
+            if w is not None:
+                w.close()
+        self.runtime.stop()
+        if self.owns_store:
+            self.runtime.store.close()  # type: ignore[attr-defined]
+
+    @Slot()
+    def quit(self) -> None:
+        QApplication.quit()
+
+    # -- windows ---------------------------------------------------------------------------
+    @Slot()
+    def show_main(self) -> None:
+        """Another `focusguard` was started: bring this one forward."""
+        if self.window is not None:
+            self.window.show_and_raise()
+        else:
+            self.open_digest()
+
+    @Slot()
+    def open_digest(self) -> None:
+        if self._digest is None:
+            try:
+                from focusguard.ui.digest import DigestWindow
+            except ImportError:
+                log.exception("the held-mail window is not available")
+                self.notifier.notify("Held mail", "The held-mail window is not available.")
+                return
+            self._digest = DigestWindow(self.runtime)
+        self._digest.show_and_raise()  # type: ignore[attr-defined]
+
+    @Slot(object)
+    def _refresh_digest(self, _release: object) -> None:
+        if self._digest is not None and self._digest.isVisible():
+            self._digest.refresh()  # type: ignore[attr-defined]
+
+    @Slot()
+    def open_settings(self) -> None:
+        if self.settings_path is None:
+            return
+        if self._settings is None:
+            try:
+                from focusguard.ui.settings_dialog import SettingsDialog
+            except ImportError:
+                log.exception("the settings dialog is not available")
+                self.notifier.notify("Settings", "The settings window is not available.")
+                return
+            self._settings = SettingsDialog(self.settings_path)
+        self._settings.show()
+        self._settings.raise_()
+        self._settings.activateWindow()
+
+    @Slot(str, str)
+    def _failed(self, title: str, message: str) -> None:
+        self.notifier.notify(title, message, kind="error")
+
+
+def attach(runtime: Runtime, bridge: Bridge, notifier: TrayNotifier) -> None:
+    """Point an already-built runtime's listeners at the GUI (for `run_with`).
+
+    Runtime takes its listeners and notifier in its constructor only; the demo builds its
+    runtime before there is a QApplication, so they are set here afterwards.
+    """
+    runtime.notifier = notifier
+    runtime.engine.notifier = notifier
+    runtime._on_change = bridge.post_change
+    runtime._on_show = bridge.post_show
+    runtime.engine._on_release = bridge.post_release
+    runtime.engine._on_outcome = bridge.post_outcome
+
+
+def _exec(app: QApplication, shell: Shell | None) -> int:
+    # Python runs signal handlers only between bytecodes; a slow no-op timer gives Ctrl-C a
+    # chance while Qt's C++ loop is waiting.
+    signal.signal(signal.SIGINT, lambda *_: QApplication.quit())
+    beat = QTimer()
+    beat.timeout.connect(lambda: None)
+    beat.start(500)
+    try:
+        return app.exec()
+    finally:
+        beat.stop()
+        if shell is not None:
+            shell.stop()
+
+
+def run_with(runtime: Runtime, settings_path: Path | None, *, demo: bool = False) -> int:
+    """Run the tray around a runtime the caller built (the demo). Starts and stops it; the
+    caller closes its store."""
+    app = application()
+    bridge = Bridge()
+    notifier = TrayNotifier()
+    attach(runtime, bridge, notifier)
+    title = f"{APP_NAME} (demo)" if demo else APP_NAME
+    shell = Shell(runtime, bridge, notifier, settings_path=settings_path, title=title)
+    if not shell.start():
+        return 0
+    return _exec(app, shell)
+
+
+def build_shell(config: Path) -> Shell:
+    """Settings, store, backend and runtime for `config`; StartupError when one fails."""
+    from focusguard import app as composition
+
+    settings = composition.load(config)
+    store = composition.open_store()
+    try:
+        backend = composition.build_backend(settings)
+    except Exception:
+        store.close()
+        raise
+    bridge = Bridge()
+    notifier = TrayNotifier()
+    runtime = Runtime(
+        settings, backend, store, notifier,
+        on_change=bridge.post_change,
+        on_release=bridge.post_release,
+        on_outcome=bridge.post_outcome,
+        on_show=bridge.post_show,
+    )
+    shell = Shell(runtime, bridge, notifier, settings_path=config)
+    shell.owns_store = True
+    return shell
+
+
+class Launcher(QObject):
+    """Builds and starts the shell, now or after the first-run wizard; remembers it so
+    `run` can stop it when the event loop ends."""
+
+    def __init__(self, app: QApplication, config: Path) -> None:
+        super().__init__()
+        self.app = app
+        self.config = config
+        self.shell: Shell | None = None
+        self._wizard: QDialog | None = None
+
+    def start(self) -> int | None:
+        """Start the shell; an exit code when the app should not go on running."""
+        from focusguard.app import StartupError
+
+        try:
+            shell = build_shell(self.config)
+        except StartupError as exc:
+            show_startup_error(exc.title, exc.message)
+            return 1
+        if not shell.start():
+            return 0
+        self.shell = shell
+        return None
+
+    def first_run(self) -> None:
+        from focusguard.ui.wizard import FirstRunWizard
+
+        wizard = FirstRunWizard(self.config)
+        wizard.finished.connect(self._wizard_done)
+        demo = getattr(wizard, "demo_requested", None)
+        if demo is not None:
+            demo.connect(self._demo)
+        self._wizard = wizard
+        wizard.show()
+
+    @Slot(int)
+    def _wizard_done(self, result: int) -> None:
+        self._wizard = None
+        if result != QDialog.DialogCode.Accepted or not self.config.exists():
+            self.app.exit(0)
+            return
+        code = self.start()
+        if code is not None:
+            self.app.exit(code)
+
+    @Slot()
+    def _demo(self) -> None:
+        # The demo is its own process with its own simulated mailbox and state.
+        QProcess.startDetached(sys.executable, ["-m", "focusguard", "demo"])
+        self.app.exit(0)
+
+
+def run(config: Path) -> int:
+    """`focusguard` / `focusguard gui`: the tray app for the settings file `config`."""
+    app = application()
+    if ask_running_instance():
+        return 0
+    launcher = Launcher(app, Path(config))
+    if launcher.config.exists():
+        code = launcher.start()
+        if code is not None:
+            return code
+    else:
+        launcher.first_run()
+    code = _exec(app, None)
+    if launcher.shell is not None:
+        launcher.shell.stop()
+    return code

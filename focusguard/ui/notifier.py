@@ -1,0 +1,169 @@
+"""Desktop notifications: the core `Notifier` port on top of the tray's balloon messages.
+
+- Thread-safe: `notify()` may be called from the engine's worker; the message is queued to
+  the GUI thread (QSystemTrayIcon must only be used there).
+- Never a storm: an error is shown once, then the same (title, message) stays quiet until
+  the state changes (a different error, or a snapshot with no problem).
+- Plain text always: sender names and subjects are untrusted. On Linux Qt hands the body
+  to the freedesktop notification server unmodified, and servers with `body-markup` render
+  `<b>`, `<a>`, `<img>` — so the body is HTML-escaped there, and tags are stripped from the
+  summary (which the spec says is never markup, so escaping would show up literally).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+from collections.abc import Callable
+from enum import Enum
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from focusguard.core.engine import Outcome, Release
+from focusguard.domain.policy import Action
+from focusguard.domain.senders import Category
+from focusguard.ui.bridge import Snapshot
+
+MessageIcon = QSystemTrayIcon.MessageIcon
+# Shows a message: (title, body, icon, milliseconds). The tray's showMessage, or a stand-in.
+Sink = Callable[[str, str, MessageIcon, int], None]
+
+TIMEOUT_MS = 10_000
+_ICONS = {
+    "info": MessageIcon.Information,
+    "warning": MessageIcon.Warning,
+    "error": MessageIcon.Critical,
+}
+_TAG = re.compile(r"<[^>]*>?")
+
+RELEASE_TITLES = {
+    "check-in": "Check-in: your held mail is in the Inbox",
+    "manual": "Released to your Inbox",
+    "release-all": "Released to your Inbox",
+    "pause": "FocusGuard paused: mail released",
+    "focus-end": "Focus ended: mail released",
+}
+
+
+class ClickTarget(Enum):
+    NONE = "none"
+    DIGEST = "digest"  # after a release: open the held-mail digest
+    SETTINGS = "settings"  # after a problem: the fix is usually in Settings
+
+
+def uses_freedesktop(platform: str = sys.platform) -> bool:
+    """Linux and the BSDs: Qt forwards messages to org.freedesktop.Notifications."""
+    return not (platform.startswith("win") or platform == "darwin")
+
+
+def plain_for_platform(title: str, body: str, platform: str = sys.platform) -> tuple[str, str]:
+    """(title, body) made safe for the platform's notification server."""
+    if uses_freedesktop(platform):
+        return _TAG.sub("", title), html.escape(body, quote=False)
+    return title, body
+
+
+class TrayNotifier(QObject):
+    """Implements `core.ports.Notifier`. Create on the GUI thread; call from any thread."""
+
+    _post = Signal(str, str, str)
+
+    def __init__(
+        self,
+        sink: Sink | None = None,
+        *,
+        urgent_alerts: bool = False,
+        platform: str = sys.platform,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._sink = sink
+        self._escape = True
+        self._platform = platform
+        self.urgent_alerts = urgent_alerts
+        self._last_problem: tuple[str, str] | None = None
+        self._in_focus = False
+        self.click_target = ClickTarget.NONE
+        self.on_open_digest: Callable[[], None] | None = None
+        self.on_open_settings: Callable[[], None] | None = None
+        self._post.connect(self._show, Qt.ConnectionType.QueuedConnection)
+
+    def set_sink(self, sink: Sink | None, *, renders_markup: bool = True) -> None:
+        """Where messages go. `renders_markup=False` for a sink that shows text literally
+        (a PlainText label), where escaping would show up as `&lt;`."""
+        self._sink = sink
+        self._escape = renders_markup
+
+    # -- the Notifier port (any thread) ----------------------------------------------------
+    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
+        self._post.emit(title, message, kind)
+
+    # -- GUI thread ------------------------------------------------------------------------
+    @Slot(str, str, str)
+    def _show(self, title: str, message: str, kind: str) -> None:
+        if kind == "error":
+            key = (title, message)
+            if key == self._last_problem:
+                return
+            self._last_problem = key
+            target = ClickTarget.SETTINGS
+        else:
+            target = ClickTarget.NONE
+        self._emit(title, message, kind, target)
+
+    def _emit(self, title: str, message: str, kind: str, target: ClickTarget) -> None:
+        if self._sink is None:
+            return
+        self.click_target = target
+        body = message
+        if self._escape:
+            title, body = plain_for_platform(title, message, self._platform)
+        self._sink(title, body, _ICONS.get(kind, MessageIcon.Information), TIMEOUT_MS)
+
+    @Slot(object)
+    def on_snapshot(self, snap: object) -> None:
+        """A new snapshot: with no problem in it, the next error is news again."""
+        assert isinstance(snap, Snapshot)
+        self._in_focus = snap.in_focus
+        status_problem = snap.status.problem if snap.status is not None else None
+        if snap.problem is None and status_problem is None:
+            self._last_problem = None
+
+    @Slot(object)
+    def release(self, release: object) -> None:
+        """One notification per check-in: "7 customer emails from 4 customers"."""
+        assert isinstance(release, Release)
+        if not release.released:
+            return
+        title = RELEASE_TITLES.get(release.kind, "Held mail released")
+        body = release.summary
+        if release.failed:
+            body += f" ({release.failed} could not be moved yet; FocusGuard will retry)"
+        self._emit(title, body, "info", ClickTarget.DIGEST)
+
+    @Slot(object)
+    def outcome(self, outcome: object) -> None:
+        """Optional: say so when an urgent sender came through during focus."""
+        assert isinstance(outcome, Outcome)
+        d = outcome.decision
+        if not (self.urgent_alerts and self._in_focus):
+            return
+        if d.category is Category.URGENT and d.action is Action.DELIVER:
+            self._emit(
+                "Urgent email in your Inbox",
+                "A sender on your urgent list came through during focus.",
+                "warning",
+                ClickTarget.NONE,
+            )
+
+    @Slot()
+    def clicked(self) -> None:
+        """The tray's messageClicked. Qt cannot say *which* message was clicked, so this acts
+        on the last one shown."""
+        target, self.click_target = self.click_target, ClickTarget.NONE
+        if target is ClickTarget.DIGEST and self.on_open_digest is not None:
+            self.on_open_digest()
+        elif target is ClickTarget.SETTINGS and self.on_open_settings is not None:
+            self.on_open_settings()
