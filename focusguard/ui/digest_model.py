@@ -1,0 +1,328 @@
+"""The check-in digest as a Qt item model: customers (busiest first) → their messages.
+
+The model holds immutable `HeldRecord` snapshots and formats text only when a view asks
+for it (`data`), so 10,000 messages cost one sort and no per-item objects. Every string
+that came from a mail (sender, subject) is returned as-is for DisplayRole — QTreeView's
+default delegate paints DisplayRole as plain text — and HTML-escaped for ToolTipRole,
+because tooltips guess rich text.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from focusguard.core.records import HeldRecord, HeldState
+from focusguard.ui.plain_text import tooltip_text
+
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()  # the invalid index: Qt's "no parent"
+
+UNKNOWN_SENDER = "Unknown sender"
+# Public mailbox providers: grouping by their domain would lump unrelated people into one
+# "customer", so their senders are grouped by full address instead.
+FREE_MAIL = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com",
+    "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com", "mac.com",
+    "aol.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "proton.me", "protonmail.com",
+    "mail.com", "zoho.com", "yandex.com", "yandex.ru", "fastmail.com", "btinternet.com",
+})
+
+
+class Column(enum.IntEnum):
+    SENDER = 0
+    SUBJECT = 1
+    RECEIVED = 2
+    WAITED = 3
+    STATE = 4
+
+
+HEADERS = ("Sender", "Subject", "Received", "Waited", "State")
+
+_USER = int(Qt.ItemDataRole.UserRole)
+MESSAGE_ID_ROLE = _USER + 1  # str for a message, None for a customer row
+LINK_ROLE = _USER + 2  # the Outlook web link or None
+STATE_ROLE = _USER + 3  # HeldState for a message, None for a customer row
+FILTER_ROLE = _USER + 4  # "sender\nsubject" for messages, "" for customers (see DigestFilter)
+GROUP_KEY_ROLE = _USER + 5  # the customer key, on both levels
+RECORD_ROLE = _USER + 6  # the HeldRecord itself
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSnapshot:
+    """What the digest shows, taken on the engine's worker thread."""
+
+    records: tuple[HeldRecord, ...]
+    now: datetime
+    zone: tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerGroup:
+    key: str
+    records: tuple[HeldRecord, ...]  # oldest first: who has waited longest comes first
+    held: int
+
+    @property
+    def released(self) -> int:
+        return len(self.records) - self.held
+
+
+def customer_key(rec: HeldRecord) -> str:
+    """Who a message is from, as a customer: the address's domain, or the address itself
+    for free-mail senders; "Unknown sender" when the From header had no address."""
+    if not rec.address:
+        return UNKNOWN_SENDER
+    local, at, domain = rec.address.rpartition("@")
+    if not at or not local:
+        return rec.address
+    return rec.address if domain in FREE_MAIL else domain
+
+
+def group_records(records: Iterable[HeldRecord]) -> list[CustomerGroup]:
+    """Group by customer, busiest customer first (ties by name); O(n log n)."""
+    buckets: dict[str, list[HeldRecord]] = {}
+    seen: set[str] = set()
+    for rec in records:
+        if rec.state is HeldState.HANDLED or rec.message_id in seen:
+            continue  # handled mail is dealt with: it leaves the digest
+        seen.add(rec.message_id)
+        buckets.setdefault(customer_key(rec), []).append(rec)
+    groups = []
+    for key, recs in buckets.items():
+        recs.sort(key=lambda r: (r.received, r.message_id))
+        held = sum(1 for r in recs if r.state is HeldState.HELD)
+        groups.append(CustomerGroup(key, tuple(recs), held))
+    groups.sort(key=lambda g: (-len(g.records), g.key == UNKNOWN_SENDER, g.key))
+    return groups
+
+
+def waited(rec: HeldRecord, now: datetime) -> timedelta:
+    """How long the customer has waited: until now while held, until release after."""
+    end = rec.released_at if rec.state is not HeldState.HELD and rec.released_at else now
+    return end - rec.received
+
+
+def humanise(span: timedelta) -> str:
+    """'2 h 5 min', '45 min', '1 d 3 h', 'under 1 min'."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 1:
+        return "under 1 min"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+def received_text(t: datetime, now: datetime, zone: tzinfo) -> str:
+    local = t.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return f"{local:%H:%M}"
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+class DigestModel(QAbstractItemModel):
+    """Two levels. A customer row's internalId is 0; a message row's is its group + 1."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._groups: list[CustomerGroup] = []
+        self._now = datetime.now().astimezone()
+        self._zone: tzinfo = self._now.tzinfo or datetime.now().astimezone().tzinfo  # type: ignore[assignment]
+
+    # -- loading ---------------------------------------------------------------------------
+    def set_snapshot(self, snapshot: DigestSnapshot) -> None:
+        groups = group_records(snapshot.records)
+        self.beginResetModel()
+        self._groups = groups
+        self._now = snapshot.now
+        self._zone = snapshot.zone
+        self.endResetModel()
+
+    @property
+    def groups(self) -> Sequence[CustomerGroup]:
+        return self._groups
+
+    def message_count(self) -> int:
+        return sum(len(g.records) for g in self._groups)
+
+    def held_count(self) -> int:
+        return sum(g.held for g in self._groups)
+
+    # -- structure -------------------------------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = _ROOT) -> QModelIndex:
+        if column < 0 or column >= len(HEADERS) or row < 0:
+            return QModelIndex()
+        if not parent.isValid():
+            if row >= len(self._groups):
+                return QModelIndex()
+            return self.createIndex(row, column, 0)
+        if parent.internalId() != 0:
+            return QModelIndex()  # messages have no children
+        group = parent.row()
+        if group >= len(self._groups) or row >= len(self._groups[group].records):
+            return QModelIndex()
+        return self.createIndex(row, column, group + 1)
+
+    def parent(self, child: Index = _ROOT) -> QModelIndex:  # type: ignore[override]
+        if not child.isValid():
+            return QModelIndex()
+        gid = child.internalId()
+        if gid == 0:
+            return QModelIndex()
+        return self.createIndex(gid - 1, 0, 0)
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        if not parent.isValid():
+            return len(self._groups)
+        if parent.internalId() != 0 or parent.column() != 0:
+            return 0
+        return len(self._groups[parent.row()].records)
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return len(HEADERS)
+
+    def hasChildren(self, parent: Index = _ROOT) -> bool:
+        return self.rowCount(parent) > 0
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # -- data ------------------------------------------------------------------------------
+    def group_at(self, index: Index) -> CustomerGroup | None:
+        if not index.isValid():
+            return None
+        gid = index.internalId()
+        return self._groups[index.row() if gid == 0 else gid - 1]
+
+    def record_at(self, index: Index) -> HeldRecord | None:
+        if not index.isValid() or index.internalId() == 0:
+            return None
+        return self._groups[index.internalId() - 1].records[index.row()]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if index.internalId() == 0:
+            return self._group_data(self._groups[index.row()], index.column(), role)
+        rec = self._groups[index.internalId() - 1].records[index.row()]
+        return self._message_data(rec, index.column(), role)
+
+    def _group_data(self, group: CustomerGroup, column: int, role: int) -> Any:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            text = self._group_text(group, column)
+            return tooltip_text(text) if role == Qt.ItemDataRole.ToolTipRole else text
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == Column.SENDER:
+            return f"{group.key}: {_plural(len(group.records), 'email')}, {group.held} held"
+        if role == FILTER_ROLE:
+            return ""  # customers show when one of their messages matches (recursive filter)
+        if role == GROUP_KEY_ROLE:
+            return group.key
+        return None
+
+    def _group_text(self, group: CustomerGroup, column: int) -> str:
+        if column == Column.SENDER:
+            return f"{group.key} ({len(group.records)})"
+        if column == Column.STATE:
+            parts = [f"{group.held} held"] if group.held else []
+            if group.released:
+                parts.append(f"{group.released} released")
+            return ", ".join(parts)
+        if column == Column.WAITED and group.held:
+            oldest = min(waited(r, self._now) for r in group.records
+                         if r.state is HeldState.HELD)
+            return f"up to {humanise(oldest)}"
+        return ""
+
+    def _message_data(self, rec: HeldRecord, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._message_text(rec, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip_text(self._message_text(rec, column))
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return self._message_text(rec, column)
+        if role == MESSAGE_ID_ROLE:
+            return rec.message_id
+        if role == LINK_ROLE:
+            return rec.web_link
+        if role == STATE_ROLE:
+            return rec.state
+        if role == FILTER_ROLE:
+            return f"{rec.sender}\n{rec.subject}"
+        if role == GROUP_KEY_ROLE:
+            return customer_key(rec)
+        if role == RECORD_ROLE:
+            return rec
+        return None
+
+    def _message_text(self, rec: HeldRecord, column: int) -> str:
+        if column == Column.SENDER:
+            return rec.sender
+        if column == Column.SUBJECT:
+            return rec.subject
+        if column == Column.RECEIVED:
+            return received_text(rec.received, self._now, self._zone)
+        if column == Column.WAITED:
+            return humanise(waited(rec, self._now))
+        return rec.state.value
+
+
+class DigestFilter(QSortFilterProxyModel):
+    """Case-insensitive substring filter over sender and subject; a customer stays visible
+    while any of their messages matches (Qt's recursive filtering does that in C++)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setRecursiveFilteringEnabled(True)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterRole(FILTER_ROLE)
+        self.setFilterKeyColumn(Column.SENDER)
+
+    def set_text(self, text: str) -> None:
+        self.setFilterFixedString(text.strip())
+
+
+def records_under(model: DigestModel, indexes: Iterable[QModelIndex]) -> list[HeldRecord]:
+    """The messages selected: a message row itself, a customer row all of its messages.
+    Deduplicated, in the order first seen. `indexes` are source-model indexes."""
+    out: dict[str, HeldRecord] = {}
+    for index in indexes:
+        if not index.isValid():
+            continue
+        rec = model.record_at(index)
+        if rec is not None:
+            out.setdefault(rec.message_id, rec)
+            continue
+        group = model.group_at(index)
+        if group is not None:
+            for r in group.records:
+                out.setdefault(r.message_id, r)
+    return list(out.values())

@@ -1,0 +1,180 @@
+"""Helpers for the digest tests: HeldRecord factories, a fake runtime and a real one.
+
+Each test builds its own objects (no session-wide app fixtures)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from focusguard.core.clock import VirtualClock
+from focusguard.core.records import HeldRecord, HeldState
+from focusguard.core.settings import Settings, settings_from_toml
+from focusguard.mail.memory import MemoryMailbox
+from focusguard.runtime import Runtime
+from focusguard.store import Store
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 3, 24, 11, 0, tzinfo=LONDON)  # Tuesday 11:00
+MORNING = NOW.replace(hour=8)  # before the first check-in: customer mail is held
+HOSTILE_SENDER = "<b>x</b><img src=http://127.0.0.1/x>"
+HOSTILE_SUBJECT = '<a href="http://127.0.0.1/">click</a> <i>now</i> & "more"'
+
+CONFIG = """
+[account]
+kind = "ews"
+email = "me@corp.example"
+ews_url = "https://mail.corp.example/EWS/Exchange.asmx"
+auth = "basic"
+
+[people]
+own_domains = ["corp.example"]
+customers = ["bigclient.com"]
+urgent = ["boss@corp.example"]
+
+[schedule]
+timezone = "Europe/London"
+check_ins = ["09:30", "13:00", "16:30"]
+
+[holding]
+mode = "client-move"
+"""
+
+
+def record(
+    n: int,
+    address: str | None = "ann@client.example",
+    *,
+    sender: str | None = None,
+    subject: str | None = None,
+    received: datetime | None = None,
+    state: HeldState = HeldState.HELD,
+    released_at: datetime | None = None,
+    web_link: str | None = None,
+) -> HeldRecord:
+    received = received or NOW - timedelta(minutes=n + 1)
+    if state is not HeldState.HELD and released_at is None:
+        released_at = received + timedelta(minutes=30)
+    return HeldRecord(
+        message_id=f"<m{n}@test>",
+        item_id=f"item-{n}",
+        sender=sender if sender is not None else f"Person {n} <{address}>",
+        address=address,
+        subject=subject if subject is not None else f"Subject {n}",
+        category="customer",
+        received=received,
+        held_at=received,
+        release_at=None,
+        reason="held: customer",
+        state=state,
+        released_at=released_at,
+        web_link=web_link,
+    )
+
+
+def many_records(count: int, customers: int = 500) -> list[HeldRecord]:
+    """`count` records over `customers` domains; customer i sends about i+1 times as much."""
+    weights = [i + 1 for i in range(customers)]
+    total = sum(weights)
+    out: list[HeldRecord] = []
+    n = 0
+    for i, w in enumerate(weights):
+        share = max(1, count * w // total)
+        for _ in range(share):
+            if n >= count:
+                break
+            out.append(record(n, f"p{n}@c{i}.example", received=NOW - timedelta(seconds=n)))
+            n += 1
+    while n < count:
+        last = customers - 1  # the rounding remainder goes to the busiest customer
+        out.append(record(n, f"p{n}@c{last}.example", received=NOW - timedelta(seconds=n)))
+        n += 1
+    return out
+
+
+class FakeStore:
+    def __init__(self, records: Iterable[HeldRecord]) -> None:
+        self.records = list(records)
+        self.threads: list[threading.Thread] = []
+
+    def held(self, state: HeldState | None = HeldState.HELD) -> list[HeldRecord]:
+        self.threads.append(threading.current_thread())
+        return [r for r in self.records if state is None or r.state is state]
+
+    def released_since(self, since: datetime) -> list[HeldRecord]:
+        self.threads.append(threading.current_thread())
+        return [r for r in self.records if r.state is not HeldState.HELD
+                and r.released_at is not None and r.released_at >= since]
+
+
+class FakeEngine:
+    def __init__(self) -> None:
+        self.released: list[list[str]] = []
+        self.handled: list[list[str]] = []
+
+    def release(self, ids: list[str]) -> None:
+        self.released.append(list(ids))
+        return None
+
+    def mark_handled(self, ids: list[str]) -> int:
+        self.handled.append(list(ids))
+        return len(ids)
+
+
+class FakeRuntime:
+    """Just what DigestWindow uses, with a real background thread behind `submit`."""
+
+    def __init__(self, records: Iterable[HeldRecord], settings: Settings | None = None) -> None:
+        self.settings = settings or settings_from_toml(CONFIG)
+        self.store = FakeStore(records)
+        self.engine = FakeEngine()
+        self.clock = VirtualClock(NOW)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="fake-engine")
+
+    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
+        return self._pool.submit(fn)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class Notes:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str]] = []
+
+    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
+        self.seen.append((kind, title, message))
+
+
+class RealRig:
+    """A real Runtime (worker thread, engine, SQLite store) on the in-memory mailbox."""
+
+    def __init__(self, tmp: Path, start: datetime = MORNING) -> None:
+        self.settings = settings_from_toml(CONFIG)
+        self.clock = VirtualClock(start)
+        self.mailbox = MemoryMailbox()
+        self.store = Store.open(tmp / "state.sqlite3")
+        self.runtime = Runtime(
+            self.settings, self.mailbox, self.store, Notes(), clock=self.clock, control=False
+        )
+        self.runtime.start()
+        self._n = 0
+
+    def mail(self, sender: str, subject: str = "hello") -> str:
+        self._n += 1
+        mid = f"<r{self._n}@test>"
+        self.mailbox.deliver(mid, sender, subject, self.clock.now())
+        return mid
+
+    def drain(self) -> None:
+        """Wait until the worker has done everything queued so far (test thread only)."""
+        self.runtime.worker.call(lambda: None, timeout=10)
+
+    def close(self) -> None:
+        self.runtime.stop()
+        self.store.close()
