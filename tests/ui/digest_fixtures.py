@@ -163,6 +163,7 @@ class RealRig:
             self.settings, self.mailbox, self.store, Notes(), clock=self.clock, control=False
         )
         self.runtime.start()
+        self.drain()  # connected and watching before any mail arrives
         self._n = 0
 
     def mail(self, sender: str, subject: str = "hello") -> str:
