@@ -1,0 +1,151 @@
+"""How long the check-in digest takes to build its model and show 10,000 held messages.
+
+Offscreen Qt; prints JSON. The baseline is measured in the same run on the same machine: a
+plain QStandardItemModel with the same rows (grouped the same way, text pre-formatted) in a
+QTreeView — the obvious way to write this window. Ratio < 1 means the digest is faster.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_digest.py [--items N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QApplication, QTreeView
+
+from focusguard.core.records import HeldRecord, HeldState
+from focusguard.ui.digest import DigestWindow
+from focusguard.ui.digest_model import HEADERS, group_records, humanise, waited
+
+ZONE = ZoneInfo("Europe/London")
+NOW = datetime(2026, 3, 24, 16, 0, tzinfo=ZONE)
+
+
+def records(count: int, customers: int = 500) -> list[HeldRecord]:
+    out = []
+    for n in range(count):
+        c = (n * n) % customers  # uneven: some customers send far more than others
+        received = NOW - timedelta(seconds=7 * n)
+        out.append(HeldRecord(
+            message_id=f"<b{n}@bench>", item_id=None,
+            sender=f"Person {n} <p{n}@c{c}.example>", address=f"p{n}@c{c}.example",
+            subject=f"Question number {n} about order {n * 7}", category="customer",
+            received=received, held_at=received, release_at=None, reason="held: customer",
+            state=HeldState.HELD,
+        ))
+    return out
+
+
+class _Store:
+    def __init__(self, recs: list[HeldRecord]) -> None:
+        self.recs = recs
+
+    def held(self, state: object = None) -> list[HeldRecord]:
+        return self.recs
+
+    def released_since(self, since: datetime) -> list[HeldRecord]:
+        return []
+
+
+class _InlineRuntime:
+    """Runs submitted work at once, so the timing covers load + model + show, not thread
+    hand-off latency."""
+
+    def __init__(self, recs: list[HeldRecord]) -> None:
+        self.settings = SimpleNamespace(schedule=SimpleNamespace(timezone="Europe/London"))
+        self.store = _Store(recs)
+        self.engine = None
+        self.clock = SimpleNamespace(now=lambda: NOW)
+
+    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
+        f: Future[Any] = Future()
+        f.set_result(fn())
+        return f
+
+
+def settle(app: QApplication) -> None:
+    for _ in range(3):
+        app.processEvents()
+
+
+def digest_run(app: QApplication, recs: list[HeldRecord]) -> float:
+    start = time.perf_counter()
+    window = DigestWindow(_InlineRuntime(recs))  # type: ignore[arg-type]
+    window.show_and_raise()
+    settle(app)
+    window.tree.viewport().repaint()
+    elapsed = time.perf_counter() - start
+    assert window.model.message_count() == len(recs)
+    window.close()
+    window.deleteLater()
+    settle(app)
+    return elapsed
+
+
+def baseline_run(app: QApplication, recs: list[HeldRecord]) -> float:
+    start = time.perf_counter()
+    model = QStandardItemModel()
+    model.setHorizontalHeaderLabels(list(HEADERS))
+    for group in group_records(recs):
+        parent = QStandardItem(f"{group.key} ({len(group.records)})")
+        for r in group.records:
+            parent.appendRow([
+                QStandardItem(r.sender), QStandardItem(r.subject),
+                QStandardItem(f"{r.received.astimezone(ZONE):%H:%M}"),
+                QStandardItem(humanise(waited(r, NOW))), QStandardItem(r.state.value),
+            ])
+        model.appendRow([parent] + [QStandardItem("") for _ in range(len(HEADERS) - 1)])
+    view = QTreeView()
+    view.setUniformRowHeights(True)
+    view.setModel(model)
+    view.expandAll()
+    view.resize(900, 560)
+    view.show()
+    settle(app)
+    view.viewport().repaint()
+    elapsed = time.perf_counter() - start
+    view.close()
+    view.deleteLater()
+    settle(app)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    recs = records(args.items)
+    digest_run(app, recs[:100])  # warm up imports, fonts and styles for both
+    baseline_run(app, recs[:100])
+    digest = [digest_run(app, recs) for _ in range(args.repeat)]
+    baseline = [baseline_run(app, recs) for _ in range(args.repeat)]
+    d, b = statistics.median(digest), statistics.median(baseline)
+    print(json.dumps({
+        "benchmark": "digest_build_and_show",
+        "items": args.items,
+        "platform": os.environ.get("QT_QPA_PLATFORM"),
+        "digest_ms": round(d * 1000, 1),
+        "baseline_qstandarditemmodel_ms": round(b * 1000, 1),
+        "ratio_to_baseline": round(d / b, 3),
+        "digest_runs_ms": [round(x * 1000, 1) for x in digest],
+        "baseline_runs_ms": [round(x * 1000, 1) for x in baseline],
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
