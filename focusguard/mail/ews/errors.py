@@ -128,6 +128,12 @@ def translate(
             f"Exchange did not give access to the mailbox {email} ({type(exc).__name__}).",
             retryable=False,
         )
+    if isinstance(exc, ews_errors.MalformedResponseError | ews_errors.SOAPError):
+        return MailError(
+            "Unexpected answer from Exchange",
+            f"{where} sent an answer FocusGuard could not read while {action} "
+            f"({type(exc).__name__}). FocusGuard will try again.",
+        )
     if isinstance(exc, ews_errors.TransportError):
         # TLS errors arrive here re-raised as TransportError with the ssl text only.
         text = str(exc)
