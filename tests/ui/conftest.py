@@ -1,0 +1,173 @@
+"""UI fixtures: a real Runtime (worker thread, engine, SQLite store) on the in-memory mailbox,
+with the GUI's bridge and notifier attached. Function-scoped: every test gets its own."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from focusguard.core.clock import VirtualClock
+from focusguard.core.ports import Folder, MailItem, MoveResult
+from focusguard.core.settings import Settings, settings_from_toml
+from focusguard.mail.memory import MemoryMailbox
+from focusguard.runtime import Runtime
+from focusguard.store import Store
+from focusguard.ui.bridge import Bridge
+from focusguard.ui.notifier import TrayNotifier
+
+LONDON = ZoneInfo("Europe/London")
+# Tuesday: no scheduled focus block, between the 09:30 and 13:00 check-ins.
+START = datetime(2026, 3, 24, 11, 0, tzinfo=LONDON)
+HOSTILE = "<b>x</b><img src=http://127.0.0.1/x>"
+
+CONFIG = """
+[account]
+kind = "ews"
+email = "me@corp.example"
+ews_url = "https://mail.corp.example/EWS/Exchange.asmx"
+auth = "basic"
+
+[people]
+own_domains = ["corp.example"]
+customers = ["bigclient.com"]
+urgent = ["boss@corp.example"]
+
+[schedule]
+timezone = "Europe/London"
+check_ins = ["09:30", "13:00", "16:30"]
+check_in_minutes = 30
+
+[[schedule.focus_blocks]]
+days = ["mon", "wed"]
+start = "10:00"
+end = "12:00"
+
+[holding]
+mode = "client-move"
+"""
+
+
+class GatedMailbox(MemoryMailbox):
+    """The in-memory mailbox, but listing and moving wait on `gate` — a mail server that
+    hangs, for as long as a test wants."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.gate.set()
+        self.blocked = threading.Event()  # set while a call is waiting at the gate
+
+    def _wait(self) -> None:
+        if not self.gate.is_set():
+            self.blocked.set()
+            self.gate.wait(30)
+
+    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
+        self._wait()
+        return super().list_folder(folder, since)
+
+    def move(self, items: Sequence[MailItem], to: Folder) -> MoveResult:
+        self._wait()
+        return super().move(items, to)
+
+
+@dataclass
+class Shown:
+    title: str
+    body: str
+    icon: QSystemTrayIcon.MessageIcon
+    thread: threading.Thread
+
+
+@dataclass
+class RecordingSink:
+    """Stands in for QSystemTrayIcon.showMessage."""
+
+    shown: list[Shown] = field(default_factory=list)
+
+    def __call__(self, title: str, body: str, icon: QSystemTrayIcon.MessageIcon, ms: int) -> None:
+        self.shown.append(Shown(title, body, icon, threading.current_thread()))
+
+
+@dataclass
+class UiRig:
+    settings: Settings
+    clock: VirtualClock
+    mailbox: GatedMailbox
+    store: Store
+    bridge: Bridge
+    notifier: TrayNotifier
+    sink: RecordingSink
+    runtime: Runtime
+    started: bool = False
+
+    def start(self) -> None:
+        self.runtime.start()
+        self.started = True
+
+    def deliver(self, n: int, sender: str = "Ann <ann@bigclient.com>", subject: str = "Hi") -> None:
+        for i in range(n):
+            self.mailbox.deliver(
+                f"<m{i}-{sender}@test>", sender, subject, self.clock.now()
+            )
+
+
+@pytest.fixture
+def ui_settings() -> Settings:
+    return settings_from_toml(CONFIG)
+
+
+@pytest.fixture
+def ui_rig(tmp_path: Path, qtbot: object, ui_settings: Settings) -> Iterator[UiRig]:
+    clock = VirtualClock(START)
+    mailbox = GatedMailbox()
+    store = Store.open(tmp_path / "state.sqlite3")
+    bridge = Bridge()
+    sink = RecordingSink()
+    notifier = TrayNotifier(sink, platform="linux")
+    runtime = Runtime(
+        ui_settings, mailbox, store, notifier,
+        clock=clock,
+        control=False,
+        on_change=bridge.post_change,
+        on_release=bridge.post_release,
+        on_outcome=bridge.post_outcome,
+        on_show=bridge.post_show,
+    )
+    rig = UiRig(ui_settings, clock, mailbox, store, bridge, notifier, sink, runtime)
+    yield rig
+    mailbox.gate.set()  # never leave the worker stuck behind a test
+    if rig.started:
+        runtime.stop()
+    store.close()
+
+
+@pytest.fixture
+def make_shell(ui_rig: UiRig) -> Iterator[object]:
+    """Builds the GUI shell around the rig's runtime; the rig's teardown stops the runtime."""
+    from focusguard.ui.main import Shell
+
+    shells: list[Shell] = []
+
+    def make(*, tray_available: bool, settings_path: Path | None = None,
+             title: str = "FocusGuard") -> Shell:
+        shell = Shell(
+            ui_rig.runtime, ui_rig.bridge, ui_rig.notifier,
+            settings_path=settings_path, title=title, tray_available=tray_available,
+        )
+        shells.append(shell)
+        return shell
+
+    yield make
+    for shell in shells:
+        if shell.tray is not None:
+            shell.tray.dispose()
+        if shell.window is not None:
+            shell.window.deleteLater()
