@@ -1,0 +1,472 @@
+"""Settings → tabs for account, people, schedule, auto-reply and holding.
+
+The dialog edits the settings *document* and saves only what `parse_settings` accepts —
+the validation `focusguard config check` runs — listing every problem when it refuses.
+The password goes to the system keyring, never into the file. The connection test runs
+on a background thread; the window stays responsive while Exchange takes its time.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from focusguard.core.ports import MailError, RuleMode
+from focusguard.core.settings import (
+    AccountSettings,
+    ConfigError,
+    Problem,
+    Settings,
+    default_settings,
+    load_settings,
+    parse_settings,
+    save_settings,
+)
+from focusguard.domain.autoreply import customer_time, render
+from focusguard.domain.schedule import WEEKDAYS, Timeline
+from focusguard.secrets import Keyring, SecretStoreError
+from focusguard.ui.future_relay import FutureRelay, run_in_thread
+from focusguard.ui.plain_text import plain_label
+from focusguard.ui.settings_widgets import (
+    AccountForm,
+    CheckInTimesEdit,
+    SenderListEdit,
+    TimeZoneCombo,
+    default_test_connection,
+    hhmm,
+)
+from focusguard.ui.validators import show_error, template_problems
+
+TestConnection = Callable[[AccountSettings, str], None]
+
+RULE_BLOB_CONSENT = (
+    "Your mailbox has Outlook client-side rules. Changing server rules through Exchange Web "
+    "Services deletes them for good, including rules that run only in Outlook (for example "
+    "rules on mail you send, rules that play sounds or show alerts, and rules that move mail "
+    "to folders on this computer). Server-side rules are kept."
+)
+MODE_LABELS = {
+    RuleMode.SERVER_RULE.value: "Server rule (holds mail even when this computer is off)",
+    RuleMode.CLIENT_MOVE.value: "Move from the Inbox (only while FocusGuard runs)",
+}
+TAB_FOR_KEY = {"account": 0, "people": 1, "schedule": 2, "autoreply": 3, "holding": 4}
+
+
+def ask_rule_blob_consent(parent: QWidget | None) -> bool:
+    """The explicit consent to lose Outlook's client-side rules; Cancel is the default."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Allow FocusGuard to delete Outlook client-side rules?")
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(RULE_BLOB_CONSENT)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    ok = box.button(QMessageBox.StandardButton.Ok)
+    if ok is not None:
+        ok.setText("Delete client-side rules")
+    return bool(box.exec() == QMessageBox.StandardButton.Ok)
+
+
+def problems_text(problems: tuple[Problem, ...] | list[Problem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
+class SettingsDialog(QDialog):
+    saved = Signal(object)  # the Settings just written
+    connection_tested = Signal(bool, str)  # ok, the plain-text result shown
+
+    def __init__(
+        self,
+        settings_path: Path,
+        parent: QWidget | None = None,
+        test_connection: TestConnection | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings_path = Path(settings_path)
+        self._test_connection = test_connection or default_test_connection
+        self._now = now or (lambda: datetime.now().astimezone())
+        self.setWindowTitle("FocusGuard settings")
+        self.resize(640, 560)
+        self.settings, self.load_problems = self._load()
+        self._base = self.settings.to_dict()  # keys the form does not show survive saving
+
+        self.banner = plain_label("", self)
+        self.banner.setWordWrap(True)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._account_tab(), "&Account")
+        self.tabs.addTab(self._people_tab(), "&People")
+        self.tabs.addTab(self._schedule_tab(), "&Schedule")
+        self.tabs.addTab(self._autoreply_tab(), "Auto-&reply")
+        self.tabs.addTab(self._holding_tab(), "&Holding")
+        self.problems = plain_label("", self)
+        self.problems.setWordWrap(True)
+        self.problems.setAccessibleName("Problems that stop saving")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addWidget(self.banner)
+        box.addWidget(self.tabs, 1)
+        box.addWidget(self.problems)
+        box.addWidget(self.buttons)
+
+        self._relay = FutureRelay(self)
+        self._relay.done.connect(self._connection_tested)
+        self.load_form(self.settings)
+        if self.load_problems:
+            show_error(self.banner, [
+                f"{self.settings_path} has problems, so this form starts from the defaults. "
+                "Nothing is written until you press Save.", *self.load_problems,
+            ])
+        else:
+            show_error(self.banner, [])
+        show_error(self.problems, [])
+
+    def _load(self) -> tuple[Settings, list[str]]:
+        if not self.settings_path.exists():
+            return default_settings(), []
+        try:
+            return load_settings(self.settings_path), []
+        except ConfigError as exc:
+            return default_settings(), problems_text(exc.problems)
+
+    # -- tabs ------------------------------------------------------------------------------
+    def _account_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.account = AccountForm(page)
+        self.test_button = QPushButton("&Test connection", page)
+        self.test_button.setAccessibleName("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = plain_label("", page)
+        self.test_result.setWordWrap(True)
+        self.test_result.setAccessibleName("Connection test result")
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addWidget(self.test_result, 1)
+        box = QVBoxLayout(page)
+        box.addWidget(self.account)
+        box.addLayout(row)
+        box.addStretch(1)
+        return page
+
+    def _people_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.own_domains = SenderListEdit("Own domains", "corp.example", page)
+        self.external_is_customer = QCheckBox("Every outside sender is a customer", page)
+        self.customers = SenderListEdit(
+            "Customers", "bigclient.com\nbuyer@shop.example", page)
+        self.urgent = SenderListEdit("Urgent senders (always let through)",
+                                     "boss@corp.example", page)
+        form = QFormLayout(page)
+        form.addRow(plain_label("One address or domain per line.", page))
+        form.addRow("&Own domains:", self.own_domains)
+        form.addRow("", self.external_is_customer)
+        form.addRow("&Customers:", self.customers)
+        form.addRow("&Urgent:", self.urgent)
+        return page
+
+    def _schedule_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.check_ins = CheckInTimesEdit(page)
+        self.check_in_minutes = QSpinBox(page)
+        self.check_in_minutes.setRange(1, 240)
+        self.check_in_minutes.setSuffix(" min")
+        self.check_in_minutes.setAccessibleName("Check-in length in minutes")
+        days = QHBoxLayout()
+        self.workdays: dict[str, QCheckBox] = {}
+        for day in WEEKDAYS:
+            cb = QCheckBox(day.capitalize(), page)
+            cb.setAccessibleName(f"Work day {day}")
+            self.workdays[day] = cb
+            days.addWidget(cb)
+        self.blocks = QTableWidget(0, 3, page)
+        self.blocks.setHorizontalHeaderLabels(["Days", "Start", "End"])
+        self.blocks.setAccessibleName("Focus blocks")
+        self.blocks.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.blocks.horizontalHeader().setStretchLastSection(True)
+        self.add_block = QPushButton("Add &block", page)
+        self.remove_block = QPushButton("Remove b&lock", page)
+        self.add_block.clicked.connect(lambda: self._add_block_row("mon, tue, wed, thu, fri",
+                                                                   "10:00", "12:00"))
+        self.remove_block.clicked.connect(self._remove_block_rows)
+        block_buttons = QHBoxLayout()
+        block_buttons.addWidget(self.add_block)
+        block_buttons.addWidget(self.remove_block)
+        block_buttons.addStretch(1)
+        self.timezone = TimeZoneCombo(page)
+        form = QFormLayout(page)
+        form.addRow("Check-in &times:", self.check_ins)
+        form.addRow("Check-in &length:", self.check_in_minutes)
+        form.addRow("Work days:", days)
+        form.addRow("&Focus blocks:", self.blocks)
+        form.addRow("", block_buttons)
+        form.addRow("Time &zone:", self.timezone)
+        for signal in (self.check_ins.changed, self.check_in_minutes.valueChanged,
+                       self.timezone.currentTextChanged, self.blocks.itemChanged):
+            signal.connect(self.update_preview)
+        for cb in self.workdays.values():
+            cb.toggled.connect(self.update_preview)
+        return page
+
+    def _autoreply_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.autoreply_enabled = QCheckBox("Send customers an automatic reply", page)
+        self.template = QPlainTextEdit(page)
+        self.template.setAccessibleName("Auto-reply text")
+        self.template.setTabChangesFocus(True)
+        self.template_message = plain_label("", page)
+        self.template_message.setWordWrap(True)
+        self.urgent_phone = QLineEdit(page)
+        self.urgent_phone.setAccessibleName("Urgent phone number")
+        self.once_per_days = QSpinBox(page)
+        self.once_per_days.setRange(1, 365)
+        self.once_per_days.setSuffix(" days")
+        self.once_per_days.setAccessibleName("At most one reply per sender every")
+        self.preview = plain_label("", page)
+        self.preview.setWordWrap(True)
+        self.preview.setAccessibleName("Auto-reply preview")
+        form = QFormLayout(page)
+        form.addRow("", self.autoreply_enabled)
+        form.addRow("&Text:", self.template)
+        form.addRow("", self.template_message)
+        form.addRow(plain_label("Placeholders: {next_check_in}, {urgent_phone}", page))
+        form.addRow("Urgent &phone:", self.urgent_phone)
+        form.addRow("&Once per sender every:", self.once_per_days)
+        form.addRow("Preview:", self.preview)
+        self.template.textChanged.connect(self.update_preview)
+        self.urgent_phone.textChanged.connect(self.update_preview)
+        return page
+
+    def _holding_tab(self) -> QWidget:
+        page = QWidget(self)
+        self.mode = QComboBox(page)
+        self.mode.setAccessibleName("Holding mode")
+        for value, label in MODE_LABELS.items():
+            self.mode.addItem(label, value)
+        self.folder = QLineEdit(page)
+        self.folder.setAccessibleName("Folder for held mail")
+        self.allow_blob_removal = QCheckBox(
+            "Allow deleting Outlook client-side rules to set up the server rule", page)
+        self.allow_blob_removal.setAccessibleName("Allow deleting Outlook client-side rules")
+        # `clicked` fires for the user's own clicks and key presses, not for load_form.
+        self.allow_blob_removal.clicked.connect(self._consent_clicked)
+        note = plain_label(
+            "Without this, FocusGuard never touches your Outlook rules: if your mailbox has "
+            "client-side rules it holds mail by moving it while it runs instead.", page)
+        note.setWordWrap(True)
+        form = QFormLayout(page)
+        form.addRow("&Mode:", self.mode)
+        form.addRow("&Folder:", self.folder)
+        form.addRow("", self.allow_blob_removal)
+        form.addRow(note)
+        return page
+
+    # -- form <-> settings -----------------------------------------------------------------
+    def load_form(self, s: Settings) -> None:
+        self.account.load(s.account)
+        self.own_domains.set_entries(s.people.own_domains)
+        self.external_is_customer.setChecked(s.people.external_is_customer)
+        self.customers.set_entries(s.people.customers)
+        self.urgent.set_entries(s.people.urgent)
+        self.check_ins.set_times(s.schedule.check_ins)
+        self.check_in_minutes.setValue(s.schedule.check_in_minutes)
+        for day, cb in self.workdays.items():
+            cb.setChecked(day in s.schedule.workdays)
+        self.blocks.setRowCount(0)
+        for b in s.schedule.focus_blocks:
+            self._add_block_row(", ".join(b.days), hhmm(b.start), hhmm(b.end))
+        self.timezone.set_zone(s.schedule.timezone)
+        self.autoreply_enabled.setChecked(s.autoreply.enabled)
+        self.template.setPlainText(s.autoreply.template)
+        self.urgent_phone.setText(s.autoreply.urgent_phone)
+        self.once_per_days.setValue(s.autoreply.once_per_sender_days)
+        self.mode.setCurrentIndex(max(0, self.mode.findData(s.holding.mode.value)))
+        self.folder.setText(s.holding.folder)
+        self.allow_blob_removal.setChecked(
+            s.account is not None and s.account.allow_rule_blob_removal)
+        self.update_preview()
+
+    def to_document(self) -> dict[str, Any]:
+        """The settings document the form describes, over the loaded one."""
+        doc = copy.deepcopy(self._base)
+        account = self.account.to_document(doc.get("account"))
+        if account is None:
+            doc.pop("account", None)
+        else:
+            account["allow_rule_blob_removal"] = self.allow_blob_removal.isChecked()
+            doc["account"] = account
+        doc["people"] = {
+            "own_domains": self.own_domains.entries(),
+            "customers": self.customers.entries(),
+            "external_is_customer": self.external_is_customer.isChecked(),
+            "urgent": self.urgent.entries(),
+        }
+        schedule = dict(doc.get("schedule", {}))
+        schedule.update(self._schedule_document())
+        doc["schedule"] = schedule
+        autoreply = dict(doc.get("autoreply", {}))
+        autoreply.update({
+            "enabled": self.autoreply_enabled.isChecked(),
+            "template": self.template.toPlainText(),
+            "urgent_phone": self.urgent_phone.text().strip(),
+            "once_per_sender_days": self.once_per_days.value(),
+        })
+        doc["autoreply"] = autoreply
+        doc["holding"] = {"mode": self.mode.currentData(), "folder": self.folder.text()}
+        return doc
+
+    def _schedule_document(self) -> dict[str, Any]:
+        blocks = []
+        for row in range(self.blocks.rowCount()):
+            cells = [self.blocks.item(row, c) for c in range(3)]
+            days, start, end = (c.text().strip() if c is not None else "" for c in cells)
+            blocks.append({"days": [d for d in re.split(r"[,\s]+", days.lower()) if d],
+                           "start": start, "end": end})
+        return {
+            "timezone": self.timezone.zone(),
+            "workdays": [d for d, cb in self.workdays.items() if cb.isChecked()],
+            "check_ins": self.check_ins.times(),
+            "check_in_minutes": self.check_in_minutes.value(),
+            "focus_blocks": blocks,
+        }
+
+    def _add_block_row(self, days: str, start: str, end: str) -> None:
+        row = self.blocks.rowCount()
+        self.blocks.insertRow(row)
+        for column, text in enumerate((days, start, end)):
+            self.blocks.setItem(row, column, QTableWidgetItem(text))
+        self.update_preview()
+
+    def _remove_block_rows(self) -> None:
+        for row in sorted({i.row() for i in self.blocks.selectedIndexes()}, reverse=True):
+            self.blocks.removeRow(row)
+        self.update_preview()
+
+    # -- live checks -----------------------------------------------------------------------
+    def update_preview(self, *_: object) -> None:
+        """Show the auto-reply as a customer would get it if they wrote now."""
+        if not hasattr(self, "preview"):
+            return  # called while the tabs are still being built
+        template = self.template.toPlainText()
+        issues = template_problems(template)
+        show_error(self.template_message, issues)
+        if issues:
+            self.preview.setText("(fix the text above to see the preview)")
+            return
+        try:
+            settings = parse_settings({"schedule": self._schedule_document()})
+        except ConfigError:
+            self.preview.setText("(fix the schedule to see the next check-in time)")
+            return
+        now = self._now()
+        zone = ZoneInfo(settings.schedule.timezone)
+        nxt = Timeline(settings.weekly_schedule()).next_check_in(now)
+        when = customer_time(nxt, zone, now) if nxt is not None else "my next check-in"
+        phone = self.urgent_phone.text().strip() or "(no phone number set)"
+        self.preview.setText(render(template, when, phone))
+
+    def _consent_clicked(self, checked: bool) -> None:
+        if checked and not ask_rule_blob_consent(self):
+            self.allow_blob_removal.setChecked(False)
+
+    # -- save --------------------------------------------------------------------------------
+    def validate(self) -> Settings | None:
+        try:
+            settings = parse_settings(self.to_document())
+        except ConfigError as exc:
+            self._show_problems(exc.problems)
+            return None
+        show_error(self.problems, [])
+        return settings
+
+    def _show_problems(self, problems: tuple[Problem, ...]) -> None:
+        show_error(self.problems, ["Not saved. Fix these first:", *problems_text(problems)])
+        first = problems[0].key.split(".")[0].split("[")[0] if problems else ""
+        if first in TAB_FOR_KEY:
+            self.tabs.setCurrentIndex(TAB_FOR_KEY[first])
+
+    def save(self) -> bool:
+        settings = self.validate()
+        if settings is None:
+            return False
+        password = self.account.password.text()
+        try:
+            if password and settings.account is not None:
+                Keyring().set(settings.account.email, password)
+            save_settings(settings, self.settings_path)
+        except SecretStoreError as exc:
+            show_error(self.problems, [f"Not saved. {exc.title}: {exc.message}"])
+            return False
+        except ConfigError as exc:
+            self._show_problems(exc.problems)
+            return False
+        self.account.password.clear()
+        self.settings = settings
+        self.saved.emit(settings)
+        self.accept()
+        return True
+
+    # -- connection test (background thread) -------------------------------------------------
+    def test_connection(self) -> None:
+        doc = self.to_document()
+        if "account" not in doc:
+            self._test_done(False, "Enter the email address first.")
+            return
+        try:
+            account = parse_settings({"account": doc["account"]}).account
+        except ConfigError as exc:
+            self._test_done(False, "\n".join(problems_text(exc.problems)))
+            return
+        assert account is not None
+        password = self.account.password.text()
+        fn = self._test_connection
+        self.test_button.setEnabled(False)
+        self.test_result.setStyleSheet("")
+        self.test_result.setText("Testing…")
+        self._relay.watch(run_in_thread(lambda: fn(account, password), "focusguard-test"))
+
+    def _connection_tested(self, _tag: object, future: Future[None]) -> None:
+        error = future.exception()
+        if error is None:
+            self._test_done(True, "Connected")
+        elif isinstance(error, MailError):
+            self._test_done(False, f"{error.title}: {error.message}")
+        else:
+            self._test_done(False, f"The test failed unexpectedly: {type(error).__name__}")
+
+    def _test_done(self, ok: bool, text: str) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(text)
+        self.test_result.setStyleSheet("color: #1b5e20;" if ok else "color: #b00020;")
+        self.connection_tested.emit(ok, text)

@@ -1,0 +1,256 @@
+"""Form pieces shared by the settings dialog and the first-run wizard.
+
+Each piece reads from and writes to the settings *document* (the dict `parse_settings`
+validates), so both windows save through exactly the validation `focusguard config check`
+uses, and keys the form does not show (ca_bundle, tenant...) survive a round trip.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import time
+from typing import Any
+from zoneinfo import available_timezones
+
+from PySide6.QtCore import Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from focusguard.core.ports import MailError
+from focusguard.core.settings import AUTH_METHODS, AccountSettings
+from focusguard.ui.plain_text import plain_label
+from focusguard.ui.validators import SenderListValidator, list_entries
+
+AUTH_LABELS = {"ntlm": "NTLM (Windows sign-in)", "basic": "Basic", "oauth": "OAuth (modern)"}
+
+
+def default_test_connection(account: AccountSettings, password: str) -> None:
+    """Sign in once with these details; raises MailError with a title and a fix.
+
+    The EWS adapter is imported lazily: exchangelib is heavy and must not load with the UI.
+    """
+    try:
+        login: object = importlib.import_module("focusguard.mail.ews.login")
+    except ImportError:
+        login = None
+    verify = getattr(login, "verify", None)
+    if verify is None and hasattr(login, "verify_and_store"):
+        # Verify only: the dialog stores the password itself, and only on Save.
+        def verify(account: AccountSettings, password: str) -> None:
+            login.verify_and_store(account, password, _Discard())
+    if verify is None:
+        raise MailError(
+            "Connection test unavailable",
+            "This build of FocusGuard cannot test a connection from here. Save the settings; "
+            "FocusGuard connects when it starts and tells you if anything is wrong.",
+        )
+    verify(account, password)
+
+
+class _Discard:
+    """A secrets sink for a test sign-in: nothing is kept."""
+
+    def get(self, account: str) -> str | None:
+        return None
+
+    def set(self, account: str, secret: str) -> None:
+        return None
+
+    def delete(self, account: str) -> None:
+        return None
+
+
+def hhmm(t: time | QTime) -> str:
+    return f"{t.hour():02d}:{t.minute():02d}" if isinstance(t, QTime) else f"{t:%H:%M}"
+
+
+class AccountForm(QWidget):
+    """Email, server (or autodiscover), sign-in method, user name, password."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.email = QLineEdit(self)
+        self.email.setPlaceholderText("me@company.example")
+        self.email.setAccessibleName("Email address")
+        self.autodiscover = QCheckBox("Find the server automatically (autodiscover)", self)
+        self.server_url = QLineEdit(self)
+        self.server_url.setPlaceholderText("https://mail.company.example/EWS/Exchange.asmx")
+        self.server_url.setAccessibleName("Exchange server address (EWS URL)")
+        self.auth = QComboBox(self)
+        self.auth.setAccessibleName("Sign-in method")
+        for method in AUTH_METHODS:
+            self.auth.addItem(AUTH_LABELS.get(method, method), method)
+        self.username = QLineEdit(self)
+        self.username.setPlaceholderText("Leave empty to use the email address")
+        self.username.setAccessibleName("User name")
+        self.client_id = QLineEdit(self)
+        self.client_id.setPlaceholderText("Application (client) ID from your IT department")
+        self.client_id.setAccessibleName("OAuth client ID")
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText("Stored in the system keyring, never in the file")
+        self.password.setAccessibleName("Password")
+        form = QFormLayout(self)
+        form.addRow("&Email address:", self.email)
+        form.addRow("", self.autodiscover)
+        form.addRow("&Server address:", self.server_url)
+        form.addRow("Sign-in &method:", self.auth)
+        form.addRow("&User name:", self.username)
+        form.addRow("&Client ID:", self.client_id)
+        form.addRow("&Password:", self.password)
+        self.autodiscover.toggled.connect(self._sync)
+        self.auth.currentIndexChanged.connect(self._sync)
+        self._sync()
+
+    def _sync(self, *_: object) -> None:
+        self.server_url.setEnabled(not self.autodiscover.isChecked())
+        self.client_id.setEnabled(self.auth.currentData() == "oauth")
+
+    def load(self, account: AccountSettings | None) -> None:
+        self.email.setText(account.email if account else "")
+        self.autodiscover.setChecked(account is not None and account.ews_url is None)
+        self.server_url.setText(account.ews_url or "" if account else "")
+        self.auth.setCurrentIndex(max(0, self.auth.findData(account.auth if account else "ntlm")))
+        self.username.setText(account.username or "" if account else "")
+        self.client_id.setText(account.client_id or "" if account else "")
+        self.password.clear()
+
+    def is_empty(self) -> bool:
+        return not any(w.text().strip() for w in (self.email, self.server_url, self.username))
+
+    def to_document(self, base: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The [account] table, built over `base` (None when the form is left empty)."""
+        if self.is_empty():
+            return None
+        account: dict[str, Any] = dict(base or {"kind": "ews"})
+        account["email"] = self.email.text().strip()
+        account["auth"] = self.auth.currentData()
+        _set_or_drop(account, "ews_url",
+                     None if self.autodiscover.isChecked() else self.server_url.text().strip())
+        if not self.autodiscover.isChecked() and not self.server_url.text().strip():
+            account["ews_url"] = ""  # validation says what to write, instead of guessing
+        _set_or_drop(account, "username", self.username.text().strip())
+        _set_or_drop(account, "client_id", self.client_id.text().strip())
+        return account
+
+
+def _set_or_drop(table: dict[str, Any], key: str, value: str | None) -> None:
+    if value:
+        table[key] = value
+    else:
+        table.pop(key, None)
+
+
+class SenderListEdit(QWidget):
+    """A list of addresses or domains, one per line, checked as you type."""
+
+    def __init__(self, name: str, hint: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = QPlainTextEdit(self)
+        self.editor.setAccessibleName(name)
+        self.editor.setPlaceholderText(hint)
+        self.editor.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        self.message = plain_label("", self)
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(f"{name}: problems")
+        self.validator = SenderListValidator(self.editor, self.message)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.editor)
+        box.addWidget(self.message)
+
+    def entries(self) -> list[str]:
+        return list_entries(self.editor.toPlainText())
+
+    def set_entries(self, entries: tuple[str, ...] | list[str]) -> None:
+        self.editor.setPlainText("\n".join(entries))
+
+
+class CheckInTimesEdit(QWidget):
+    """The day's check-in times: pick a time, Add; select one, Remove."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Check-in times")
+        self.time = QTimeEdit(QTime(9, 30), self)
+        self.time.setDisplayFormat("HH:mm")
+        self.time.setAccessibleName("New check-in time")
+        self.add_button = QPushButton("&Add", self)
+        self.add_button.setAccessibleName("Add check-in time")
+        self.remove_button = QPushButton("Remo&ve", self)
+        self.remove_button.setAccessibleName("Remove selected check-in time")
+        self.add_button.clicked.connect(self.add_current)
+        self.remove_button.clicked.connect(self.remove_selected)
+        row = QHBoxLayout()
+        row.addWidget(self.time)
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.list)
+        box.addLayout(row)
+
+    def times(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def set_times(self, times: tuple[time, ...] | list[time]) -> None:
+        self.list.clear()
+        self.list.addItems(sorted(hhmm(t) for t in times))
+        self.changed.emit()
+
+    def add_current(self) -> None:
+        text = hhmm(self.time.time())
+        if text not in self.times():
+            self.list.addItems([text])
+            self.list.sortItems()
+            self.changed.emit()
+
+    def remove_selected(self) -> None:
+        for item in self.list.selectedItems():
+            self.list.takeItem(self.list.row(item))
+        self.changed.emit()
+
+
+class TimeZoneCombo(QComboBox):
+    """Every IANA zone; type any part of a name ("london") to narrow the list."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.setAccessibleName("Time zone")
+        try:
+            zones = sorted(available_timezones())
+        except OSError:  # no zone database: the user can still type a name
+            zones = []
+        self.addItems(zones)
+        completer = QCompleter(zones, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.setCompleter(completer)
+
+    def zone(self) -> str:
+        return self.currentText().strip()
+
+    def set_zone(self, name: str) -> None:
+        index = self.findText(name)
+        if index >= 0:
+            self.setCurrentIndex(index)
+        else:
+            self.setEditText(name)
