@@ -15,19 +15,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from exchangelib.protocol import close_connections
 
-pytest.importorskip("exchangelib")
-
-from exchangelib.protocol import close_connections  # noqa: E402
-
-from focusguard.core.clock import VirtualClock  # noqa: E402
-from focusguard.core.engine import Engine, Outcome  # noqa: E402
-from focusguard.core.ports import MailItem, RuleMode  # noqa: E402
-from focusguard.core.records import HeldState  # noqa: E402
-from focusguard.core.settings import Settings, settings_from_toml  # noqa: E402
-from focusguard.mail.ews.backend import EwsBackend  # noqa: E402
-from focusguard.sim.ews import EwsSimulator  # noqa: E402
-from focusguard.store import Store  # noqa: E402
+from focusguard.core.clock import VirtualClock
+from focusguard.core.engine import Engine, Outcome
+from focusguard.core.ports import MailItem, RuleMode
+from focusguard.core.records import HeldState
+from focusguard.core.settings import Settings, settings_from_toml
+from focusguard.mail.ews.backend import EwsBackend
+from focusguard.sim.ews import EwsSimulator
+from focusguard.store import Store
 
 LONDON = ZoneInfo("Europe/London")
 HELD = "FocusGuard Held"

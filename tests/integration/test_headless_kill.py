@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("exchangelib")
-
-from focusguard.sim.ews import EwsSimulator  # noqa: E402
+from focusguard.sim.ews import EwsSimulator
 
 REPO = Path(__file__).resolve().parents[2]
 HELD = "FocusGuard Held"
