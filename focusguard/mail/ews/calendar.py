@@ -26,9 +26,7 @@ def focus_blocks(
     wanted = subject.strip().casefold()
     if not wanted or until <= since:
         return []
-    view = account.calendar.view(start=_ews(since), end=_ews(until)).only(
-        "subject", "start", "end"
-    )
+    view = account.calendar.view(start=_ews(since), end=_ews(until)).only("subject", "start", "end")
     out: list[Interval] = []
     for event in view:
         if isinstance(event, Exception):

@@ -100,8 +100,10 @@ def translate(
             "it will try again later.",
         )
     if isinstance(exc, ews_errors.ErrorServerBusy):
-        return MailError("Exchange is busy", f"Exchange was too busy while {action}; "
-                         "FocusGuard will try again later.")
+        return MailError(
+            "Exchange is busy",
+            f"Exchange was too busy while {action}; FocusGuard will try again later.",
+        )
     if isinstance(exc, requests.exceptions.SSLError):
         return tls_failed(where)
     if isinstance(exc, requests.exceptions.Timeout | ews_errors.ErrorTimeoutExpired):

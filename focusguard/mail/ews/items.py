@@ -131,6 +131,6 @@ def move(account: Any, items: Sequence[MailItem], to_folder: Any) -> MoveResult:
         else:
             # Exchange returns no new id when moving to another mailbox / public folder.
             failed[item.item_id] = "no new id returned"
-    for item in items[len(results):]:
+    for item in items[len(results) :]:
         failed.setdefault(item.item_id, "no answer from the server")
     return MoveResult(moved, failed)

@@ -19,8 +19,9 @@ def verify_and_store(account: AccountSettings, password: str, secrets: Secrets) 
     stores nothing.
     """
     if not password:
-        raise MailError("No password given", "Enter the password for your Exchange account.",
-                        retryable=False)
+        raise MailError(
+            "No password given", "Enter the password for your Exchange account.", retryable=False
+        )
     backend = EwsBackend(account, HoldingSettings(), password)
     try:
         backend.verify()

@@ -228,9 +228,7 @@ class RuleKeeper:
             return RuleOutcome(RuleMode.CLIENT_MOVE, BLOB_EXPLANATION)
         except ews_errors.ErrorInboxRulesValidationError as exc:
             log.warning("Exchange refused the hold rules: %s", type(exc).__name__)
-            return RuleOutcome(
-                RuleMode.CLIENT_MOVE, REFUSED_EXPLANATION.format(why=str(exc)[:200])
-            )
+            return RuleOutcome(RuleMode.CLIENT_MOVE, REFUSED_EXPLANATION.format(why=str(exc)[:200]))
         self.updates += 1
         log.info(
             "hold rules: created %s, deleted %s",

@@ -148,11 +148,13 @@ class Watcher:
                     break
                 failures += 1
                 self.last_error = type(exc).__name__
-                log.warning("mail watcher lost the connection (%s); reconnecting",
-                            type(exc).__name__)
+                log.warning(
+                    "mail watcher lost the connection (%s); reconnecting", type(exc).__name__
+                )
                 if not self.pull and failures >= MAX_STREAM_FAILURES:
-                    log.warning("streaming failed %d times in a row: switching to polling",
-                                failures)
+                    log.warning(
+                        "streaming failed %d times in a row: switching to polling", failures
+                    )
                     self.pull = True
                 self._unsubscribe()
                 self._stop.wait(self._backoff(failures))

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.timeout(30)
 
 
 class _Html(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = b"<html><body><h1>Welcome to the intranet</h1></body></html>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -175,8 +175,9 @@ def test_the_password_appears_in_no_error_or_log_record(
                 texts += [str(exc), exc.title, exc.message, repr(exc)]
             finally:
                 backend.close()
-        backend = EwsBackend(account_for(sim), HoldingSettings(RuleMode.SERVER_RULE, FOLDER),
-                             PASSWORD, max_wait=5)
+        backend = EwsBackend(
+            account_for(sim), HoldingSettings(RuleMode.SERVER_RULE, FOLDER), PASSWORD, max_wait=5
+        )
         backend.connect()
         sim.fault("http_401", count=5)
         try:

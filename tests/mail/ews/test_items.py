@@ -110,8 +110,15 @@ def test_send_reply_is_threaded_and_marked_automatic(
     assert xml.findtext("{*}InReplyTo") == imid
     assert xml.findtext("{*}References") == f"<older@x> {imid}"
     # A reply must not depend on the held item's id: ids change on every move.
-    stale = type(item)("stale-id", item.message_id, Folder.HELD, item.sender, item.subject,
-                       item.received, item.headers)
+    stale = type(item)(
+        "stale-id",
+        item.message_id,
+        Folder.HELD,
+        item.sender,
+        item.subject,
+        item.received,
+        item.headers,
+    )
     backend.send_reply(stale, "again", REPLY_HEADERS)
     assert len(sim.sent()) == 2
 
@@ -129,13 +136,16 @@ def test_calendar_focus_returns_only_matching_events(
 ) -> None:
     day = NOW.replace(hour=0, minute=0, second=0)
     sim.add_calendar_item("Focus time", day + dt.timedelta(hours=9), day + dt.timedelta(hours=11))
-    sim.add_calendar_item("  focus TIME ", day + dt.timedelta(hours=14),
-                          day + dt.timedelta(hours=15))
-    sim.add_calendar_item("Focus time prep", day + dt.timedelta(hours=12),
-                          day + dt.timedelta(hours=13))
+    sim.add_calendar_item(
+        "  focus TIME ", day + dt.timedelta(hours=14), day + dt.timedelta(hours=15)
+    )
+    sim.add_calendar_item(
+        "Focus time prep", day + dt.timedelta(hours=12), day + dt.timedelta(hours=13)
+    )
     sim.add_calendar_item("Team sync", day + dt.timedelta(hours=10), day + dt.timedelta(hours=12))
-    sim.add_calendar_item("Focus time", day + dt.timedelta(days=3), day + dt.timedelta(days=3,
-                                                                                      hours=1))
+    sim.add_calendar_item(
+        "Focus time", day + dt.timedelta(days=3), day + dt.timedelta(days=3, hours=1)
+    )
     blocks = backend.calendar_focus("Focus time", day, day + dt.timedelta(days=1))
     assert [(b.start, b.end) for b in blocks] == [
         (day + dt.timedelta(hours=9), day + dt.timedelta(hours=11)),

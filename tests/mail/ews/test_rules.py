@@ -39,7 +39,7 @@ def hold_rules(
 
 
 def landed(sim: EwsSimulator, message_id: str) -> str:
-    return next(d["folder"] for d in sim.deliveries if d["internet_message_id"] == message_id)
+    return str(next(d["folder"] for d in sim.deliveries if d["internet_message_id"] == message_id))
 
 
 def ours(sim: EwsSimulator) -> list[dict[str, Any]]:
@@ -65,8 +65,9 @@ def test_customer_rule_holds_customers_and_lets_urgent_and_colleagues_through(
     assert landed(sim, vip) == "Inbox"
     assert landed(sim, bob) == "Inbox"
     # Fail-open: after the window the server stops holding by itself.
-    later = sim.deliver("Ann Customer <ann@client.example>", "Again", received=window.end
-                        + dt.timedelta(minutes=1))
+    later = sim.deliver(
+        "Ann Customer <ann@client.example>", "Again", received=window.end + dt.timedelta(minutes=1)
+    )
     assert landed(sim, later) == "Inbox"
 
 
