@@ -157,11 +157,14 @@ def make_shell(ui_rig: UiRig) -> Iterator[object]:
     shells: list[Shell] = []
 
     def make(*, tray_available: bool, settings_path: Path | None = None,
-             title: str = "FocusGuard") -> Shell:
+             title: str = "FocusGuard", record: bool = True) -> Shell:
         shell = Shell(
             ui_rig.runtime, ui_rig.bridge, ui_rig.notifier,
             settings_path=settings_path, title=title, tray_available=tray_available,
         )
+        if record and shell.tray is not None:
+            # Offscreen there is no notification server; record what the tray would show.
+            ui_rig.notifier.set_sink(ui_rig.sink)
         shells.append(shell)
         return shell
 
