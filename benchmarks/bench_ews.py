@@ -1,0 +1,287 @@
+"""EWS figures, each against a baseline measured in the same run.
+
+1. Release of 1,000 held messages by the engine: EWS requests and wall time, against raw
+   exchangelib `bulk_move` of the same 1,000 (the floor: 10 MoveItem requests of 100).
+2. 60 s idle with a live streaming subscription: requests per minute and CPU seconds of the
+   FocusGuard process (the simulator runs in its own process, so its CPU is not counted).
+3. client-move hold latency, delivery to moved, median and p99 over 200 deliveries.
+
+    .venv/bin/python benchmarks/bench_ews.py [--messages 1000] [--idle 60] [--deliveries 200]
+
+Prints one JSON object per part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import requests
+
+from focusguard.core.engine import Outcome
+from focusguard.core.settings import Settings, settings_from_toml
+from focusguard.mail.ews.backend import EwsBackend
+from focusguard.runtime import Runtime
+from focusguard.store import Store
+
+HELD = "FocusGuard Held"
+
+
+class Sim:
+    """The EWS simulator in its own process, driven through its JSON control API."""
+
+    def __init__(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "focusguard",
+                "sim",
+                "--port",
+                str(self.port),
+                "--strict",
+                "off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/EWS/Exchange.asmx"
+        for _ in range(100):
+            try:
+                requests.get(f"{self.base}/_control/status", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("simulator did not start")
+
+    def deliver(self, sender: str, subject: str) -> str:
+        r = requests.post(
+            f"{self.base}/_control/deliver", json={"from": sender, "subject": subject}, timeout=30
+        )
+        r.raise_for_status()
+        return str(r.json()["internet_message_id"])
+
+    def requests_made(self) -> list[str]:
+        r = requests.get(f"{self.base}/_control/requests", timeout=30)
+        return [entry["operation"] for entry in r.json()]
+
+    def folder_count(self, name: str) -> int:
+        return len(requests.get(f"{self.base}/_control/mailbox", timeout=30).json().get(name, []))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def settings(url: str, mode: str) -> Settings:
+    later = (datetime.now().astimezone() + timedelta(hours=6)).strftime("%H:%M")
+    return settings_from_toml(f"""
+[account]
+kind = "ews"
+email = "me@corp.example"
+ews_url = "{url}"
+auth = "basic"
+username = "me"
+[people]
+own_domains = ["corp.example"]
+[schedule]
+workdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+check_ins = ["{later}"]
+calendar_focus_subject = ""
+[holding]
+mode = "{mode}"
+folder = "{HELD}"
+""")
+
+
+class Quiet:
+    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
+        return None
+
+
+def start_runtime(
+    sim: Sim, mode: str, tmp: Path, on_outcome: object = None
+) -> tuple[Runtime, Store]:
+    s = settings(sim.url, mode)
+    assert s.account is not None
+    store = Store.open(tmp / f"{mode}.sqlite3")
+    runtime = Runtime(
+        s,
+        EwsBackend(s.account, s.holding, password="bench"),
+        store,
+        Quiet(),
+        control=False,
+        on_outcome=on_outcome,
+    )  # type: ignore[arg-type]
+    runtime.start()
+    runtime.worker.call(lambda: None, timeout=60)
+    return runtime, store
+
+
+def wait(predicate: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark step did not finish")
+        time.sleep(0.05)
+
+
+def bench_release(n: int, tmp: Path) -> dict[str, object]:
+    sim = Sim()
+    try:
+        runtime, store = start_runtime(sim, "server-rule", tmp)
+        for i in range(n):
+            sim.deliver(f"c{i}@client{i % 50}.example", f"#{i}")
+        wait(lambda: store.count_held() == n, 300)
+        before = len(sim.requests_made())
+        began = time.perf_counter()
+        release = runtime.call(runtime.engine.release_all, timeout=600)
+        product_s = time.perf_counter() - began
+        ops = sim.requests_made()[before:]
+        assert release is not None and len(release.released) == n, "release incomplete"
+        runtime.stop()
+        store.close()
+
+        # Baseline: raw exchangelib moving the same n messages back to the held folder.
+        from exchangelib import (
+            BASIC,
+            DELEGATE,
+            Account,
+            Build,
+            Configuration,
+            Credentials,
+            FailFast,
+            Version,
+        )
+
+        account = Account(
+            "me@corp.example",
+            autodiscover=False,
+            access_type=DELEGATE,
+            config=Configuration(
+                service_endpoint=sim.url,
+                credentials=Credentials("raw", "x"),
+                auth_type=BASIC,
+                version=Version(build=Build(15, 1, 2507, 6), api_version="Exchange2016"),
+                retry_policy=FailFast(),
+                max_connections=3,
+            ),
+        )
+        held = account.root / "Top of Information Store" / HELD
+        ids = [(i.id, i.changekey) for i in account.inbox.all().only("id", "changekey")]
+        before = len(sim.requests_made())
+        began = time.perf_counter()
+        account.bulk_move(ids=ids, to_folder=held, chunk_size=100)
+        raw_s = time.perf_counter() - began
+        raw_ops = sim.requests_made()[before:]
+        return {
+            "benchmark": "ews_release",
+            "messages": n,
+            "focusguard_requests": len(ops),
+            "focusguard_moveitem_requests": ops.count("MoveItem"),
+            "focusguard_seconds": round(product_s, 3),
+            "raw_bulk_move_requests": len(raw_ops),
+            "raw_bulk_move_seconds": round(raw_s, 3),
+            "ratio_requests": round(len(ops) / max(len(raw_ops), 1), 2),
+            "ratio_seconds": round(product_s / raw_s, 2),
+        }
+    finally:
+        sim.stop()
+
+
+def bench_idle(seconds: float, tmp: Path) -> dict[str, object]:
+    sim = Sim()
+    try:
+        runtime, store = start_runtime(sim, "server-rule", tmp)
+        time.sleep(2)  # let start-up traffic finish
+        before = len(sim.requests_made())
+        cpu0 = time.process_time()
+        time.sleep(seconds)
+        cpu = time.process_time() - cpu0
+        ops = sim.requests_made()[before:]
+        runtime.stop()
+        store.close()
+        per_op: dict[str, int] = {}
+        for op in ops:
+            per_op[op] = per_op.get(op, 0) + 1
+        return {
+            "benchmark": "ews_idle",
+            "seconds": seconds,
+            "requests": len(ops),
+            "requests_per_minute": round(len(ops) * 60 / seconds, 2),
+            "by_operation": per_op,
+            "cpu_seconds": round(cpu, 3),
+            "cpu_percent": round(100 * cpu / seconds, 3),
+        }
+    finally:
+        sim.stop()
+
+
+def bench_latency(n: int, tmp: Path) -> dict[str, object]:
+    sim = Sim()
+    moved_at: dict[str, float] = {}
+    done = threading.Event()
+
+    def on_outcome(outcome: Outcome) -> None:
+        if outcome.moved:
+            moved_at[outcome.message_id] = time.perf_counter()
+            if len(moved_at) >= n:
+                done.set()
+
+    try:
+        runtime, store = start_runtime(sim, "client-move", tmp, on_outcome)
+        sent: dict[str, float] = {}
+        for i in range(n):
+            t = time.perf_counter()
+            sent[sim.deliver(f"c{i}@client.example", f"#{i}")] = t
+            time.sleep(0.05)
+        done.wait(120)
+        runtime.stop()
+        store.close()
+        lat = sorted(moved_at[m] - sent[m] for m in sent if m in moved_at)
+        return {
+            "benchmark": "ews_client_move_latency",
+            "deliveries": n,
+            "moved": len(lat),
+            "median_ms": round(statistics.median(lat) * 1000, 1),
+            "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, 1),
+            "max_ms": round(lat[-1] * 1000, 1),
+            "target_ms": 1000,
+        }
+    finally:
+        sim.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--idle", type=float, default=60.0)
+    parser.add_argument("--deliveries", type=int, default=200)
+    parser.add_argument("--ci", action="store_true", help="the same figures; flag for CI")
+    args = parser.parse_args()
+    os.environ.setdefault("FOCUSGUARD_HOME", tempfile.mkdtemp(prefix="fg-bench-"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for result in (
+            bench_release(args.messages, Path(tmp)),
+            bench_idle(args.idle, Path(tmp)),
+            bench_latency(args.deliveries, Path(tmp)),
+        ):
+            print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
