@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 MOVE_ATTEMPTS = 3
 CALENDAR_REFRESH = timedelta(minutes=15)
 CALENDAR_DAYS = 8  # today and the next 7 days
+DECISION_LOG_DAYS = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +143,7 @@ class Engine:
         self._own = sender_address(settings.account.email) if settings.account is not None else None
         self._state = facts.decode_focus(store.get_fact(facts.FOCUS_STATE))
         self._calendar_checked: datetime | None = None
+        self._pruned: datetime | None = None
         self._mode = settings.holding.mode
         self._mode_detail = ""
         self._problem: str | None = None
@@ -232,7 +234,7 @@ class Engine:
         return outcome
 
     def _already_decided(self, item: MailItem) -> bool:
-        return any(d.message_id == item.message_id for d in self.store.decisions(limit=200))
+        return self.store.decided(item.message_id)
 
     def _known_arrival(self, item: MailItem, rec: HeldRecord, now: datetime) -> Outcome | None:
         if item.folder is Folder.HELD:
@@ -315,6 +317,9 @@ class Engine:
         """Bring mailbox and store in line with the schedule at `now`. Idempotent."""
         self._refresh_calendar(now)
         self._set_state(self._state.pruned(now - timedelta(days=2)))
+        if self._pruned is None or now - self._pruned > timedelta(days=1):
+            self.store.prune_decisions(now - DECISION_LOG_DAYS)
+            self._pruned = now
         self._sync_held_folder(now)
         if self._paused(now):
             release = self._release(self.store.held(), now, kind="pause")

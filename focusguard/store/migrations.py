@@ -78,9 +78,15 @@ CREATE INDEX held_by_state_release_at ON held (state, release_at);
 CREATE INDEX held_by_released_at ON held (released_at) WHERE released_at IS NOT NULL;
 """
 
+_V3_DECISION_BY_MESSAGE = """
+-- "was this message decided on already?" (resync after a reconnect asks it per message)
+CREATE INDEX decision_by_message ON decision (message_id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INITIAL,
     _V2_WEB_LINK_AND_RELEASE_INDEXES,
+    _V3_DECISION_BY_MESSAGE,
 )
 
 LATEST_VERSION: int = len(MIGRATIONS)

@@ -330,6 +330,12 @@ class Store:
             for r in rows
         ]
 
+    def decided(self, message_id: str) -> bool:
+        """Whether a decision on this message is in the log."""
+        return bool(
+            self._query("SELECT 1 FROM decision WHERE message_id = ? LIMIT 1", (message_id,))
+        )
+
     def prune_decisions(self, before: datetime) -> int:
         """Delete decisions logged before `before`; returns how many went."""
         return self._write("DELETE FROM decision WHERE at < ?", (to_db(before, "before"),))

@@ -399,3 +399,17 @@ def test_store_is_the_engines_state_store(db_path) -> None:  # type: ignore[no-u
     finally:
         assert isinstance(port, Store)
         port.close()
+
+
+def test_decided_finds_logged_messages(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from focusguard.store import DecisionRecord, Store
+
+    store = Store.open(tmp_path / "d.sqlite3")
+    at = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)
+    assert store.decided("<a@x>") is False
+    store.log_decision(DecisionRecord(at, "<a@x>", "a@x", "customer", "hold", None, "held"))
+    assert store.decided("<a@x>") is True
+    assert store.decided("<b@x>") is False
+    store.close()
