@@ -401,12 +401,8 @@ def test_store_is_the_engines_state_store(db_path) -> None:  # type: ignore[no-u
         port.close()
 
 
-def test_decided_finds_logged_messages(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    from focusguard.store import DecisionRecord, Store
-
-    store = Store.open(tmp_path / "d.sqlite3")
+def test_decided_finds_logged_messages() -> None:
+    store = Store.open(":memory:")
     at = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)
     assert store.decided("<a@x>") is False
     store.log_decision(DecisionRecord(at, "<a@x>", "a@x", "customer", "hold", None, "held"))
