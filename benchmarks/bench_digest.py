@@ -39,13 +39,21 @@ def records(count: int, customers: int = 500) -> list[HeldRecord]:
     for n in range(count):
         c = (n * n) % customers  # uneven: some customers send far more than others
         received = NOW - timedelta(seconds=7 * n)
-        out.append(HeldRecord(
-            message_id=f"<b{n}@bench>", item_id=None,
-            sender=f"Person {n} <p{n}@c{c}.example>", address=f"p{n}@c{c}.example",
-            subject=f"Question number {n} about order {n * 7}", category="customer",
-            received=received, held_at=received, release_at=None, reason="held: customer",
-            state=HeldState.HELD,
-        ))
+        out.append(
+            HeldRecord(
+                message_id=f"<b{n}@bench>",
+                item_id=None,
+                sender=f"Person {n} <p{n}@c{c}.example>",
+                address=f"p{n}@c{c}.example",
+                subject=f"Question number {n} about order {n * 7}",
+                category="customer",
+                received=received,
+                held_at=received,
+                release_at=None,
+                reason="held: customer",
+                state=HeldState.HELD,
+            )
+        )
     return out
 
 
@@ -102,11 +110,15 @@ def baseline_run(app: QApplication, recs: list[HeldRecord]) -> float:
     for group in group_records(recs):
         parent = QStandardItem(f"{group.key} ({len(group.records)})")
         for r in group.records:
-            parent.appendRow([
-                QStandardItem(r.sender), QStandardItem(r.subject),
-                QStandardItem(f"{r.received.astimezone(ZONE):%H:%M}"),
-                QStandardItem(humanise(waited(r, NOW))), QStandardItem(r.state.value),
-            ])
+            parent.appendRow(
+                [
+                    QStandardItem(r.sender),
+                    QStandardItem(r.subject),
+                    QStandardItem(f"{r.received.astimezone(ZONE):%H:%M}"),
+                    QStandardItem(humanise(waited(r, NOW))),
+                    QStandardItem(r.state.value),
+                ]
+            )
         model.appendRow([parent] + [QStandardItem("") for _ in range(len(HEADERS) - 1)])
     view = QTreeView()
     view.setUniformRowHeights(True)
@@ -135,16 +147,21 @@ def main() -> None:
     digest = [digest_run(app, recs) for _ in range(args.repeat)]
     baseline = [baseline_run(app, recs) for _ in range(args.repeat)]
     d, b = statistics.median(digest), statistics.median(baseline)
-    print(json.dumps({
-        "benchmark": "digest_build_and_show",
-        "items": args.items,
-        "platform": os.environ.get("QT_QPA_PLATFORM"),
-        "digest_ms": round(d * 1000, 1),
-        "baseline_qstandarditemmodel_ms": round(b * 1000, 1),
-        "ratio_to_baseline": round(d / b, 3),
-        "digest_runs_ms": [round(x * 1000, 1) for x in digest],
-        "baseline_runs_ms": [round(x * 1000, 1) for x in baseline],
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "digest_build_and_show",
+                "items": args.items,
+                "platform": os.environ.get("QT_QPA_PLATFORM"),
+                "digest_ms": round(d * 1000, 1),
+                "baseline_qstandarditemmodel_ms": round(b * 1000, 1),
+                "ratio_to_baseline": round(d / b, 3),
+                "digest_runs_ms": [round(x * 1000, 1) for x in digest],
+                "baseline_runs_ms": [round(x * 1000, 1) for x in baseline],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":
