@@ -1,0 +1,475 @@
+"""The simulated Exchange Online mailbox behind the Graph simulator: folders, messages,
+message rules run at delivery, a per-folder change journal for delta queries, drafts and
+sent mail, calendar events. One lock guards everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import itertools
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from . import rules as rules_mod
+from .model import WELL_KNOWN, Event, GraphError, MailFolder, Message, MessageRule, new_id, utcnow
+
+DISPLAY_NAMES = {"msgfolderroot": "Top of Information Store", "inbox": "Inbox",
+                 "drafts": "Drafts", "sentitems": "Sent Items", "deleteditems": "Deleted Items",
+                 "junkemail": "Junk Email", "archive": "Archive", "outbox": "Outbox"}
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaPage:
+    entries: list[tuple[Message | None, str]]  # (message, id) — message None: @removed
+    more: bool
+
+
+def parse_sender(text: str) -> tuple[str, str]:
+    name, address = email.utils.parseaddr(text)
+    if "@" not in address:
+        raise ValueError(f"not a sender address: {text!r}")
+    return name, address
+
+
+def _not_found(what: str) -> GraphError:
+    return GraphError(404, "ErrorItemNotFound", f"The specified object was not found in the "
+                      f"store. ({what})")
+
+
+class Mailbox:
+    def __init__(self, address: str, display_name: str) -> None:
+        self.address = address
+        self.display_name = display_name
+        self.lock = threading.RLock()
+        self.folders: dict[str, MailFolder] = {}
+        self.messages: dict[str, Message] = {}  # immutable id -> message
+        self._rest_index: dict[str, str] = {}  # current REST id -> immutable id
+        self.rules: list[MessageRule] = []
+        self.events: list[Event] = []
+        self.sent: list[dict[str, Any]] = []
+        self.popups: list[dict[str, Any]] = []
+        self.deliveries: list[dict[str, Any]] = []
+        self.moves: list[dict[str, Any]] = []
+        self.journal: list[tuple[int, str, str]] = []  # (seq, folder id, immutable id)
+        self.delta_epoch = 1
+        self._seq = itertools.count(1)
+        self._order = itertools.count(1)
+        root = self._add_folder("msgfolderroot", None, "msgfolderroot")
+        for name in WELL_KNOWN[1:]:
+            self._add_folder(DISPLAY_NAMES[name], root.id, name)
+
+    # ---- folders --------------------------------------------------------------------------
+    def _add_folder(self, name: str, parent: str | None, well_known: str | None = None
+                    ) -> MailFolder:
+        folder = MailFolder(new_id("F"), name, parent, well_known)
+        self.folders[folder.id] = folder
+        return folder
+
+    def folder(self, ref: str) -> MailFolder:
+        """A folder by id or well-known name (case-insensitive, like Graph)."""
+        with self.lock:
+            if ref in self.folders:
+                return self.folders[ref]
+            for folder in self.folders.values():
+                if folder.well_known is not None and folder.well_known == ref.lower():
+                    return folder
+        raise GraphError(404, "ErrorInvalidIdMalformed" if len(ref) < 8 else "ErrorItemNotFound",
+                         f"The specified folder {ref!r} was not found in the store.")
+
+    def folder_by_name(self, name: str) -> MailFolder:
+        """Well-known name, id, or display name (tests and the control API)."""
+        try:
+            return self.folder(name)
+        except GraphError:
+            with self.lock:
+                for folder in self.folders.values():
+                    if folder.display_name.lower() == name.lower():
+                        return folder
+            raise
+
+    def children(self, parent_id: str) -> list[MailFolder]:
+        with self.lock:
+            return [f for f in self.folders.values() if f.parent_id == parent_id]
+
+    def create_folder(self, parent_ref: str, name: str) -> MailFolder:
+        if not name or not name.strip():
+            raise GraphError(400, "ErrorInvalidRequest", "displayName is required.")
+        with self.lock:
+            parent = self.folder(parent_ref)
+            if any(f.display_name.lower() == name.lower() for f in self.children(parent.id)):
+                raise GraphError(409, "ErrorFolderExists",
+                                 "A folder with the specified name already exists.")
+            return self._add_folder(name, parent.id)
+
+    def folder_json(self, folder: MailFolder) -> dict[str, Any]:
+        with self.lock:
+            items = [m for m in self.messages.values() if m.folder_id == folder.id]
+            return folder.to_json(len(items), sum(not m.is_read for m in items),
+                                  len(self.children(folder.id)))
+
+    # ---- messages -------------------------------------------------------------------------
+    def message(self, ref: str) -> Message:
+        with self.lock:
+            msg = self.messages.get(ref)
+            if msg is None and ref in self._rest_index:
+                msg = self.messages.get(self._rest_index[ref])
+            if msg is None:
+                raise _not_found(ref[:12])
+            return msg
+
+    def _journal(self, folder_id: str, msg: Message) -> int:
+        seq = next(self._seq)
+        self.journal.append((seq, folder_id, msg.immutable_id))
+        return seq
+
+    def _store(self, msg: Message) -> None:
+        self.messages[msg.immutable_id] = msg
+        self._rest_index[msg.rest_id] = msg.immutable_id
+        msg.created_seq = self._journal(msg.folder_id, msg)
+
+    def deliver(self, sender: str, subject: str = "", *, headers: dict[str, str] | None = None,
+                importance: str = "normal", body: str = "", received: dt.datetime | None = None,
+                to: list[str] | None = None) -> str:
+        """Transport delivery: message rules first, then the message appears in its folder.
+        Returns the Internet Message-ID. Inbox deliveries are recorded as pop-ups."""
+        importance = importance.lower()
+        if importance not in ("low", "normal", "high"):
+            raise ValueError(f"importance must be low, normal or high, not {importance!r}")
+        name, address = parse_sender(sender)
+        when = (received or utcnow()).astimezone(dt.UTC).replace(microsecond=0)
+        extra = dict(headers or {})
+        imid = next((v for k, v in extra.items() if k.lower() == "message-id"), None)
+        imid = imid or f"<{uuid.uuid4().hex}@client.sim.focusguard.example>"
+        recipients = [parse_sender(r) for r in (to or [f"{self.display_name} <{self.address}>"])]
+        base = [
+            ("Received", f"from sim-transport by sim-exo; {email.utils.format_datetime(when)}"),
+            ("From", email.utils.formataddr((name, address))),
+            ("To", ", ".join(email.utils.formataddr(r) for r in recipients)),
+            ("Subject", subject),
+            ("Date", email.utils.format_datetime(when)),
+            ("Message-ID", imid),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+        ]
+        overridden = {k.lower() for k in extra}
+        header_list = [(k, v) for k, v in base if k.lower() not in overridden]
+        header_list += list(extra.items())
+        with self.lock:
+            msg = Message(new_id("M"), new_id("R"), "", imid, name, address, subject, when,
+                          header_list, body, "text", importance, to=recipients)
+            target, fired, read = self._run_rules(msg)
+            msg.folder_id = target.id
+            msg.is_read = read
+            self._store(msg)
+            record = {"time": when.isoformat(), "from": sender, "subject": subject,
+                      "internet_message_id": imid, "folder": target.well_known
+                      or target.display_name, "rules": fired, "id": msg.immutable_id}
+            self.deliveries.append(record)
+            if target.well_known == "inbox":
+                self.popups.append({k: record[k] for k in
+                                    ("time", "from", "subject", "internet_message_id")})
+        return imid
+
+    def _run_rules(self, msg: Message) -> tuple[MailFolder, list[str], bool]:
+        target = self.folder("inbox")
+        fired: list[str] = []
+        read = False
+        moved = False
+        for rule in sorted(self.rules, key=lambda r: (r.sequence, r.order)):
+            if not rule.is_enabled:
+                continue
+            if not rules_mod.conditions_match(rule.conditions, msg, self.address):
+                continue
+            if rule.exceptions and rules_mod.exceptions_match(rule.exceptions, msg, self.address):
+                continue
+            fired.append(rule.display_name)
+            actions = rule.actions
+            if actions.get("markAsRead"):
+                read = True
+            if actions.get("delete") and not moved:
+                target, moved = self.folder("deleteditems"), True
+            folder_id = actions.get("moveToFolder")
+            if folder_id and not moved and folder_id in self.folders:
+                target, moved = self.folders[folder_id], True  # the first move wins
+            if actions.get("stopProcessingRules"):
+                break
+        return target, fired, read
+
+    def move(self, ref: str, destination: str, reason: str = "client") -> Message:
+        with self.lock:
+            msg = self.message(ref)
+            target = self.folder(destination)
+            source = msg.folder_id
+            old_rest = msg.rest_id
+            if source != target.id:
+                self._journal(source, msg)  # seen by the source folder's delta as removed
+                del self._rest_index[old_rest]
+                msg.rest_id = new_id("R")
+                self._rest_index[msg.rest_id] = msg.immutable_id
+                msg.folder_id = target.id
+                msg.created_seq = self._journal(target.id, msg)
+            self.moves.append({"time": utcnow().isoformat(), "from_folder": self._label(source),
+                               "to_folder": self._label(target.id), "id": msg.immutable_id,
+                               "old_rest_id": old_rest, "rest_id": msg.rest_id,
+                               "subject": msg.subject,
+                               "internet_message_id": msg.internet_message_id,
+                               "reason": reason})
+            return msg
+
+    def _label(self, folder_id: str) -> str:
+        folder = self.folders[folder_id]
+        return folder.well_known or folder.display_name
+
+    def delete(self, ref: str) -> None:
+        self.move(ref, "deleteditems", reason="delete")
+
+    def update(self, ref: str, patch: dict[str, Any]) -> Message:
+        allowed = {"body", "subject", "internetMessageHeaders", "isRead", "importance",
+                   "toRecipients"}
+        draft_only = {"body", "subject", "internetMessageHeaders", "toRecipients"}
+        with self.lock:
+            msg = self.message(ref)
+            for key in patch:
+                if key not in allowed:
+                    raise GraphError(400, "RequestBodyRead", f"The property '{key}' does not "
+                                     "exist on type 'microsoft.graph.message' or is read-only.")
+                if key in draft_only and not msg.is_draft:
+                    raise GraphError(400, "ErrorInvalidPropertyUpdateSentMessage",
+                                     f"Update of '{key}' is only allowed on draft messages.")
+            headers = patch.get("internetMessageHeaders")
+            if headers is not None:
+                msg.headers = [(h["name"], h["value"]) for h in _custom_headers(headers)]
+            if "body" in patch:
+                body = patch["body"] or {}
+                msg.body = str(body.get("content", ""))
+                msg.body_type = str(body.get("contentType", "text")).lower()
+            if "subject" in patch:
+                msg.subject = str(patch["subject"])
+            if "isRead" in patch:
+                msg.is_read = bool(patch["isRead"])
+            if "importance" in patch:
+                msg.importance = str(patch["importance"]).lower()
+            if "toRecipients" in patch:
+                msg.to = [(r["emailAddress"].get("name", ""), r["emailAddress"]["address"])
+                          for r in patch["toRecipients"]]
+            self._journal(msg.folder_id, msg)  # an update shows up in delta again
+            return msg
+
+    def create_reply(self, ref: str) -> Message:
+        with self.lock:
+            original = self.message(ref)
+            prior = (original.header("References") or "").split()
+            references = " ".join([*prior, original.internet_message_id][-20:])
+            subject = original.subject
+            if not subject.lower().startswith("re:"):
+                subject = f"RE: {subject}"
+            quoted = "\n".join(f"> {line}" for line in original.body.splitlines())
+            draft = Message(new_id("M"), new_id("R"), self.folder("drafts").id,
+                            f"<{uuid.uuid4().hex}@sim-exo.focusguard.example>",
+                            self.display_name, self.address, subject, utcnow(), [],
+                            f"\n\n{quoted}", "text", "normal", is_read=True, is_draft=True,
+                            to=[(original.from_name, original.from_address)],
+                            in_reply_to=original.internet_message_id, references=references)
+            self._store(draft)
+            return draft
+
+    def send(self, ref: str) -> dict[str, Any]:
+        with self.lock:
+            draft = self.message(ref)
+            if not draft.is_draft:
+                raise GraphError(400, "ErrorInvalidOperation", "Only drafts can be sent.")
+            if not draft.to:
+                raise GraphError(400, "ErrorInvalidRecipients", "At least one recipient is "
+                                 "not valid., A message can't be sent because it contains no "
+                                 "recipients.")
+            headers = dict(draft.headers)
+            headers["Message-ID"] = draft.internet_message_id
+            if draft.in_reply_to:
+                headers["In-Reply-To"] = draft.in_reply_to
+                headers["References"] = draft.references or draft.in_reply_to
+            sender = f"{self.display_name} <{self.address}>"
+            record: dict[str, Any] = {
+                "time": utcnow().isoformat(),
+                "kind": "reply" if draft.in_reply_to else "message",
+                "from": sender,
+                "to": [a for _, a in draft.to],
+                "subject": draft.subject,
+                "body": draft.body,
+                "body_type": draft.body_type,
+                "internet_message_id": draft.internet_message_id,
+                "in_reply_to": draft.in_reply_to,
+                "references": draft.references,
+                "headers": headers,
+            }
+            self.sent.append(record)
+            draft.is_draft = False
+            self.move(draft.immutable_id, "sentitems", reason="send")
+            loopback = [a for _, a in draft.to if a.lower() == self.address.lower()]
+        for _ in loopback:  # mail to oneself goes back through transport (and the rules)
+            self.deliver(sender, draft.subject, headers=headers, body=draft.body)
+        return record
+
+    def list_messages(self, folder_ref: str, since: dt.datetime | None) -> list[Message]:
+        """Newest first, like Graph's default order for a folder's messages."""
+        with self.lock:
+            folder = self.folder(folder_ref)
+            items = [m for m in self.messages.values() if m.folder_id == folder.id]
+        if since is not None:
+            items = [m for m in items if m.received >= since]
+        return sorted(items, key=lambda m: (m.received, m.created_seq), reverse=True)
+
+    # ---- delta ----------------------------------------------------------------------------
+    def current_seq(self) -> int:
+        with self.lock:
+            return self.journal[-1][0] if self.journal else 0
+
+    def delta_page(self, folder_id: str, since: int | None, until: int, offset: int,
+                   size: int) -> DeltaPage:
+        """One page of a delta round: `since` None = initial round (every message now in the
+        folder that entered it up to `until`), else the changes in (since, until]."""
+        with self.lock:
+            entries: list[tuple[Message | None, str]] = []
+            if since is None:
+                current = sorted((m for m in self.messages.values()
+                                  if m.folder_id == folder_id and m.created_seq <= until),
+                                 key=lambda m: m.created_seq)
+                entries = [(m, m.immutable_id) for m in current]
+            else:
+                touched: dict[str, None] = {}
+                for seq, fid, mid in self.journal:
+                    if since < seq <= until and fid == folder_id:
+                        touched.pop(mid, None)
+                        touched[mid] = None  # ordered by last touch
+                for mid in touched:
+                    msg = self.messages.get(mid)
+                    here = msg is not None and msg.folder_id == folder_id
+                    entries.append((msg if here else None, mid))
+            page = entries[offset:offset + size]
+            return DeltaPage(page, offset + size < len(entries))
+
+    # ---- rules ----------------------------------------------------------------------------
+    def rule(self, rule_id: str) -> MessageRule:
+        with self.lock:
+            for rule in self.rules:
+                if rule.id == rule_id:
+                    return rule
+        raise GraphError(404, "ErrorItemNotFound", "The specified rule was not found.")
+
+    def _folder_exists(self, ref: str) -> bool:
+        try:
+            self.folder(ref)
+            return True
+        except GraphError:
+            return False
+
+    def create_rule(self, data: dict[str, Any]) -> MessageRule:
+        name = data.get("displayName")
+        if not isinstance(name, str) or not name.strip():
+            raise GraphError(400, "ErrorInvalidRequest", "displayName is required.")
+        sequence = data.get("sequence", 1)
+        if not isinstance(sequence, int) or sequence < 1:
+            raise GraphError(400, "ErrorInvalidRequest", "sequence must be a positive integer.")
+        unknown = set(data) - {"displayName", "sequence", "isEnabled", "conditions",
+                               "exceptions", "actions"}
+        if unknown:
+            raise GraphError(400, "RequestBodyRead", f"The property '{sorted(unknown)[0]}' "
+                             "does not exist on type 'microsoft.graph.messageRule'.")
+        with self.lock:
+            actions = rules_mod.validate_actions(data.get("actions"), self._folder_exists)
+            if "moveToFolder" in actions:
+                actions["moveToFolder"] = self.folder(actions["moveToFolder"]).id
+            rule = MessageRule(
+                id=new_id("RU"), display_name=name, sequence=sequence,
+                is_enabled=bool(data.get("isEnabled", True)),
+                conditions=rules_mod.validate_predicates(data.get("conditions"), "conditions"),
+                exceptions=rules_mod.validate_predicates(data.get("exceptions"), "exceptions"),
+                actions=actions, order=next(self._order))
+            self.rules.append(rule)
+            return rule
+
+    def update_rule(self, rule_id: str, data: dict[str, Any]) -> MessageRule:
+        with self.lock:
+            rule = self.rule(rule_id)
+            if rule.is_read_only:
+                raise GraphError(403, "ErrorAccessDenied", "The rule is read-only.")
+            for key, value in data.items():
+                if key == "displayName":
+                    if not isinstance(value, str) or not value.strip():
+                        raise GraphError(400, "ErrorInvalidRequest", "displayName is required.")
+                    rule.display_name = value
+                elif key == "sequence":
+                    if not isinstance(value, int) or value < 1:
+                        raise GraphError(400, "ErrorInvalidRequest",
+                                         "sequence must be a positive integer.")
+                    rule.sequence = value
+                elif key == "isEnabled":
+                    rule.is_enabled = bool(value)
+                elif key in ("conditions", "exceptions"):
+                    setattr(rule, key, rules_mod.validate_predicates(value, key))
+                elif key == "actions":
+                    actions = rules_mod.validate_actions(value, self._folder_exists)
+                    if "moveToFolder" in actions:
+                        actions["moveToFolder"] = self.folder(actions["moveToFolder"]).id
+                    rule.actions = actions
+                elif key != "id":
+                    raise GraphError(400, "RequestBodyRead", f"The property '{key}' does not "
+                                     "exist on type 'microsoft.graph.messageRule'.")
+            return rule
+
+    def delete_rule(self, rule_id: str) -> None:
+        with self.lock:
+            self.rules.remove(self.rule(rule_id))
+
+    # ---- calendar -------------------------------------------------------------------------
+    def add_event(self, subject: str, start: dt.datetime, end: dt.datetime,
+                  show_as: str = "busy") -> Event:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("calendar times need a time zone")
+        event = Event(new_id("E"), subject, start.astimezone(dt.UTC), end.astimezone(dt.UTC),
+                      show_as)
+        with self.lock:
+            self.events.append(event)
+        return event
+
+    def calendar_view(self, start: dt.datetime, end: dt.datetime) -> list[Event]:
+        with self.lock:
+            return sorted((e for e in self.events if e.start < end and e.end > start),
+                          key=lambda e: (e.start, e.id))
+
+    # ---- observing ------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        with self.lock:
+            out: dict[str, list[dict[str, Any]]] = {}
+            for folder in self.folders.values():
+                if folder.well_known == "msgfolderroot":
+                    continue
+                items = sorted((m for m in self.messages.values() if m.folder_id == folder.id),
+                               key=lambda m: (m.received, m.created_seq))
+                out[folder.well_known or folder.display_name] = [m.summary() for m in items]
+            return out
+
+
+def _custom_headers(headers: Any) -> list[dict[str, str]]:
+    """Graph accepts only custom `X-` headers in internetMessageHeaders (at most 5 KB)."""
+    if not isinstance(headers, list):
+        raise GraphError(400, "ErrorInvalidRequest", "internetMessageHeaders must be a list.")
+    out = []
+    for header in headers:
+        name = (header or {}).get("name")
+        value = (header or {}).get("value")
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise GraphError(400, "ErrorInvalidRequest", "Each header needs a name and a value.")
+        if not name.lower().startswith("x-"):
+            raise GraphError(400, "InvalidInternetMessageHeader",
+                             f"The internet message header name '{name}' should start with "
+                             "'x-' or 'X-'.")
+        if "\r" in value or "\n" in value:
+            raise GraphError(400, "InvalidInternetMessageHeader", "Header values cannot span "
+                             "lines.")
+        out.append({"name": name, "value": value})
+    if sum(len(h["name"]) + len(h["value"]) for h in out) > 5000:
+        raise GraphError(400, "InvalidInternetMessageHeader", "Custom headers exceed 5 KB.")
+    return out

@@ -1,0 +1,354 @@
+"""The Graph v1.0 endpoints the FocusGuard backend uses, as pure request -> response handlers.
+
+Shared by top-level HTTP requests and `$batch` sub-requests. Only what the product calls is
+implemented; anything else is a 400/404 with Graph's error shape, never a silent success.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from .mailbox import Mailbox
+from .model import GraphError, Message, parse_iso
+
+if TYPE_CHECKING:
+    from .simulator import GraphSimulator
+
+DEFAULT_SELECT = ("id", "parentFolderId", "internetMessageId", "subject", "from", "sender",
+                  "toRecipients", "receivedDateTime", "sentDateTime", "body", "bodyPreview",
+                  "importance", "isRead", "isDraft", "webLink")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # below /v1.0, e.g. "/me/mailFolders/inbox"
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: Any = None
+
+    @property
+    def immutable(self) -> bool:
+        return 'idtype="immutableid"' in self.headers.get("prefer", "").replace(" ", "").lower()
+
+    def max_page(self, default: int) -> int:
+        match = re.search(r"odata\.maxpagesize=(\d+)", self.headers.get("prefer", ""))
+        return min(default, int(match.group(1))) if match else default
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[["GraphSimulator", Request, re.Match[str]], Response]
+ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = []
+
+
+def route(method: str, pattern: str, operation: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        ROUTES.append((method, re.compile(f"^{pattern}$", re.IGNORECASE), operation, fn))
+        return fn
+
+    return register
+
+
+def find(method: str, path: str) -> tuple[str, Handler, re.Match[str]] | None:
+    for m, pattern, op, fn in ROUTES:
+        match = pattern.match(path)
+        if match and m == method:
+            return op, fn, match
+    return None
+
+
+def operation_of(method: str, path: str) -> str:
+    found = find(method, path)
+    return found[0] if found else "unknown"
+
+
+def dispatch(sim: GraphSimulator, req: Request) -> Response:
+    found = find(req.method, req.path)
+    if found is None:
+        if any(p.match(req.path) for _, p, _, _ in ROUTES):
+            raise GraphError(405, "Request_BadRequest",
+                             f"The {req.method} method is not allowed here.")
+        raise GraphError(400, "Request_BadRequest", f"Invalid request: {req.path}")
+    _, handler, match = found
+    return handler(sim, req, match)
+
+
+SEG = r"([^/]+)"
+
+
+# ---- helpers -----------------------------------------------------------------------------
+def _select(req: Request) -> tuple[str, ...]:
+    raw = req.query.get("$select")
+    if not raw:
+        return DEFAULT_SELECT
+    return ("id", *[s.strip() for s in raw.split(",") if s.strip() and s.strip() != "id"])
+
+
+def _shape(sim: GraphSimulator, msg: Message, req: Request,
+           select: tuple[str, ...] | None = None) -> dict[str, Any]:
+    full = msg.to_json(req.immutable, sim.web_base)
+    fields = select or _select(req)
+    unknown = [f for f in fields if f not in full]
+    if unknown:
+        raise GraphError(400, "RequestBroker--ParseUri",
+                         f"Could not find a property named '{unknown[0]}' on type "
+                         "'microsoft.graph.message'.")
+    return {"@odata.etag": f'W/"{msg.created_seq}"', **{f: full[f] for f in fields}}
+
+
+def _json_body(req: Request) -> dict[str, Any]:
+    if req.body is None:
+        return {}
+    if not isinstance(req.body, dict):
+        raise GraphError(400, "RequestBodyRead", "The request body must be a JSON object.")
+    return req.body
+
+
+def _page(sim: GraphSimulator, path: str, query: dict[str, str]) -> str:
+    return f"{sim.url}{path}?{urlencode(query, quote_via=quote, safe='$')}"
+
+
+def _int(query: dict[str, str], name: str, default: int, limit: int) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise GraphError(400, "ErrorInvalidParameter", f"{name} must be a number.")
+    return min(int(raw), limit)
+
+
+# ---- folders -----------------------------------------------------------------------------
+@route("GET", rf"/me/mailFolders/{SEG}", "mailFolders")
+def get_folder(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    return Response(200, sim.mailbox.folder_json(sim.mailbox.folder(m.group(1))))
+
+
+@route("GET", r"/me/mailFolders", "mailFolders")
+def list_top_folders(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    root = sim.mailbox.folder("msgfolderroot")
+    return _folders(sim, req, root.id)
+
+
+@route("GET", rf"/me/mailFolders/{SEG}/childFolders", "mailFolders")
+def list_children(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    return _folders(sim, req, sim.mailbox.folder(m.group(1)).id)
+
+
+_NAME_FILTER = re.compile(r"^displayName eq '((?:[^']|'')*)'$")
+
+
+def _folders(sim: GraphSimulator, req: Request, parent_id: str) -> Response:
+    folders = sim.mailbox.children(parent_id)
+    flt = req.query.get("$filter")
+    if flt:
+        match = _NAME_FILTER.match(flt.strip())
+        if match is None:
+            raise GraphError(400, "ErrorInvalidUrlQueryFilter",
+                             "The simulator supports only displayName eq '...' here.")
+        wanted = match.group(1).replace("''", "'").lower()
+        folders = [f for f in folders if f.display_name.lower() == wanted]
+    return Response(200, {"value": [sim.mailbox.folder_json(f) for f in folders]})
+
+
+@route("POST", rf"/me/mailFolders/{SEG}/childFolders", "mailFolders")
+def create_child(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    name = _json_body(req).get("displayName")
+    if not isinstance(name, str):
+        raise GraphError(400, "ErrorInvalidRequest", "displayName is required.")
+    folder = sim.mailbox.create_folder(m.group(1), name)
+    return Response(201, sim.mailbox.folder_json(folder))
+
+
+# ---- messages ----------------------------------------------------------------------------
+_RECEIVED_FILTER = re.compile(r"^receivedDateTime (ge|gt) (\S+)$")
+
+
+@route("GET", rf"/me/mailFolders/{SEG}/messages", "messages")
+def list_messages(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    since = None
+    strict = False
+    flt = req.query.get("$filter")
+    if flt:
+        match = _RECEIVED_FILTER.match(flt.strip())
+        if match is None:
+            raise GraphError(400, "ErrorInvalidUrlQueryFilter",
+                             "The simulator supports only receivedDateTime ge|gt <instant>.")
+        strict = match.group(1) == "gt"
+        since = parse_iso(match.group(2))
+    items = sim.mailbox.list_messages(m.group(1), since)
+    if strict and since is not None:
+        items = [i for i in items if i.received > since]
+    top = _int(req.query, "$top", sim.page_size, 1000)
+    skip = _int(req.query, "$skip", 0, 10**9)
+    page = items[skip:skip + top]
+    body: dict[str, Any] = {"value": [_shape(sim, i, req) for i in page]}
+    if skip + top < len(items):
+        query = dict(req.query)
+        query["$skip"] = str(skip + top)
+        body["@odata.nextLink"] = _page(sim, req.path, query)
+    return Response(200, body)
+
+
+def _token(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
+
+
+def _untoken(text: str) -> dict[str, Any]:
+    try:
+        state = json.loads(base64.urlsafe_b64decode(text.encode()))
+        if not isinstance(state, dict):
+            raise ValueError
+        return state
+    except ValueError:
+        raise GraphError(400, "ErrorInvalidSyncStateData", "The sync state is malformed.") from None
+
+
+@route("GET", rf"/me/mailFolders/{SEG}/messages/delta", "delta")
+def delta(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    """Delta query (https://learn.microsoft.com/en-us/graph/delta-query-messages): the first
+    round lists every message in the folder, page by page (`@odata.nextLink`), and ends with a
+    `@odata.deltaLink`; following that link returns what changed since. Moved-out and deleted
+    messages come as `{"id", "@removed": {"reason": "deleted"}}`."""
+    mailbox = sim.mailbox
+    folder = mailbox.folder(m.group(1))
+    token = req.query.get("$deltatoken") or req.query.get("$skiptoken")
+    if token:
+        state = _untoken(token)
+        if state.get("f") != folder.id:
+            raise GraphError(400, "ErrorInvalidSyncStateData", "The sync state is for "
+                             "another folder.")
+        if state.get("e") != mailbox.delta_epoch:
+            raise GraphError(410, "SyncStateNotFound", "The sync state generation is not "
+                             "found. Resync the collection.")
+        select = tuple(state.get("sel") or ())
+        since = state.get("s")
+        until = state["u"] if "$skiptoken" in req.query else mailbox.current_seq()
+        offset = int(state.get("o", 0)) if "$skiptoken" in req.query else 0
+        if "$deltatoken" in req.query:
+            since = state["u"]
+    else:
+        select = _select(req)
+        since, until, offset = None, mailbox.current_seq(), 0
+    size = req.max_page(sim.page_size)
+    page = mailbox.delta_page(folder.id, since, until, offset, size)
+    value: list[dict[str, Any]] = []
+    for msg, mid in page.entries:
+        if msg is None:
+            # Simplification: removals carry the immutable id (the backend always asks for those).
+            value.append({"id": mid, "@removed": {"reason": "deleted"}})
+        else:
+            value.append(_shape(sim, msg, req, select))
+    state = {"f": folder.id, "e": mailbox.delta_epoch, "s": since, "u": until,
+             "sel": list(select)}
+    path = f"/me/mailFolders/{folder.id}/messages/delta"
+    body: dict[str, Any] = {"value": value}
+    if page.more:
+        body["@odata.nextLink"] = _page(sim, path, {"$skiptoken": _token(
+            {**state, "o": offset + size})})
+    else:
+        body["@odata.deltaLink"] = _page(sim, path, {"$deltatoken": _token(state)})
+    return Response(200, body)
+
+
+@route("GET", rf"/me/messages/{SEG}", "messages")
+def get_message(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    return Response(200, _shape(sim, sim.mailbox.message(m.group(1)), req))
+
+
+@route("PATCH", rf"/me/messages/{SEG}", "messages")
+def patch_message(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    msg = sim.mailbox.update(m.group(1), _json_body(req))
+    return Response(200, _shape(sim, msg, req))
+
+
+@route("DELETE", rf"/me/messages/{SEG}", "messages")
+def delete_message(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    sim.mailbox.delete(m.group(1))
+    return Response(204)
+
+
+@route("POST", rf"/me/messages/{SEG}/move", "move")
+def move(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    destination = _json_body(req).get("destinationId")
+    if not isinstance(destination, str) or not destination:
+        raise GraphError(400, "ErrorInvalidRequest", "destinationId is required.")
+    msg = sim.mailbox.move(m.group(1), destination)
+    return Response(201, _shape(sim, msg, req))
+
+
+@route("POST", rf"/me/messages/{SEG}/createReply", "createReply")
+def create_reply(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    draft = sim.mailbox.create_reply(m.group(1))
+    return Response(201, _shape(sim, draft, req))
+
+
+@route("POST", rf"/me/messages/{SEG}/send", "send")
+def send(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    sim.mailbox.send(m.group(1))
+    return Response(202)
+
+
+# ---- rules -------------------------------------------------------------------------------
+RULES = r"/me/mailFolders/inbox/messageRules"
+
+
+@route("GET", RULES, "messageRules")
+def list_rules(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    with sim.mailbox.lock:
+        ordered = sorted(sim.mailbox.rules, key=lambda r: (r.sequence, r.order))
+        return Response(200, {"value": [r.to_json() for r in ordered]})
+
+
+@route("POST", RULES, "messageRules")
+def create_rule(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    return Response(201, sim.mailbox.create_rule(_json_body(req)).to_json())
+
+
+@route("GET", rf"{RULES}/{SEG}", "messageRules")
+def get_rule(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    return Response(200, sim.mailbox.rule(m.group(1)).to_json())
+
+
+@route("PATCH", rf"{RULES}/{SEG}", "messageRules")
+def patch_rule(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    return Response(200, sim.mailbox.update_rule(m.group(1), _json_body(req)).to_json())
+
+
+@route("DELETE", rf"{RULES}/{SEG}", "messageRules")
+def delete_rule(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    sim.mailbox.delete_rule(m.group(1))
+    return Response(204)
+
+
+# ---- calendar ----------------------------------------------------------------------------
+@route("GET", r"/me/calendarView", "calendarView")
+def calendar_view(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    try:
+        start = parse_iso(req.query["startDateTime"])
+        end = parse_iso(req.query["endDateTime"])
+    except (KeyError, ValueError):
+        raise GraphError(400, "ErrorInvalidParameter", "This request requires a time window "
+                         "specified by the query string parameters StartDateTime and "
+                         "EndDateTime.") from None
+    events = sim.mailbox.calendar_view(start, end)
+    top = _int(req.query, "$top", sim.page_size, 1000)
+    skip = _int(req.query, "$skip", 0, 10**9)
+    body: dict[str, Any] = {"value": [e.to_json() for e in events[skip:skip + top]]}
+    if skip + top < len(events):
+        body["@odata.nextLink"] = _page(sim, req.path, {**req.query, "$skip": str(skip + top)})
+    return Response(200, body)
+
+
+__all__ = ["Mailbox", "Request", "Response", "dispatch", "operation_of"]

@@ -1,0 +1,290 @@
+"""GraphSimulator: the in-process Python API around the Graph HTTP server and the mailbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import signal
+import threading
+import time
+from typing import Any
+
+from .faults import Fault, FaultInjector
+from .mailbox import Mailbox
+from .model import iso, utcnow
+from .server import SimHTTPServer
+
+log = logging.getLogger(__name__)
+
+DEMO_TOKEN = "focusguard-graph-sim-demo-token"  # noqa: S105 - a fixed token for the simulator
+
+
+class GraphSimulator:
+    """A stateful Microsoft Graph (Outlook mail) server on 127.0.0.1 for tests and demos.
+
+    Bearer tokens: `static_token` (default DEMO_TOKEN) or any token issued by the simulator's
+    own `/{tenant}/oauth2/v2.0/token`. `page_size` caps every page (delta, lists, calendar) so
+    clients exercise `@odata.nextLink`. `latency_s` delays each API request (to make
+    concurrency observable). `seed` drives `rate` faults.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, mailbox: str = "me@corp.example",
+                 *, display_name: str = "Me", static_token: str | None = DEMO_TOKEN,
+                 page_size: int = 10, latency_s: float = 0.0, seed: int = 0) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ValueError("the Graph simulator only listens on loopback")
+        self.host, self.port = host, port
+        self.mailbox = Mailbox(mailbox, display_name)
+        self.faults = FaultInjector(seed)
+        self.static_token = static_token
+        self.page_size = page_size
+        self.latency_s = latency_s
+        self._lock = threading.Lock()
+        self._issued: set[str] = set()
+        self._refresh: set[str] = set()
+        self.request_log: list[dict[str, Any]] = []
+        self.sub_request_log: list[dict[str, Any]] = []
+        self.errors: list[dict[str, str]] = []
+        self._in_flight = 0
+        self.max_concurrency = 0
+        self._server: SimHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    def start(self) -> GraphSimulator:
+        self._server = SimHTTPServer((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.1},
+                                        name=f"graph-sim-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> GraphSimulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The Graph base URL, like https://graph.microsoft.com/v1.0."""
+        return f"{self.root_url}/v1.0"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.root_url}/_control"
+
+    @property
+    def authority(self) -> str:
+        """Token endpoint base: POST {authority}/oauth2/v2.0/token."""
+        return f"{self.root_url}/organizations"
+
+    @property
+    def web_base(self) -> str:
+        return "https://outlook.office365.com/owa/"
+
+    # ---- tokens ---------------------------------------------------------------------------
+    def issue_token(self) -> str:
+        token = "sim-access-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._issued.add(token)
+        return token
+
+    def token_ok(self, token: str) -> bool:
+        with self._lock:
+            return token in self._issued or (
+                self.static_token is not None and token == self.static_token)
+
+    def remember_refresh(self, token: str) -> None:
+        with self._lock:
+            self._refresh.add(token)
+
+    def refresh_ok(self, token: str) -> bool:
+        with self._lock:
+            return token in self._refresh
+
+    def revoke_tokens(self) -> None:
+        """Every issued access and refresh token stops working (the static one too)."""
+        with self._lock:
+            self._issued.clear()
+            self._refresh.clear()
+            self.static_token = None
+
+    # ---- accounting (called by the server) -------------------------------------------------
+    def begin_request(self, method: str, path: str, operation: str) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.max_concurrency = max(self.max_concurrency, self._in_flight)
+            self.request_log.append({"method": method, "path": path, "operation": operation,
+                                     "time": time.time(), "status": None})
+
+    def end_request(self, status: int) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            # The newest entry of this operation without a status is ours (close enough for
+            # the counts tests read; exact pairing is not needed).
+            for entry in reversed(self.request_log):
+                if entry["status"] is None:
+                    entry["status"] = status
+                    break
+
+    def log_sub_request(self, method: str, path: str, operation: str) -> None:
+        with self._lock:
+            self.sub_request_log.append({"method": method, "path": path,
+                                         "operation": operation, "time": time.time()})
+
+    def record_error(self, where: str, problem: str) -> None:
+        with self._lock:
+            self.errors.append({"request": where, "error": problem})
+
+    def operations(self) -> list[str]:
+        with self._lock:
+            return [e["operation"] for e in self.request_log]
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            self.request_log.clear()
+            self.sub_request_log.clear()
+            self.max_concurrency = self._in_flight
+
+    # ---- driving the mailbox --------------------------------------------------------------
+    def deliver(self, sender: str, subject: str = "", headers: dict[str, str] | None = None,
+                importance: str = "normal", body: str = "", received: dt.datetime | None = None,
+                to: list[str] | None = None) -> str:
+        """Transport delivery: message rules run first. Returns the Internet Message-ID."""
+        return self.mailbox.deliver(sender, subject, headers=headers, importance=importance,
+                                    body=body, received=received, to=to)
+
+    def add_calendar_item(self, subject: str, start: dt.datetime, end: dt.datetime,
+                          show_as: str = "busy") -> str:
+        return self.mailbox.add_event(subject, start, end, show_as).id
+
+    def create_folder(self, name: str, parent: str = "msgfolderroot") -> str:
+        return self.mailbox.create_folder(parent, name).id
+
+    def folder_id(self, name: str) -> str:
+        return self.mailbox.folder_by_name(name).id
+
+    def add_user_rule(self, name: str, *, sequence: int = 1, enabled: bool = True,
+                      conditions: dict[str, Any] | None = None,
+                      exceptions: dict[str, Any] | None = None,
+                      actions: dict[str, Any] | None = None) -> str:
+        """A rule "made in Outlook"; `actions.moveToFolder` may name a folder."""
+        acts = dict(actions or {"markAsRead": True})
+        if "moveToFolder" in acts:
+            acts["moveToFolder"] = self.folder_id(acts["moveToFolder"])
+        rule = self.mailbox.create_rule({"displayName": name, "sequence": sequence,
+                                         "isEnabled": enabled, "conditions": conditions or {},
+                                         "exceptions": exceptions or {}, "actions": acts})
+        return rule.id
+
+    def expire_delta_tokens(self) -> None:
+        """Every delta/skip token handed out so far answers 410 Gone (SyncStateNotFound)."""
+        with self.mailbox.lock:
+            self.mailbox.delta_epoch += 1
+
+    # ---- observing ------------------------------------------------------------------------
+    def rules(self) -> list[dict[str, Any]]:
+        with self.mailbox.lock:
+            ordered = sorted(self.mailbox.rules, key=lambda r: (r.sequence, r.order))
+            out = [r.to_json() for r in ordered]
+            for rule in out:
+                fid = rule["actions"].get("moveToFolder")
+                if fid in self.mailbox.folders:
+                    rule["actions"]["moveToFolder_name"] = self.mailbox.folders[fid].display_name
+            return out
+
+    def mailbox_snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """{folder (well-known name or display name): [messages, oldest first]}."""
+        return self.mailbox.snapshot()
+
+    def folder_messages(self, name: str) -> list[dict[str, Any]]:
+        folder = self.mailbox.folder_by_name(name)
+        return self.mailbox.snapshot()[folder.well_known or folder.display_name]
+
+    def sent(self) -> list[dict[str, Any]]:
+        with self.mailbox.lock:
+            return list(self.mailbox.sent)
+
+    @property
+    def popups(self) -> list[dict[str, Any]]:
+        with self.mailbox.lock:
+            return list(self.mailbox.popups)
+
+    @property
+    def moves(self) -> list[dict[str, Any]]:
+        with self.mailbox.lock:
+            return list(self.mailbox.moves)
+
+    @property
+    def deliveries(self) -> list[dict[str, Any]]:
+        with self.mailbox.lock:
+            return list(self.mailbox.deliveries)
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            return {"url": self.url, "mailbox": self.mailbox.address,
+                    "requests": len(self.request_log), "max_concurrency": self.max_concurrency,
+                    "errors": len(self.errors), "delta_epoch": self.mailbox.delta_epoch}
+
+    # ---- faults ---------------------------------------------------------------------------
+    def fault(self, kind: str, count: int | None = 1, operation: str | None = None,
+              rate: float | None = None, retry_after_s: float | None = 1,
+              delay_s: float = 1.0, top_level_only: bool = False) -> None:
+        self.faults.add(Fault(kind=kind, count=count, operation=operation, rate=rate,
+                              retry_after_s=retry_after_s, delay_s=delay_s,
+                              top_level_only=top_level_only))
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+
+def seed_demo_mailbox(sim: GraphSimulator) -> None:
+    """Two messages and today's "Focus time" / "Team sync" appointments."""
+    now = utcnow()
+    sim.deliver("Ann Customer <ann@client.example>", "Order 4711 — delivery date?",
+                body="Hi, when will order 4711 ship?", received=now - dt.timedelta(hours=2))
+    sim.deliver("Bob Colleague <bob@corp.example>", "Lunch?", body="12:30 at the usual place?",
+                received=now - dt.timedelta(hours=1))
+    day = now.replace(hour=0, minute=0, second=0)
+    sim.add_calendar_item("Focus time", day + dt.timedelta(hours=9), day + dt.timedelta(hours=11))
+    sim.add_calendar_item("Team sync", day + dt.timedelta(hours=14),
+                          day + dt.timedelta(hours=14, minutes=30))
+
+
+def serve(host: str = "127.0.0.1", port: int = 8766, seed_demo: bool = True) -> None:
+    """Run a standalone simulator until Ctrl-C or SIGTERM (`focusguard sim --graph`)."""
+    sim = GraphSimulator(host=host, port=port)
+    if seed_demo:
+        seed_demo_mailbox(sim)
+    sim.start()
+    print(f"Graph simulator on {sim.url} (bearer token {sim.static_token!r} or one from "
+          f"{sim.authority}/oauth2/v2.0/token); control API at {sim.control_url}/ — started "
+          f"{iso(utcnow())}, Ctrl-C to stop", flush=True)
+    done = threading.Event()
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main else None
+    if main:
+        signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        while not done.is_set():
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        print("Graph simulator stopped.", flush=True)
