@@ -172,7 +172,7 @@ class EwsBackend:
         return str(self._held.id)
 
     # -- watching --------------------------------------------------------------------------
-    def watch(self, on_new: MailListener, on_resync: Callable[[], None]) -> None:
+    def watch(self, on_new: MailListener, on_resync: Callable[[], object]) -> None:
         with self._lock:
             conn = self._require()
             if self.watcher is not None:

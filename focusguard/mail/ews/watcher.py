@@ -66,7 +66,7 @@ class Watcher:
         folders: Mapping[str, tuple[Any, Folder]],  # folder id -> (exchangelib folder, which)
         fetch: Fetch,
         on_new: MailListener,
-        on_resync: Callable[[], None],
+        on_resync: Callable[[], object],
         *,
         pull: bool = False,
         poll_seconds: float = 15.0,

@@ -67,21 +67,13 @@ def test_engine_holds_by_server_rule_and_releases(sim: EwsSimulator, tmp_path: P
     store = Store.open(tmp_path / "state.sqlite3")
     events: queue.Queue[Callable[[], object]] = queue.Queue()
 
-    class Routed(Engine):
-        # The app routes watcher callbacks to the engine's worker; here: to this thread.
-        def start(self) -> None:
-            now = self.clock.now()
-            self.backend.connect()
-            self._live_since = now
-            self.reconcile(now, kind="startup")
-            self.backend.watch(
-                lambda item: events.put(lambda: self.on_new_mail(item)),
-                lambda: events.put(self.resync),
-            )
-
-    engine = Routed(settings, backend, store, RealClock(), Notes())
+    engine = Engine(settings, backend, store, RealClock(), Notes())
     try:
-        engine.start()
+        # The app routes watcher callbacks to the engine's worker; here: to this thread.
+        engine.start(
+            on_new=lambda item: events.put(lambda: engine.on_new_mail(item)),
+            on_resync=lambda: events.put(engine.resync),
+        )
         engine.focus_start(30)
         assert "FocusGuard hold: focus" in [r["name"][:22] for r in sim.rules()]
         # EWS times are whole seconds: mail received in the same second as focus_start()
