@@ -1,0 +1,258 @@
+"""`GraphBackend`: the MailBackend port on Microsoft Graph (Exchange Online).
+
+Every public method is a boundary: HTTP statuses, Graph error codes and requests exceptions
+leave it only as `MailError` / `AuthError` with a title and a message a person can act on
+(errors.py). Nothing touches the network until `connect()`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from focusguard.core.ports import (
+    Folder,
+    HoldRules,
+    MailError,
+    MailItem,
+    MailListener,
+    MoveResult,
+    RuleMode,
+    RuleOutcome,
+    Secrets,
+)
+from focusguard.core.settings import AccountSettings, HoldingSettings, Settings
+from focusguard.domain.schedule import Interval
+from focusguard.mail.graph import calendar, errors, folders, items, reply
+from focusguard.mail.graph.client import GRAPH_URL, MAX_CONCURRENCY, GraphClient
+from focusguard.mail.graph.delta import DeltaCursor, Watcher
+from focusguard.mail.graph.rules import RuleKeeper
+from focusguard.mail.graph.tokens import MsalTokens, StaticTokens, TokenProvider
+
+log = logging.getLogger(__name__)
+
+# For `focusguard sim --graph`: point the app at the simulator (loopback only) with its token.
+URL_ENV = "FOCUSGUARD_GRAPH_URL"
+TOKEN_ENV = "FOCUSGUARD_GRAPH_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class GraphBackend:
+    """Exchange Online mailbox with an Inbox and a held folder (core.ports.MailBackend).
+
+    `tokens` is any TokenProvider (MsalTokens in the app, StaticTokens for the simulator);
+    `clock` decides which hold rules are on (tests pass the engine's clock).
+    """
+
+    def __init__(self, account: AccountSettings, holding: HoldingSettings,
+                 tokens: TokenProvider, *, base_url: str = GRAPH_URL,
+                 clock: Callable[[], datetime] = _utcnow,
+                 max_concurrency: int = MAX_CONCURRENCY, backoff_start: float = 0.5,
+                 switch_off_on_close: bool = True) -> None:
+        if account.kind != "graph":
+            raise MailError(
+                "Wrong account kind",
+                f"The account {account.email} is set up for {account.kind}, not Microsoft "
+                "Graph.",
+                retryable=False,
+            )
+        check_base_url(base_url)
+        self.account_settings = account
+        self.holding = holding
+        self.tokens = tokens
+        self.base_url = base_url.rstrip("/")
+        self._clock = clock
+        self._max_concurrency = max_concurrency
+        self._backoff_start = backoff_start
+        self._switch_off_on_close = switch_off_on_close
+        self._lock = threading.RLock()
+        self.client: GraphClient | None = None
+        self._inbox_id: str | None = None
+        self._held_id: str | None = None
+        self._rules: RuleKeeper | None = None
+        self.watcher: Watcher | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    @property
+    def email(self) -> str:
+        return self.account_settings.email
+
+    def _boundary(self, action: str) -> AbstractContextManager[None]:
+        return errors.boundary(email=self.email, base_url=self.base_url, action=action)
+
+    def _require(self) -> GraphClient:
+        if self.client is None or self._held_id is None:
+            raise MailError("Not connected", "FocusGuard is not connected to Microsoft 365 yet.")
+        return self.client
+
+    def _folder_id(self, folder: Folder) -> str:
+        self._require()
+        folder_id = self._inbox_id if folder is Folder.INBOX else self._held_id
+        assert folder_id is not None
+        return folder_id
+
+    def _remake_held(self) -> str:
+        """The held folder was deleted or renamed away: make it again (rules follow)."""
+        self._held_id = folders.find_or_create(self._require(), self.holding.folder)
+        return self._held_id
+
+    @property
+    def held_folder_id(self) -> str:
+        return self._folder_id(Folder.HELD)
+
+    # -- connection ------------------------------------------------------------------------
+    def connect(self) -> None:
+        """Sign in (silently), find the Inbox and the held folder, tidy up crash leftovers."""
+        with self._lock, self._boundary("connecting to Microsoft 365"):
+            if self.client is None:
+                self.client = GraphClient(self.base_url, self.tokens,
+                                          max_concurrency=self._max_concurrency,
+                                          backoff_start=self._backoff_start)
+            client = self.client
+            self._inbox_id = folders.well_known_id(client, "inbox")
+            self._held_id = folders.find_or_create(client, self.holding.folder)
+            self._rules = RuleKeeper(client, lambda: self.held_folder_id, self._clock)
+            # In client-move mode the engine never calls apply_rules: switch off what a
+            # server-rule run may have left on, or mail would stay held with nobody watching.
+            if self.holding.mode is RuleMode.CLIENT_MOVE and self._rules.switch_off():
+                log.warning("switched off a hold rule left on by an earlier run")
+
+    def close(self) -> None:
+        with self._lock:
+            watcher, self.watcher = self.watcher, None
+            if watcher is not None:
+                watcher.stop()
+            rules, self._rules = self._rules, None
+            if rules is not None and self._switch_off_on_close:
+                # Graph rules never expire by themselves: with FocusGuard gone nobody would
+                # release held mail, so holding stops with the app (fail-open).
+                try:
+                    rules.switch_off()
+                except Exception as exc:
+                    log.warning("could not switch off the hold rules on close: %s",
+                                getattr(exc, "title", type(exc).__name__))
+            client, self.client = self.client, None
+            if client is not None:
+                client.close()
+            self._held_id = self._inbox_id = None
+
+    # -- watching --------------------------------------------------------------------------
+    def watch(self, on_new: MailListener, on_resync: Callable[[], object]) -> None:
+        with self._lock:
+            client = self._require()
+            if self.watcher is not None:
+                self.watcher.stop()
+            cursors = [
+                DeltaCursor(client, self._folder_id(Folder.INBOX), Folder.INBOX),
+                DeltaCursor(client, self._folder_id(Folder.HELD), Folder.HELD),
+            ]
+            rules = self._rules
+            self.watcher = Watcher(
+                cursors, on_new, on_resync,
+                poll_seconds=float(self.account_settings.poll_seconds),
+                tick=None if rules is None else self._tick,
+                backoff_start=self._backoff_start,
+            )
+            self.watcher.start()
+
+    def _tick(self) -> None:
+        rules = self._rules
+        if rules is not None:
+            with self._boundary("switching the hold rules"):
+                rules.tick()
+
+    # -- mail ------------------------------------------------------------------------------
+    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
+        with self._boundary(f"listing the {folder.value} folder"):
+            return items.list_folder(self._require(), self._folder_id(folder), folder, since)
+
+    def move(self, items_: Sequence[MailItem], to: Folder) -> MoveResult:
+        if not items_:
+            return MoveResult({}, {})
+        with self._boundary("moving mail"):
+            remake = self._remake_held if to is Folder.HELD else None
+            return items.move(self._require(), items_, self._folder_id(to), remake)
+
+    def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
+        with self._boundary("sending an auto-reply"):
+            reply.send_reply(self._require(), item, body, headers)
+
+    def apply_rules(self, rules: HoldRules | None) -> RuleOutcome:
+        with self._boundary("updating the server hold rules"):
+            self._require()
+            assert self._rules is not None
+            return self._rules.apply(rules)
+
+    def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
+        with self._boundary("reading the calendar"):
+            return calendar.focus_blocks(self._require(), subject, since, until)
+
+
+def check_base_url(url: str) -> None:
+    """https anywhere; plain http only to this computer (the simulator)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and _loopback(parts.hostname or ""):
+        return
+    raise MailError(
+        "Unencrypted connection refused",
+        f"The Microsoft Graph address {url} is not https, which would send your sign-in and "
+        "mail unencrypted. Plain http is allowed only to this computer (the simulator).",
+        retryable=False,
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def connect_backend(settings: Settings, secrets: Secrets | None = None, *,
+                    tokens: TokenProvider | None = None, base_url: str | None = None
+                    ) -> GraphBackend:
+    """A GraphBackend for the configured account, signing in with msal (cache in the keyring).
+
+    Does not touch the network. `FOCUSGUARD_GRAPH_URL` (loopback only) points it at
+    `focusguard sim --graph`, and `FOCUSGUARD_GRAPH_TOKEN` then supplies the simulator's
+    token; a static token is never used against a real server.
+    """
+    account = settings.account
+    if account is None:
+        raise MailError(
+            "No account set up",
+            "Add your Microsoft 365 account with `focusguard account login` or in Settings → "
+            "Account.",
+            retryable=False,
+        )
+    env_url = os.environ.get(URL_ENV)
+    if base_url is None and env_url:
+        host = urlsplit(env_url).hostname or ""
+        if not _loopback(host):
+            raise MailError("Graph address refused",
+                            f"{URL_ENV} may point only at a simulator on this computer.",
+                            retryable=False)
+        base_url = env_url
+        env_token = os.environ.get(TOKEN_ENV)
+        if tokens is None and env_token:
+            tokens = StaticTokens(env_token)
+    if tokens is None:
+        if secrets is None:
+            from focusguard.secrets import Keyring
+
+            secrets = Keyring()
+        tokens = MsalTokens(account, secrets)
+    return GraphBackend(account, settings.holding, tokens, base_url=base_url or GRAPH_URL)

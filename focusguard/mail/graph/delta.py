@@ -1,0 +1,173 @@
+"""Seeing new mail by polling delta queries on the Inbox and the held folder.
+
+Graph's push notifications need a public HTTPS webhook, which a desktop app does not have
+(notes §4), so FocusGuard polls `GET /me/mailFolders/{id}/messages/delta` every
+`poll_seconds` (https://learn.microsoft.com/en-us/graph/delta-query-messages):
+- the first round pages through the whole folder (`@odata.nextLink`) and ends with an
+  `@odata.deltaLink`, which later rounds follow to get only what changed;
+- both folders are watched: mail moved by a server rule at delivery lands in the held folder;
+- delta reports updates too (read flags), and moved-out messages as `@removed`: a message is
+  new for a folder when it was not there at the last look (a per-folder set of present ids);
+- `410 Gone` (SyncStateNotFound) means the token is dead: start over and call `on_resync`,
+  since anything could have arrived meanwhile. `on_resync` also runs after the first round,
+  like the EWS watcher after each subscription (the engine lists the folders then).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from focusguard.core.ports import AuthError, Folder, MailItem, MailListener
+from focusguard.mail.graph.client import GraphClient
+from focusguard.mail.graph.errors import DeltaExpired, GraphHTTPError
+from focusguard.mail.graph.items import SELECT, to_item
+
+log = logging.getLogger(__name__)
+
+BACKOFF_START_S = 1.0
+BACKOFF_CAP_S = 300.0
+DELTA_PAGE = 'odata.maxpagesize=100'
+
+
+class DeltaCursor:
+    """One folder's delta state: the deltaLink and the ids present at the last look."""
+
+    def __init__(self, client: GraphClient, folder_id: str, folder: Folder) -> None:
+        self.client = client
+        self.folder_id = folder_id
+        self.folder = folder
+        self.delta_link: str | None = None
+        self.present: set[str] = set()
+
+    def reset(self) -> None:
+        self.delta_link = None
+        self.present.clear()
+
+    def poll(self) -> list[MailItem]:
+        """New messages since the last poll ([] on the first, which only takes stock).
+        Raises DeltaExpired on 410."""
+        first = self.delta_link is None
+        url = self.delta_link or f"/me/mailFolders/{self.folder_id}/messages/delta"
+        params = {"$select": SELECT} if first else None
+        new: list[MailItem] = []
+        while True:
+            body: Any = self.client.request("GET", url, params=params, prefer=[DELTA_PAGE])
+            params = None
+            for entry in body.get("value", []):
+                item_id = str(entry.get("id", ""))
+                if not item_id:
+                    continue
+                if "@removed" in entry:
+                    self.present.discard(item_id)
+                elif item_id not in self.present:
+                    self.present.add(item_id)
+                    if not first:
+                        new.append(to_item(entry, self.folder))
+            if body.get("@odata.nextLink"):
+                url = str(body["@odata.nextLink"])
+                continue
+            link = body.get("@odata.deltaLink")
+            if not link:
+                raise ValueError("a delta round ended without a deltaLink")
+            self.delta_link = str(link)
+            return new
+
+
+class Watcher:
+    """The polling thread: delta on both folders, then `tick` (rules on/off by the clock)."""
+
+    def __init__(self, cursors: list[DeltaCursor], on_new: MailListener,
+                 on_resync: Callable[[], object], *, poll_seconds: float,
+                 tick: Callable[[], object] | None = None,
+                 backoff_start: float = BACKOFF_START_S,
+                 backoff_cap: float = BACKOFF_CAP_S) -> None:
+        self.cursors = cursors
+        self._on_new = on_new
+        self._on_resync = on_resync
+        self._tick = tick
+        self.poll_seconds = poll_seconds
+        self._backoff_start = backoff_start
+        self._backoff_cap = backoff_cap
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rounds = 0
+        self.resyncs = 0
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="focusguard-graph-watch",
+                                            daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("the mail watcher did not stop within %.0f s", timeout)
+            self._thread = None
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        failures = 0
+        needs_stock = True
+        while not self._stop.is_set():
+            try:
+                if needs_stock:
+                    for cursor in self.cursors:
+                        cursor.reset()
+                        cursor.poll()
+                    needs_stock = False
+                    self.resyncs += 1
+                    self._safe(self._on_resync)
+                else:
+                    self._round()
+                if self._tick is not None:
+                    self._tick()
+                failures = 0
+                self.rounds += 1
+                self._stop.wait(self.poll_seconds)
+            except DeltaExpired:
+                log.info("delta token expired (410): full resync")
+                needs_stock = True
+            except AuthError as exc:
+                # A revoked sign-in will not fix itself by polling: stop, the UI shows it.
+                self.last_error = exc.title
+                log.warning("mail watcher stopped: %s", exc.title)
+                return
+            except Exception as exc:
+                if self._stop.is_set():
+                    break
+                if isinstance(exc, GraphHTTPError) and exc.status == 401:
+                    self.last_error = "Sign-in rejected"
+                    log.warning("mail watcher stopped: Microsoft 365 rejected the sign-in")
+                    return
+                failures += 1
+                self.last_error = getattr(exc, "title", type(exc).__name__)
+                delay = min(self._backoff_cap, self._backoff_start * 2 ** (failures - 1))
+                log.warning("mail watcher: %s; trying again in %.0f s", self.last_error, delay)
+                self._stop.wait(delay * random.uniform(0.8, 1.0))
+
+    def _round(self) -> None:
+        for cursor in self.cursors:
+            for item in cursor.poll():
+                if self._stop.is_set():
+                    return
+                try:
+                    self._on_new(item)
+                except Exception:
+                    log.exception("the new-mail handler failed for one message")
+
+    def _safe(self, fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("the resync handler failed")

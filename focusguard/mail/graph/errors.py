@@ -1,0 +1,138 @@
+"""The Graph backend's error boundary: HTTP statuses, Graph error codes and requests exceptions
+become `MailError` / `AuthError` with a title and a plain-language message that says what to do.
+
+Texts are built from known facts (the address, the host, Graph's error code). Server-provided
+messages are quoted only after scrubbing anything that looks like a bearer token, and the
+original traceback is dropped (`from None`) so no token or header reaches a person or a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from focusguard.core.ports import AuthError, MailError
+from focusguard.mail.graph.tokens import LOGIN_COMMAND
+
+log = logging.getLogger(__name__)
+
+_BEARERISH = re.compile(r"(?i)(bearer\s+)?[A-Za-z0-9\-_]{20,}\.[A-Za-z0-9\-_.]{20,}|"
+                        r"sim-access-[A-Za-z0-9\-_]+")
+
+
+class DeltaExpired(Exception):
+    """410 Gone / SyncStateNotFound: the delta token is no longer valid; resync from scratch."""
+
+
+class GraphHTTPError(Exception):
+    """A non-2xx answer, kept internal until the boundary translates it."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: float | None = None
+                 ) -> None:
+        super().__init__(f"HTTP {status} {code}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+def scrub(text: str) -> str:
+    return _BEARERISH.sub("********", text)
+
+
+def error_code(body: Any) -> tuple[str, str]:
+    """(code, message) of Graph's `{"error": {"code", "message"}}` (or OAuth's form)."""
+    if isinstance(body, dict):
+        err = body.get("error")
+        if isinstance(err, dict):
+            return str(err.get("code", "")), scrub(str(err.get("message", "")))[:300]
+        if isinstance(err, str):
+            return err, scrub(str(body.get("error_description", "")))[:300]
+    return "", ""
+
+
+def signin_rejected(email: str) -> AuthError:
+    return AuthError(
+        "Sign-in rejected",
+        f"Microsoft 365 rejected the sign-in for {email} — sign in again with {LOGIN_COMMAND}.",
+    )
+
+
+def translate(exc: BaseException, *, email: str, base_url: str, action: str) -> MailError:
+    if isinstance(exc, MailError):
+        return exc
+    host = urlsplit(base_url).hostname or base_url
+    log.debug("%s failed: %s", action, type(exc).__name__)
+    if isinstance(exc, GraphHTTPError):
+        return _from_status(exc, email=email, host=host, action=action)
+    if isinstance(exc, DeltaExpired):
+        return MailError("Mail sync restarted", f"Microsoft 365 asked for a full resync while "
+                         f"{action}; FocusGuard will catch up.")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return MailError(
+            "Secure connection failed",
+            f"The certificate of {host} could not be verified, so FocusGuard sent nothing. A "
+            "proxy that inspects TLS needs its CA in the system's certificate store.",
+            retryable=False,
+        )
+    if isinstance(exc, requests.exceptions.Timeout):
+        return MailError("Microsoft 365 unreachable",
+                         f"{host} did not answer in time while {action}. FocusGuard will try "
+                         "again; check the network if this keeps happening.")
+    if isinstance(exc, requests.exceptions.RequestException | ConnectionError):
+        return MailError("Microsoft 365 unreachable",
+                         f"Could not reach {host} while {action} (the connection failed). "
+                         "Check the network; FocusGuard will try again.")
+    if isinstance(exc, ValueError):  # a body that is not the JSON Graph always sends
+        return MailError("Unexpected answer from Microsoft 365",
+                         f"{host} sent an answer FocusGuard could not read while {action}. "
+                         "FocusGuard will try again.")
+    return MailError("Mail server error",
+                     f"Something went wrong while {action} ({type(exc).__name__}).")
+
+
+def _from_status(exc: GraphHTTPError, *, email: str, host: str, action: str) -> MailError:
+    detail = f"{exc.code}: {exc.message}" if exc.message else exc.code or f"HTTP {exc.status}"
+    if exc.status == 401:
+        return signin_rejected(email)
+    if exc.status == 403:
+        return MailError(
+            "Permission missing",
+            f"Microsoft 365 refused access to the mailbox {email} while {action} ({detail}). "
+            "FocusGuard needs the delegated permissions Mail.ReadWrite, Mail.Send, "
+            "MailboxSettings.ReadWrite and Calendars.Read: ask your administrator to grant "
+            f"them, then sign in again with {LOGIN_COMMAND}.",
+            retryable=False,
+        )
+    if exc.status == 404:
+        return MailError("Not found in the mailbox",
+                         f"Microsoft 365 could not find what FocusGuard asked for while "
+                         f"{action} ({detail}).")
+    if exc.status == 429:
+        return MailError("Microsoft 365 is busy",
+                         f"Microsoft 365 throttled FocusGuard while {action} and asked it to "
+                         "wait; FocusGuard will try again later.")
+    if exc.status >= 500:
+        return MailError("Microsoft 365 had a problem",
+                         f"{host} answered HTTP {exc.status} while {action}; FocusGuard will "
+                         "try again.")
+    return MailError("Microsoft 365 refused a request",
+                     f"Microsoft 365 refused FocusGuard's request while {action} ({detail}).",
+                     retryable=False)
+
+
+@contextmanager
+def boundary(*, email: str, base_url: str, action: str) -> Iterator[None]:
+    """Translate any exception escaping the block; `MailError`s pass through untouched."""
+    try:
+        yield
+    except MailError:
+        raise
+    except Exception as exc:
+        raise translate(exc, email=email, base_url=base_url, action=action) from None

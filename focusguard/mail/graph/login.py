@@ -1,0 +1,36 @@
+"""`focusguard account login` for Microsoft Graph: sign in once, keep msal's cache in the
+keyring. The system browser when there is a display (redirect URI http://localhost), the
+device-code flow in a terminal or over SSH ("go to https://microsoft.com/devicelogin and enter
+ABCD-EFGH"). A failed sign-in stores nothing new."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+
+from focusguard.core.ports import Secrets
+from focusguard.core.settings import AccountSettings
+from focusguard.mail.graph.tokens import MsalTokens
+
+
+def has_browser() -> bool:
+    if sys.platform != "linux":
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def sign_in(account: AccountSettings, secrets: Secrets, *, device_code: bool | None = None,
+            show: Callable[[str], object] = print, tokens: MsalTokens | None = None) -> None:
+    """Sign in interactively and check that a token comes back silently afterwards.
+
+    Raises AuthError (cancelled, refused, no client id) or MailError (network, keyring)."""
+    tokens = tokens or MsalTokens(account, secrets)
+    if device_code is None:
+        device_code = not has_browser()
+    if device_code:
+        tokens.sign_in_device_code(show)
+    else:
+        show(f"Opening the browser to sign in {account.email} to Microsoft 365…")
+        tokens.sign_in_interactive()
+    tokens.token()  # the cache in the keyring now answers silently

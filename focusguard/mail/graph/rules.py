@@ -1,0 +1,237 @@
+"""Server-side hold rules as Graph messageRules, switched on and off by FocusGuard itself.
+
+Graph's messageRulePredicates have no date predicate (no EWS `WithinDateRange`;
+https://learn.microsoft.com/en-us/graph/api/resources/messagerulepredicates), so a rule cannot
+expire on the server. FocusGuard therefore keeps at most two rules, each enabled exactly while
+its interval of the hold plan contains "now":
+- customers: mail from customers (`senderContains`, or every message when all external
+  senders are customers), except urgent senders (`fromAddresses`, exact) and urgent/own
+  domains (`senderContains`); move to the held folder, stop processing rules;
+- focus: every message except urgent senders.
+An interval that starts later (pre-armed) keeps its rule disabled until then. The rules are
+re-checked on every watcher poll (`tick`) as well as on every engine reconcile, so a boundary
+is honoured within `poll_seconds` even when the engine's plan did not change. `close()` and
+start-up switch off what should not be on: a rule left enabled by a crash holds mail with
+nobody watching (no fail-open on Graph), so the first reconcile says so.
+
+Semantics as with EWS (DESIGN.md): predicates AND-ed, values OR-ed, exceptions OR-ed;
+`senderContains` is a substring match, so the engine re-checks every held message exactly.
+Only rules whose name starts with `PREFIX` are ours; the user's rules are never modified, and
+ours run after theirs (higher `sequence`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from focusguard.core.ports import HoldRules, RuleMode, RuleOutcome
+from focusguard.domain.schedule import Interval
+from focusguard.domain.senders import SenderPattern
+from focusguard.mail.graph.client import GraphClient
+
+log = logging.getLogger(__name__)
+
+PREFIX = "FocusGuard hold: "
+KINDS = ("customers", "focus")
+RULES_PATH = "/me/mailFolders/inbox/messageRules"
+LEFT_ON = "A hold rule left on by an earlier run was switched off"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    kind: str  # "customers" | "focus"
+    window: Interval
+    senders: tuple[str, ...]  # senderContains condition; () = every message
+    except_addresses: tuple[str, ...]  # fromAddresses exceptions (exact)
+    except_strings: tuple[str, ...]  # senderContains exceptions (substring)
+
+    @property
+    def name(self) -> str:
+        return f"{PREFIX}{self.kind}"
+
+    def enabled_at(self, now: datetime) -> bool:
+        return self.window.contains(now)
+
+    def body(self, folder_id: str, sequence: int, enabled: bool) -> dict[str, Any]:
+        conditions: dict[str, Any] = {}
+        if self.senders:
+            conditions["senderContains"] = list(self.senders)
+        exceptions: dict[str, Any] = {}
+        if self.except_addresses:
+            exceptions["fromAddresses"] = [
+                {"emailAddress": {"address": a}} for a in self.except_addresses
+            ]
+        if self.except_strings:
+            exceptions["senderContains"] = list(self.except_strings)
+        return {
+            "displayName": self.name,
+            "sequence": sequence,
+            "isEnabled": enabled,
+            "conditions": conditions,
+            "exceptions": exceptions,
+            "actions": {"moveToFolder": folder_id, "stopProcessingRules": True},
+        }
+
+
+def _split(entries: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(exact addresses, domains) of a people list, normalised and de-duplicated."""
+    addresses: set[str] = set()
+    domains: set[str] = set()
+    for entry in entries:
+        pattern = SenderPattern.parse(entry)
+        if pattern is not None:
+            (domains if pattern.local is None else addresses).add(str(pattern))
+    return tuple(sorted(addresses)), tuple(sorted(domains))
+
+
+def desired(rules: HoldRules) -> list[RuleSpec]:
+    urgent_addresses, urgent_domains = _split(rules.urgent)
+    _, own_domains = _split(rules.own_domains)
+    out: list[RuleSpec] = []
+    plan = rules.plan
+    if plan.customer is not None and plan.customer.end > plan.customer.start:
+        senders: tuple[str, ...] = ()
+        if not rules.all_external:
+            addresses, domains = _split(rules.customers)
+            senders = tuple(sorted(set(addresses) | set(domains)))
+        if rules.all_external or senders:
+            out.append(RuleSpec("customers", plan.customer, senders, urgent_addresses,
+                                tuple(sorted(set(urgent_domains) | set(own_domains)))))
+    if plan.focus is not None and plan.focus.end > plan.focus.start:
+        out.append(RuleSpec("focus", plan.focus, (), urgent_addresses, urgent_domains))
+    return out
+
+
+def _norm_predicates(value: Any) -> dict[str, Any]:
+    """Predicates in a comparable form: empty values dropped, lists sorted, case folded."""
+    out: dict[str, Any] = {}
+    for key, item in (value or {}).items():
+        if item in (None, [], {}, "") or key.startswith("@odata"):
+            continue
+        if key in ("fromAddresses", "sentToAddresses"):
+            item = sorted(str(e.get("emailAddress", {}).get("address", "")).lower()
+                          for e in item)
+        elif isinstance(item, list):
+            item = sorted(str(s).lower() for s in item)
+        out[key] = item
+    return out
+
+
+def _norm_actions(value: Any) -> dict[str, Any]:
+    return {k: v for k, v in (value or {}).items()
+            if v not in (None, False, [], "") and not k.startswith("@odata")}
+
+
+def _diff(server: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    patch: dict[str, Any] = {}
+    for key in ("sequence", "isEnabled"):
+        if server.get(key) != wanted[key]:
+            patch[key] = wanted[key]
+    for key in ("conditions", "exceptions"):
+        if _norm_predicates(server.get(key)) != _norm_predicates(wanted[key]):
+            patch[key] = wanted[key]
+    if _norm_actions(server.get("actions")) != _norm_actions(wanted["actions"]):
+        patch["actions"] = wanted["actions"]
+    return patch
+
+
+class RuleKeeper:
+    """Keeps FocusGuard's messageRules in line with HoldRules and the clock; idempotent."""
+
+    def __init__(self, client: GraphClient, folder_id: Callable[[], str],
+                 clock: Callable[[], datetime]) -> None:
+        self.client = client
+        self._folder_id = folder_id
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._specs: list[RuleSpec] = []
+        self._applied: dict[str, bool] | None = None  # kind -> enabled, as last written
+        self._first = True
+        self.writes = 0  # POST/PATCH/DELETE sent (tests, log)
+
+    def apply(self, rules: HoldRules | None) -> RuleOutcome:
+        with self._lock:
+            self._specs = desired(rules) if rules is not None else []
+            left_on = self._sync(self._clock())
+        return RuleOutcome(RuleMode.SERVER_RULE, LEFT_ON if left_on else "")
+
+    def tick(self) -> None:
+        """Switch rules on/off as intervals begin and end (called every watcher poll)."""
+        with self._lock:
+            if self._applied is None:
+                return
+            now = self._clock()
+            specs = {s.kind: s for s in self._specs}
+            wanted = {k: k in specs and specs[k].enabled_at(now) for k in KINDS}
+            if wanted != {k: self._applied.get(k, False) for k in KINDS}:
+                self._sync(now)
+
+    def switch_off(self) -> bool:
+        """Disable every enabled FocusGuard rule (start-up in client-move mode, close).
+        Returns True when one was on."""
+        with self._lock:
+            self._specs = []
+            return self._sync(self._clock())
+
+    def _sync(self, now: datetime) -> bool:
+        """Bring the server's rules in line with the specs at `now`; True when a rule of ours
+        that should be off was found on at the first look since start-up."""
+        server = self._read()
+        ours = [r for r in server if str(r.get("displayName", "")).startswith(PREFIX)]
+        theirs = [r for r in server if r not in ours]
+        base = max((int(r.get("sequence") or 0) for r in theirs), default=0) + 1
+        wanted = {s.kind: s for s in self._specs}
+        left_on = False
+        applied: dict[str, bool] = {}
+        matched: set[str] = set()
+        for index, kind in enumerate(KINDS):
+            spec = wanted.get(kind)
+            same = [r for r in ours if r.get("displayName") == f"{PREFIX}{kind}"]
+            keep = same[0] if same else None
+            for extra in same[1:]:  # duplicates (two clients, a crash mid-create)
+                self._write("DELETE", f"{RULES_PATH}/{extra['id']}")
+            if keep is not None:
+                matched.add(str(keep["id"]))
+            if spec is None:
+                if keep is not None and keep.get("isEnabled"):
+                    left_on = left_on or self._first
+                    self._write("PATCH", f"{RULES_PATH}/{keep['id']}", {"isEnabled": False})
+                applied[kind] = False
+                continue
+            enabled = spec.enabled_at(now)
+            body = spec.body(self._folder_id(), base + index, enabled)
+            if keep is None:
+                self._write("POST", RULES_PATH, body)
+            else:
+                if keep.get("isEnabled") and not enabled:
+                    left_on = left_on or self._first
+                patch = _diff(keep, body)
+                if patch:
+                    self._write("PATCH", f"{RULES_PATH}/{keep['id']}", patch)
+            applied[kind] = enabled
+        for rule in ours:  # ours under a name this version does not use: remove
+            known = {f"{PREFIX}{k}" for k in KINDS}
+            if str(rule.get("id")) not in matched and rule.get("displayName") not in known:
+                self._write("DELETE", f"{RULES_PATH}/{rule['id']}")
+        if left_on:
+            log.warning("%s.", LEFT_ON)
+        self._first = False
+        self._applied = applied
+        return left_on
+
+    def _read(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for page in self.client.pages(RULES_PATH):
+            out.extend(page.get("value", []))
+        return out
+
+    def _write(self, method: str, path: str, body: dict[str, Any] | None = None) -> None:
+        self.writes += 1
+        self.client.request(method, path, json=body)
+        log.info("hold rules: %s %s %s", method, path.rsplit("/", 1)[-1],
+                 "" if body is None else sorted(body))

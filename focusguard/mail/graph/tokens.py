@@ -1,0 +1,238 @@
+"""Access tokens for Graph: a `TokenProvider` port with an msal implementation (system browser
+or device code, token cache kept in the keyring) and a static one for the simulator and tests.
+
+msal 1.39 API used (notes §4.1): `PublicClientApplication(client_id, authority=,
+token_cache=)`, `get_accounts(username=)`, `acquire_token_silent_with_error(scopes, account,
+force_refresh=)`, `acquire_token_interactive(scopes, login_hint=)` (redirect URI
+http://localhost, registered as "Mobile and desktop applications"),
+`initiate_device_flow(scopes=)` + `acquire_token_by_device_flow(flow)`.
+
+The cache (refresh tokens included) is `msal.SerializableTokenCache`, serialised into the
+Secrets port under `graph-token-cache:{email}` — never a file. `offline_access`, `openid` and
+`profile` are added by msal itself; passing them is an error in msal, so SCOPES leaves them out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from focusguard.core.ports import AuthError, MailError, Secrets
+from focusguard.core.settings import AccountSettings
+
+log = logging.getLogger(__name__)
+
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+SCOPES = tuple(
+    f"{GRAPH_RESOURCE}/{s}"
+    for s in ("Mail.ReadWrite", "Mail.Send", "MailboxSettings.ReadWrite", "Calendars.Read")
+)
+LOGIN_AUTHORITY = "https://login.microsoftonline.com"
+LOGIN_COMMAND = "`focusguard account login`"
+
+# AADSTS codes meaning "a person has to sign in again" rather than "try later":
+# https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes
+_REVOKED = ("invalid_grant", "interaction_required", "consent_required", "login_required")
+
+
+def cache_key(email: str) -> str:
+    return f"graph-token-cache:{email}"
+
+
+def sign_in_again(email: str, why: str = "the sign-in has expired or was revoked") -> AuthError:
+    return AuthError(
+        "Sign-in needed",
+        f"Microsoft 365 needs you to sign in again for {email} ({why}) — sign in again with "
+        f"{LOGIN_COMMAND}.",
+    )
+
+
+class TokenProvider(Protocol):
+    """Where the backend gets bearer tokens. `token()` may block (a silent refresh over the
+    network) and raises AuthError when only a person can fix it."""
+
+    def token(self) -> str: ...
+
+    def invalidate(self, token: str) -> None:
+        """The server rejected `token` (401): the next `token()` must not return it."""
+
+
+class StaticTokens:
+    """One fixed token: the simulator's demo token, or a token a test obtained itself."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def token(self) -> str:
+        return self._token
+
+    def invalidate(self, token: str) -> None:
+        return None  # nothing to refresh: the next 401 ends in AuthError
+
+    def __repr__(self) -> str:  # never show the token in logs or tracebacks
+        return "StaticTokens(****)"
+
+
+def _build_app(client_id: str, authority: str, cache: Any) -> Any:
+    import msal
+
+    return msal.PublicClientApplication(client_id, authority=authority, token_cache=cache)
+
+
+class MsalTokens:
+    """msal's public-client app for one account, its cache persisted in the keyring.
+
+    `app` and `cache` are for tests (a fake PublicClientApplication: msal's network is out of
+    reach there); normally both are built here from the account settings.
+    """
+
+    def __init__(self, account: AccountSettings, secrets: Secrets, *, app: Any = None,
+                 cache: Any = None, authority: str | None = None,
+                 scopes: tuple[str, ...] = SCOPES) -> None:
+        self.email = account.email
+        self.scopes = list(scopes)
+        self._secrets = secrets
+        self._lock = threading.Lock()
+        self._rejected: str | None = None
+        if cache is None:
+            import msal
+
+            cache = msal.SerializableTokenCache()
+        self._cache = cache
+        stored = self._read_cache()
+        if stored:
+            cache.deserialize(stored)
+        if app is None:
+            if not account.client_id:
+                raise AuthError(
+                    "No app id for Microsoft sign-in",
+                    "Microsoft Graph needs the application (client) id registered for "
+                    "FocusGuard in your tenant: set account.client_id (docs/graph.md).",
+                )
+            base = authority or f"{LOGIN_AUTHORITY}/{account.tenant}"
+            app = _build_app(account.client_id, base, cache)
+        self._app = app
+
+    def __repr__(self) -> str:
+        return f"MsalTokens({self.email})"
+
+    # ---- the keyring ----------------------------------------------------------------------
+    def _read_cache(self) -> str | None:
+        try:
+            return self._secrets.get(cache_key(self.email))
+        except Exception as exc:  # SecretStoreError: a locked or missing keyring
+            raise MailError(getattr(exc, "title", "Keyring unavailable"),
+                            getattr(exc, "message", "The system keyring could not be read."),
+                            retryable=False) from None
+
+    def _persist(self) -> None:
+        if not getattr(self._cache, "has_state_changed", False):
+            return
+        try:
+            self._secrets.set(cache_key(self.email), self._cache.serialize())
+            self._cache.has_state_changed = False
+        except Exception as exc:
+            # The token still works this session; the next start asks for a sign-in.
+            log.warning("could not save the Microsoft sign-in to the keyring: %s",
+                        getattr(exc, "title", type(exc).__name__))
+
+    # ---- TokenProvider --------------------------------------------------------------------
+    def token(self) -> str:
+        with self._lock:
+            accounts = self._call(lambda: self._app.get_accounts(username=self.email))
+            if not accounts:
+                raise AuthError(
+                    "Not signed in",
+                    f"FocusGuard has no Microsoft sign-in for {self.email} — sign in with "
+                    f"{LOGIN_COMMAND}.",
+                )
+            force = self._rejected is not None
+            result = self._call(lambda: self._app.acquire_token_silent_with_error(
+                self.scopes, account=accounts[0], force_refresh=force))
+            self._persist()
+        token = _access_token(result)
+        if token is None:
+            raise self._failure(result)
+        if force and token == self._rejected:
+            raise sign_in_again(self.email, "Microsoft 365 keeps rejecting the token")
+        self._rejected = None
+        return token
+
+    def invalidate(self, token: str) -> None:
+        with self._lock:
+            self._rejected = token
+
+    # ---- signing in (the CLI and the setup wizard) ----------------------------------------
+    def sign_in_interactive(self) -> None:
+        """Open the system browser (redirect URI http://localhost)."""
+        with self._lock:
+            result = self._call(lambda: self._app.acquire_token_interactive(
+                self.scopes, login_hint=self.email, prompt="select_account"))
+            self._persist()
+        if _access_token(result) is None:
+            raise self._sign_in_failed(result)
+
+    def sign_in_device_code(self, show: Callable[[str], object] = print) -> None:
+        """Device-code flow for terminals: `show` gets msal's "go to … and enter …" text."""
+        with self._lock:
+            flow = self._call(lambda: self._app.initiate_device_flow(scopes=self.scopes))
+        if not isinstance(flow, dict) or "user_code" not in flow:
+            raise self._sign_in_failed(flow)
+        show(str(flow.get("message", "")))
+        result = self._call(lambda: self._app.acquire_token_by_device_flow(flow))
+        with self._lock:
+            self._persist()
+        if _access_token(result) is None:
+            raise self._sign_in_failed(result)
+
+    def sign_out(self) -> None:
+        with self._lock:
+            for account in self._app.get_accounts(username=self.email) or []:
+                self._app.remove_account(account)
+            try:
+                self._secrets.delete(cache_key(self.email))
+            except Exception as exc:
+                log.warning("could not remove the sign-in from the keyring: %s",
+                            type(exc).__name__)
+
+    # ---- helpers --------------------------------------------------------------------------
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except MailError:
+            raise
+        except Exception as exc:  # requests errors inside msal: the login server is unreachable
+            log.debug("msal call failed: %s", type(exc).__name__)
+            raise MailError(
+                "Microsoft sign-in unreachable",
+                f"Could not reach the Microsoft sign-in service for {self.email} "
+                f"({type(exc).__name__}). Check the network; FocusGuard will try again.",
+            ) from None
+
+    def _failure(self, result: Any) -> MailError:
+        error = str((result or {}).get("error", "")) if isinstance(result, dict) else ""
+        if not result or error in _REVOKED:
+            # No refresh token left, or it was revoked / consent withdrawn (AADSTS50173,
+            # AADSTS65001, AADSTS70008...): only a new sign-in helps.
+            return sign_in_again(self.email)
+        return MailError(
+            "Microsoft sign-in failed",
+            f"Microsoft sign-in for {self.email} failed ({error or 'no token'}); FocusGuard "
+            f"will try again. If it keeps failing, sign in again with {LOGIN_COMMAND}.",
+        )
+
+    def _sign_in_failed(self, result: Any) -> AuthError:
+        error = str((result or {}).get("error", "no token")) if isinstance(result, dict) else ""
+        return AuthError(
+            "Sign-in failed",
+            f"Microsoft sign-in for {self.email} did not complete ({error or 'no token'}). "
+            f"Try again with {LOGIN_COMMAND}.",
+        )
+
+
+def _access_token(result: Any) -> str | None:
+    if isinstance(result, dict) and isinstance(result.get("access_token"), str):
+        return str(result["access_token"])
+    return None
