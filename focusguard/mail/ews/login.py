@@ -12,6 +12,33 @@ from focusguard.core.settings import AccountSettings, HoldingSettings
 from focusguard.mail.ews.backend import EwsBackend
 
 
+def verify(account: AccountSettings, password: str) -> None:
+    """Sign in once with these details and keep nothing (Settings → Account "Test")."""
+    if not password and account.auth != "oauth":
+        raise MailError(
+            "No password given", "Enter the password for your Exchange account.", retryable=False
+        )
+    backend = EwsBackend(account, HoldingSettings(), password or None)
+    try:
+        backend.verify()
+    finally:
+        backend.close()
+
+
+def sign_in_oauth(account: AccountSettings, secrets: Secrets) -> None:
+    """Microsoft sign-in in the browser (msal); the token cache goes to `secrets`, then the
+    token is proven against Exchange. For `auth = "oauth"` accounts."""
+    from focusguard.mail.ews.oauth import MsalCredentials, TokenSource
+
+    tokens = TokenSource(account, secrets)
+    tokens.interactive()
+    backend = EwsBackend(account, HoldingSettings(), oauth_credentials=MsalCredentials(tokens))
+    try:
+        backend.verify()
+    finally:
+        backend.close()
+
+
 def verify_and_store(account: AccountSettings, password: str, secrets: Secrets) -> None:
     """Verify `password` for `account`; store it in `secrets` under the email on success.
 

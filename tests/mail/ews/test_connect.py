@@ -273,3 +273,11 @@ def _self_signed(tmp_path: Any) -> tuple[Any, Any]:
         )
     )
     return cert_path, key_path
+
+
+def test_verify_keeps_nothing(sim: EwsSimulator) -> None:
+    from focusguard.mail.ews.login import verify
+
+    verify(account_for(sim), PASSWORD)
+    with pytest.raises(AuthError):
+        verify(account_for(sim), "nope")

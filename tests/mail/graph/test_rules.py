@@ -1,0 +1,168 @@
+"""Server-rule holding over real HTTP: messageRules run at delivery, switched by the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from focusguard.core.ports import RuleMode
+from focusguard.domain.schedule import Interval
+from focusguard.mail.graph.backend import GraphBackend
+from focusguard.mail.graph.rules import LEFT_ON, PREFIX
+from focusguard.sim.graph import GraphSimulator
+from tests.mail.graph.conftest import FakeClock, hold_rules
+
+
+def folder_of(sim: GraphSimulator, imid: str) -> list[str]:
+    return [name for name, msgs in sim.mailbox_snapshot().items()
+            for m in msgs if m["internet_message_id"] == imid]
+
+
+def test_customer_rule_holds_at_delivery_with_urgent_and_own_domain_exceptions(
+    sim: GraphSimulator, backend: GraphBackend, clock: FakeClock
+) -> None:
+    window = Interval(clock.now - timedelta(minutes=1), clock.now + timedelta(hours=2))
+    outcome = backend.apply_rules(hold_rules(customer=window))
+    assert outcome.mode is RuleMode.SERVER_RULE and outcome.detail == ""
+
+    held = sim.deliver("Ann <ann@client.example>", "Order 4711")
+    urgent = sim.deliver("Boss <boss@client.example>", "Call me")  # fromAddresses exception
+    pager = sim.deliver("Pager <alert@pager.example>", "P1")  # senderContains exception
+    colleague = sim.deliver("Bob <bob@corp.example>", "Lunch")  # not a customer
+    # senderContains is a substring match: the engine re-checks these exactly.
+    lookalike = sim.deliver("Eve <eve@client.example.evil.net>", "Invoice")
+
+    assert folder_of(sim, held) == ["FocusGuard Held"]
+    assert folder_of(sim, lookalike) == ["FocusGuard Held"]
+    for imid in (urgent, pager, colleague):
+        assert folder_of(sim, imid) == ["inbox"]
+    assert [p["subject"] for p in sim.popups] == ["Call me", "P1", "Lunch"]
+
+    [rule] = [r for r in sim.rules() if r["displayName"].startswith(PREFIX)]
+    assert rule["isEnabled"] is True
+    assert rule["actions"]["moveToFolder_name"] == "FocusGuard Held"
+    assert rule["actions"]["stopProcessingRules"] is True
+    assert rule["conditions"] == {"senderContains": ["client.example"]}
+    assert rule["exceptions"]["fromAddresses"] == [
+        {"emailAddress": {"address": "boss@client.example"}}]
+    assert rule["exceptions"]["senderContains"] == ["corp.example", "pager.example"]
+
+
+def test_applying_the_same_rules_twice_writes_nothing(
+    sim: GraphSimulator, backend: GraphBackend, clock: FakeClock
+) -> None:
+    rules = hold_rules(customer=Interval(clock.now, clock.now + timedelta(hours=1)))
+    backend.apply_rules(rules)
+    assert backend._rules is not None
+    writes = backend._rules.writes
+    backend.apply_rules(rules)
+    assert backend._rules.writes == writes
+
+
+def test_pre_armed_rule_stays_off_until_its_interval_then_switches_on_and_off(
+    sim: GraphSimulator, backend: GraphBackend, clock: FakeClock
+) -> None:
+    focus = Interval(clock.now + timedelta(hours=1), clock.now + timedelta(hours=2))
+    backend.apply_rules(hold_rules(focus=focus))
+    [rule] = [r for r in sim.rules() if r["displayName"] == f"{PREFIX}focus"]
+    assert rule["isEnabled"] is False
+    before = sim.deliver("Bob <bob@corp.example>", "before focus")
+    assert folder_of(sim, before) == ["inbox"]
+
+    assert backend._rules is not None
+    clock.advance(hours=1)
+    backend._rules.tick()  # what the watcher does every poll
+    during = sim.deliver("Bob <bob@corp.example>", "during focus")
+    urgent = sim.deliver("Pager <alert@pager.example>", "P1 during focus")
+    assert folder_of(sim, during) == ["FocusGuard Held"]
+    assert folder_of(sim, urgent) == ["inbox"]
+
+    clock.advance(hours=1)
+    backend._rules.tick()
+    after = sim.deliver("Bob <bob@corp.example>", "after focus")
+    assert folder_of(sim, after) == ["inbox"]
+    assert not any(r["isEnabled"] for r in sim.rules())
+
+
+def test_watcher_switches_rules_at_the_boundary_without_the_engine(
+    sim: GraphSimulator, make_backend: Callable[..., GraphBackend], clock: FakeClock
+) -> None:
+    backend = make_backend()
+    backend.apply_rules(hold_rules(focus=Interval(clock.now + timedelta(seconds=30),
+                                                  clock.now + timedelta(hours=1))))
+    backend.watch(lambda item: None, lambda: None)
+    clock.advance(seconds=31)
+    import time
+
+    deadline = time.monotonic() + 5
+    while not any(r["isEnabled"] for r in sim.rules()):
+        assert time.monotonic() < deadline, "the watcher did not switch the rule on"
+        time.sleep(0.05)
+
+
+def test_rules_off_when_no_plan(sim: GraphSimulator, backend: GraphBackend,
+                                clock: FakeClock) -> None:
+    backend.apply_rules(hold_rules(customer=Interval(clock.now, clock.now + timedelta(hours=1))))
+    outcome = backend.apply_rules(None)
+    assert outcome.mode is RuleMode.SERVER_RULE
+    assert [r["isEnabled"] for r in sim.rules()] == [False]
+    imid = sim.deliver("Ann <ann@client.example>", "paused")
+    assert folder_of(sim, imid) == ["inbox"]
+
+
+def test_a_rule_left_on_by_a_crash_is_switched_off_at_start_and_reported(
+    sim: GraphSimulator, make_backend: Callable[..., GraphBackend], clock: FakeClock
+) -> None:
+    crashed = make_backend(switch_off_on_close=False)
+    crashed.apply_rules(hold_rules(focus=Interval(clock.now - timedelta(hours=2),
+                                                  clock.now + timedelta(hours=1))))
+    crashed.close()  # as if the process died: the rule stays on
+    assert [r["isEnabled"] for r in sim.rules()] == [True]
+
+    clock.advance(hours=2)  # the focus block is over
+    fresh = make_backend()
+    outcome = fresh.apply_rules(None)
+    assert outcome.detail == LEFT_ON
+    assert [r["isEnabled"] for r in sim.rules()] == [False]
+    assert fresh.apply_rules(None).detail == ""  # said once
+
+
+def test_client_move_mode_switches_off_leftover_rules_at_connect(
+    sim: GraphSimulator, make_backend: Callable[..., GraphBackend], clock: FakeClock
+) -> None:
+    crashed = make_backend(switch_off_on_close=False)
+    crashed.apply_rules(hold_rules(customer=Interval(clock.now, clock.now + timedelta(hours=1))))
+    crashed.close()
+    make_backend(mode=RuleMode.CLIENT_MOVE)
+    assert [r["isEnabled"] for r in sim.rules()] == [False]
+
+
+def test_close_switches_rules_off(sim: GraphSimulator, make_backend: Callable[..., GraphBackend],
+                                  clock: FakeClock) -> None:
+    backend = make_backend()
+    backend.apply_rules(hold_rules(customer=Interval(clock.now, clock.now + timedelta(hours=1))))
+    backend.close()
+    assert [r["isEnabled"] for r in sim.rules()] == [False]
+
+
+def test_the_users_own_rules_are_never_modified_and_run_first(
+    sim: GraphSimulator, backend: GraphBackend, clock: FakeClock
+) -> None:
+    sim.create_folder("Newsletters", parent="inbox")
+    user_id = sim.add_user_rule("Newsletters", sequence=3,
+                                conditions={"senderContains": ["news@"]},
+                                actions={"moveToFolder": "Newsletters",
+                                         "stopProcessingRules": True})
+    before = [r for r in sim.rules() if r["id"] == user_id]
+    backend.apply_rules(hold_rules(all_external=True, customer=Interval(
+        clock.now, clock.now + timedelta(hours=1))))
+    backend.apply_rules(None)
+    backend.apply_rules(hold_rules(all_external=True, customer=Interval(
+        clock.now, clock.now + timedelta(hours=1))))
+    assert [r for r in sim.rules() if r["id"] == user_id] == before
+    ours = [r for r in sim.rules() if r["displayName"].startswith(PREFIX)]
+    assert all(r["sequence"] > 3 for r in ours)
+    imid = sim.deliver("News <news@vendor.example>", "November")
+    assert folder_of(sim, imid) == ["Newsletters"]
+    held = sim.deliver("Carol <carol@bigclient.com>", "Quote")  # all external = customers
+    assert folder_of(sim, held) == ["FocusGuard Held"]
