@@ -231,7 +231,7 @@ def bench_idle(seconds: float, tmp: Path) -> dict[str, object]:
         sim.stop()
 
 
-def bench_latency(n: int, tmp: Path) -> dict[str, object]:
+def bench_latency(n: int, spacing: float, tmp: Path) -> dict[str, object]:
     sim = Sim()
     moved_at: dict[str, float] = {}
     done = threading.Event()
@@ -248,7 +248,7 @@ def bench_latency(n: int, tmp: Path) -> dict[str, object]:
         for i in range(n):
             t = time.perf_counter()
             sent[sim.deliver(f"c{i}@client.example", f"#{i}")] = t
-            time.sleep(0.05)
+            time.sleep(spacing)
         done.wait(120)
         runtime.stop()
         store.close()
@@ -261,6 +261,7 @@ def bench_latency(n: int, tmp: Path) -> dict[str, object]:
             "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, 1),
             "max_ms": round(lat[-1] * 1000, 1),
             "target_ms": 1000,
+            "spacing_s": spacing,
         }
     finally:
         sim.stop()
@@ -271,6 +272,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--deliveries", type=int, default=200)
+    parser.add_argument("--spacing", type=float, default=0.25, help="seconds between deliveries")
     parser.add_argument("--ci", action="store_true", help="the same figures; flag for CI")
     args = parser.parse_args()
     os.environ.setdefault("FOCUSGUARD_HOME", tempfile.mkdtemp(prefix="fg-bench-"))
@@ -278,7 +280,7 @@ def main() -> None:
         for result in (
             bench_release(args.messages, Path(tmp)),
             bench_idle(args.idle, Path(tmp)),
-            bench_latency(args.deliveries, Path(tmp)),
+            bench_latency(args.deliveries, args.spacing, Path(tmp)),
         ):
             print(json.dumps(result), flush=True)
 

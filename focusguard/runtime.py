@@ -69,6 +69,9 @@ class Runtime:
         self._retry = RETRY_FIRST
         self._retry_timer: threading.Timer | None = None
         self._stopping = threading.Event()
+        self._pending: list[MailItem] = []
+        self._pending_lock = threading.Lock()
+        self._drain_queued = False
         self.problem: str | None = None
 
     # -- life cycle ------------------------------------------------------------------------
@@ -129,7 +132,21 @@ class Runtime:
 
     # -- engine work, always on the worker thread ------------------------------------------
     def _new_mail(self, item: MailItem) -> None:
-        self.worker.submit(lambda: self._guarded(lambda: self.engine.on_new_mail(item)))
+        # Arrivals queue up while the worker is busy and are decided together: under a
+        # burst, holding costs one bulk move instead of one request per message.
+        with self._pending_lock:
+            self._pending.append(item)
+            if self._drain_queued:
+                return
+            self._drain_queued = True
+        self.worker.submit(self._drain)
+
+    def _drain(self) -> None:
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
+            self._drain_queued = False
+        if batch:
+            self._guarded(lambda: self.engine.on_new_mails(batch))
 
     def _resync(self) -> None:
         self.worker.submit(lambda: self._guarded(self.engine.resync))

@@ -76,6 +76,7 @@ def test_status_focus_checkin_release_all_over_the_socket(
     now = runtime.clock.now()
     runtime.worker.call(lambda: mailbox.deliver("<a@t>", "ann@client.example", "s", now))
     runtime.worker.call(lambda: mailbox.deliver("<b@t>", "bob@corp.example", "s", now))
+    runtime.worker.call(lambda: None)  # arrivals are decided in a batch queued behind these
     assert mailbox.where("<a@t>") == [Folder.HELD] and mailbox.where("<b@t>") == [Folder.HELD]
 
     code, out, _ = cli(capsys, "checkin")

@@ -189,54 +189,89 @@ class Engine:
     # -- new mail --------------------------------------------------------------------------
     def on_new_mail(self, item: MailItem) -> Outcome | None:
         """Decide for one message that appeared in the Inbox or the held folder."""
+        return self.on_new_mails([item]).get(item.message_id)
+
+    def on_new_mails(self, items: Sequence[MailItem]) -> dict[str, Outcome]:
+        """Decide for messages that appeared in the Inbox or the held folder.
+
+        Under load the runtime hands over everything that arrived meanwhile: the holds
+        then cost one bulk move, not one request per message.
+        """
         now = self.clock.now()
-        known = self.store.get_held(item.message_id)
-        if known is not None:
-            return self._known_arrival(item, known, now)
-        if item.folder is Folder.INBOX and self._already_decided(item):
-            return None
         policy = self.policy
-        address, category = policy.categorize(item.sender)
+        fresh: list[tuple[MailItem, str | None, Decision]] = []
+        seen: set[str] = set()
+        for item in items:
+            if item.message_id in seen:
+                continue  # the same message reported twice (e.g. NewMail + Created events)
+            seen.add(item.message_id)
+            known = self.store.get_held(item.message_id)
+            if known is not None:
+                self._known_arrival(item, known, now)
+                continue
+            if item.folder is Folder.INBOX and self._already_decided(item):
+                continue
+            address, category = policy.categorize(item.sender)
+            fresh.append((item, address_text(address), self._decide(category, item, now)))
+
+        to_hold = [i for i, _, d in fresh if d.held and i.folder is Folder.INBOX]
+        held = self.backend.move(to_hold, Folder.HELD).moved if to_hold else {}
+        # Held by a server rule (ContainsSenderStrings is a substring match) but the exact
+        # rules say deliver: back to the Inbox at once.
+        wrongly_held = [i for i, _, d in fresh if not d.held and i.folder is Folder.HELD]
+        returned = self.backend.move(wrongly_held, Folder.INBOX).moved if wrongly_held else {}
+
+        outcomes: dict[str, Outcome] = {}
+        for item, address, decision in fresh:
+            moved = False
+            autoreplied = False
+            if decision.held:
+                item_id = held.get(item.item_id) if item.folder is Folder.INBOX else item.item_id
+                if item_id is None:
+                    # Not logged as decided: the next resync tries again.
+                    log.warning("could not hold %s; will retry", item.message_id)
+                    continue
+                moved = item.folder is Folder.INBOX
+                self._record_hold(item, item_id, address, decision, now)
+            else:
+                moved = item.item_id in returned
+            self._log(item, address, decision, now)
+            if decision.held and decision.category is Category.CUSTOMER:
+                autoreplied = self._maybe_autoreply(item, decision, now)
+            outcome = Outcome(item.message_id, decision, autoreplied, moved)
+            outcomes[item.message_id] = outcome
+            if self._on_outcome is not None:
+                self._on_outcome(outcome)
+        return outcomes
+
+    def _decide(self, category: Category, item: MailItem, now: datetime) -> Decision:
         if self._paused(now):
-            decision = Decision(category, Action.DELIVER, None, "delivered: FocusGuard paused")
-        elif item.folder is Folder.INBOX and item.received < self._live_since:
+            return Decision(category, Action.DELIVER, None, "delivered: FocusGuard paused")
+        if item.folder is Folder.INBOX and item.received < self._live_since:
             # It reached the Inbox while FocusGuard was not running: the pop-up has been
             # shown already, and hiding mail the user may have read would only confuse.
-            decision = Decision(
+            return Decision(
                 category, Action.DELIVER, None, "delivered: arrived while FocusGuard was off"
             )
-        else:
-            decision = policy.decide(category, item.received)
+        return self.policy.decide(category, item.received)
+
+    def _log(self, item: MailItem, address: str | None, decision: Decision, now: datetime) -> None:
         self.store.log_decision(
             DecisionRecord(
                 now,
                 item.message_id,
-                None if address is None else str(address),
-                category.value,
+                address,
+                decision.category.value,
                 decision.action.value,
                 decision.release_at,
                 decision.reason,
             )
         )
-        moved = False
-        autoreplied = False
-        if decision.held:
-            moved = self._hold(item, address_text(address), decision, now)
-            if moved and category is Category.CUSTOMER:
-                autoreplied = self._maybe_autoreply(item, decision, now)
-        elif item.folder is Folder.HELD:
-            # Held by a server rule (ContainsSenderStrings is a substring match) but the
-            # exact rules say deliver: it goes back to the Inbox at once.
-            moved = self._move_back([item])
-        outcome = Outcome(item.message_id, decision, autoreplied, moved)
-        if self._on_outcome is not None:
-            self._on_outcome(outcome)
-        return outcome
 
     def _already_decided(self, item: MailItem) -> bool:
         return self.store.decided(item.message_id)
 
-    def _known_arrival(self, item: MailItem, rec: HeldRecord, now: datetime) -> Outcome | None:
+    def _known_arrival(self, item: MailItem, rec: HeldRecord, now: datetime) -> None:
         if item.folder is Folder.HELD:
             if rec.state is HeldState.HELD:
                 self.store.update_item_id(rec.message_id, item.item_id)
@@ -246,16 +281,10 @@ class Engine:
         elif rec.state is HeldState.HELD:
             # Back in the Inbox (released, or the user moved it): the ledger follows.
             self.store.mark_released([rec.message_id], now)
-        return None
 
-    def _hold(self, item: MailItem, address: str | None, decision: Decision, now: datetime) -> bool:
-        item_id = item.item_id
-        if item.folder is Folder.INBOX:
-            result = self.backend.move([item], Folder.HELD)
-            if item.item_id not in result.moved:
-                log.warning("could not hold %s: %s", item.message_id, result.failed)
-                return False
-            item_id = result.moved[item.item_id]
+    def _record_hold(
+        self, item: MailItem, item_id: str, address: str | None, decision: Decision, now: datetime
+    ) -> None:
         self.store.put_held(
             HeldRecord(
                 message_id=item.message_id,
@@ -271,7 +300,6 @@ class Engine:
                 web_link=item.web_link,
             )
         )
-        return True
 
     def _move_back(self, items: Sequence[MailItem]) -> bool:
         result = self.backend.move(items, Folder.INBOX)
