@@ -211,8 +211,8 @@ class Engine:
                 continue
             if item.folder is Folder.INBOX and self._already_decided(item):
                 continue
-            address, category = policy.categorize(item.sender)
-            fresh.append((item, address_text(address), self._decide(category, item, now)))
+            parsed, category = policy.categorize(item.sender)
+            fresh.append((item, address_text(parsed), self._decide(category, item, now)))
 
         to_hold = [i for i, _, d in fresh if d.held and i.folder is Folder.INBOX]
         held = self.backend.move(to_hold, Folder.HELD).moved if to_hold else {}
