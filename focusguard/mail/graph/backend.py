@@ -57,7 +57,7 @@ class GraphBackend:
                  tokens: TokenProvider, *, base_url: str = GRAPH_URL,
                  clock: Callable[[], datetime] = _utcnow,
                  max_concurrency: int = MAX_CONCURRENCY, backoff_start: float = 0.5,
-                 switch_off_on_close: bool = True) -> None:
+                 switch_off_on_close: bool = True, poll_seconds: float | None = None) -> None:
         if account.kind != "graph":
             raise MailError(
                 "Wrong account kind",
@@ -74,6 +74,8 @@ class GraphBackend:
         self._max_concurrency = max_concurrency
         self._backoff_start = backoff_start
         self._switch_off_on_close = switch_off_on_close
+        # account.poll_seconds unless given (tests and the benchmark poll faster)
+        self.poll_seconds = float(poll_seconds or account.poll_seconds)
         self._lock = threading.RLock()
         self.client: GraphClient | None = None
         self._inbox_id: str | None = None
@@ -158,7 +160,7 @@ class GraphBackend:
             rules = self._rules
             self.watcher = Watcher(
                 cursors, on_new, on_resync,
-                poll_seconds=float(self.account_settings.poll_seconds),
+                poll_seconds=self.poll_seconds,
                 tick=None if rules is None else self._tick,
                 backoff_start=self._backoff_start,
             )

@@ -226,6 +226,14 @@ class Mailbox:
     def delete(self, ref: str) -> None:
         self.move(ref, "deleteditems", reason="delete")
 
+    def purge(self, ref: str) -> None:
+        """Gone for good (permanentDelete, or purged from Recoverable Items)."""
+        with self.lock:
+            msg = self.message(ref)
+            self._journal(msg.folder_id, msg)
+            del self.messages[msg.immutable_id]
+            self._rest_index.pop(msg.rest_id, None)
+
     def update(self, ref: str, patch: dict[str, Any]) -> Message:
         allowed = {"body", "subject", "internetMessageHeaders", "isRead", "importance",
                    "toRecipients"}
