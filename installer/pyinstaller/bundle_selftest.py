@@ -126,8 +126,14 @@ def check_entry_points(manifest: dict[str, Any], problems: list[str]) -> dict[st
         if not eps:
             problems.append(f"no entry points in group {group} (dist-info not bundled?)")
     wanted = {
-        "keyring.backends": {"SecretService", "KWallet", "Windows", "macOS", "libsecret",
-                             "chainer"},
+        "keyring.backends": {
+            "SecretService",
+            "KWallet",
+            "Windows",
+            "macOS",
+            "libsecret",
+            "chainer",
+        },
         "apscheduler.triggers": {"date", "interval", "cron"},
         "apscheduler.executors": {"threadpool"},
         "apscheduler.jobstores": {"memory"},
@@ -141,7 +147,11 @@ def check_entry_points(manifest: dict[str, Any], problems: list[str]) -> dict[st
                 try:
                     ep.load()
                 except ImportError as exc:
-                    if group == "keyring.backends" and "macOS" in ep.name and sys.platform != "darwin":
+                    if (
+                        group == "keyring.backends"
+                        and "macOS" in ep.name
+                        and sys.platform != "darwin"
+                    ):
                         continue
                     problems.append(f"entry point {group}:{ep.name}: {exc}")
     if any(d.metadata["Name"] == "keyrings.alt" for d in metadata.distributions()):
@@ -189,9 +199,9 @@ def check_libraries(problems: list[str]) -> dict[str, Any]:
     for zone in ("Europe/London", "America/New_York", "Australia/Sydney"):
         ZoneInfo(zone)
     info["zones"] = len(available_timezones())
-    import tzdata  # bundled so zoneinfo works where the OS has no tz database (Windows)
-
     from importlib import resources
+
+    import tzdata  # bundled so zoneinfo works where the OS has no tz database (Windows)
 
     if not resources.files("tzdata").joinpath("zoneinfo", "Europe", "London").is_file():
         problems.append("tzdata's zone files are not in the bundle")
@@ -229,7 +239,7 @@ def main(argv: list[str]) -> int:
         report["version"] = focusguard.__version__
         if focusguard.__version__ != manifest["version"]:
             problems.append(f"version {focusguard.__version__} != built {manifest['version']}")
-        if focusguard.APP_ID != manifest["app_id"]:
+        if manifest["app_id"] != focusguard.APP_ID:
             problems.append(f"APP_ID {focusguard.APP_ID} != {manifest['app_id']}")
         steps = [
             ("modules", lambda: check_modules(manifest, problems)),

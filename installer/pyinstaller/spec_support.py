@@ -126,8 +126,12 @@ APSCHEDULER_HIDDEN = [
 ]
 
 # Entry-point groups whose metadata must travel with the bundle.
-ENTRY_POINT_GROUPS = ["keyring.backends", "apscheduler.triggers", "apscheduler.executors",
-                      "apscheduler.jobstores"]
+ENTRY_POINT_GROUPS = [
+    "keyring.backends",
+    "apscheduler.triggers",
+    "apscheduler.executors",
+    "apscheduler.jobstores",
+]
 
 # Distributions whose *.dist-info is copied: the ones whose entry points are read at run
 # time (APScheduler's own PyInstaller hook copies its metadata too). Nothing else in the app
@@ -306,8 +310,4 @@ QT_DROP_PREFIXES = (
 
 def drop_unused_qt(toc: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """The TOC (dest, source, kind) without QT_DROP_PREFIXES (dest compared POSIX-style)."""
-    return [
-        entry
-        for entry in toc
-        if not entry[0].replace("\\", "/").startswith(QT_DROP_PREFIXES)
-    ]
+    return [entry for entry in toc if not entry[0].replace("\\", "/").startswith(QT_DROP_PREFIXES)]

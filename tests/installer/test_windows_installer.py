@@ -1,0 +1,55 @@
+"""The Inno Setup script: a per-user install without admin rights, start at login as an
+opt-in task, silent switches documented, and an uninstaller that keeps the user's settings
+and data unless asked (prompt, or /PURGE). Inno Setup itself runs only on Windows; this
+checks the script's text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ISS = (REPO / "installer" / "windows" / "focusguard.iss").read_text(encoding="utf-8")
+README = (REPO / "installer" / "README.md").read_text(encoding="utf-8")
+
+
+def setup_value(key: str) -> str:
+    match = re.search(rf"^{key}=(.*)$", ISS, re.MULTILINE)
+    assert match, key
+    return match.group(1).strip()
+
+
+def test_per_user_install_without_admin() -> None:
+    assert setup_value("PrivilegesRequired") == "lowest"
+    assert setup_value("DefaultDirName") == r"{localappdata}\Programs\{#AppName}"
+    assert "HKLM" not in ISS and "{commonprograms}" not in ISS and "{pf}" not in ISS
+
+
+def test_start_menu_entry_and_optional_autostart() -> None:
+    assert re.search(
+        r'^Name: "\{autoprograms\}\\\{#AppName\}"; Filename: "\{app\}\\\{#AppExe\}"',
+        ISS,
+        re.MULTILINE,
+    )
+    task = re.search(r'^Name: "autostart";.*$', ISS, re.MULTILINE)
+    assert task and "Flags: unchecked" in task.group(0)
+    run = re.search(r"^Root: HKCU; Subkey: .*Run\"; .*$", ISS, re.MULTILINE)
+    assert run and "Tasks: autostart" in run.group(0) and "uninsdeletevalue" in run.group(0)
+
+
+def test_uninstaller_keeps_data_unless_asked() -> None:
+    assert "/PURGE" in ISS and "PurgeRequested" in ISS
+    assert "MB_DEFBUTTON2" in ISS  # the prompt defaults to "No, keep my data"
+    assert "if (not Purge) and (not UninstallSilent())" in ISS
+    assert "RegDeleteValue(HKEY_CURRENT_USER, RunKey" in ISS
+
+
+def test_silent_switches_are_documented() -> None:
+    for switch in ("/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART", "/TASKS=", "/PURGE"):
+        assert switch in ISS, switch
+        assert switch in README, switch
+
+
+def test_both_executables_are_known() -> None:
+    assert '#define AppExe "focusguard.exe"' in ISS
+    assert '#define AppCliExe "focusguard-cli.exe"' in ISS
