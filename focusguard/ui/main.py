@@ -159,7 +159,9 @@ class Shell(QObject):
 
     @Slot()
     def quit(self) -> None:
-        QApplication.quit()
+        # exit(), not quit(): Qt 6's quit() first asks every window to close, and the status
+        # window declines (it minimises), which would cancel Quit.
+        QApplication.exit(0)
 
     # -- windows ---------------------------------------------------------------------------
     @Slot()
@@ -225,7 +227,7 @@ def attach(runtime: Runtime, bridge: Bridge, notifier: TrayNotifier) -> None:
 def _exec(app: QApplication, shell: Shell | None) -> int:
     # Python runs signal handlers only between bytecodes; a slow no-op timer gives Ctrl-C a
     # chance while Qt's C++ loop is waiting.
-    signal.signal(signal.SIGINT, lambda *_: QApplication.quit())
+    previous = signal.signal(signal.SIGINT, lambda *_: QApplication.exit(0))
     beat = QTimer()
     beat.timeout.connect(lambda: None)
     beat.start(500)
@@ -233,6 +235,7 @@ def _exec(app: QApplication, shell: Shell | None) -> int:
         return app.exec()
     finally:
         beat.stop()
+        signal.signal(signal.SIGINT, previous)
         if shell is not None:
             shell.stop()
 

@@ -118,6 +118,10 @@ class StatusWindow(QWidget):
         self.activateWindow()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        # Closing the only window would leave no way back in: minimise instead; Quit quits.
+        # The person closing the only window would leave no way back in: minimise instead;
+        # Quit quits. Closes the program makes itself (not spontaneous) go ahead.
+        if not event.spontaneous():
+            event.accept()
+            return
         event.ignore()
         self.showMinimized()
