@@ -48,7 +48,9 @@ if [ "$AUTOSTART" = 1 ]; then
   mkdir -p "$AUTODIR"
   desktop "$HERE/autostart/$APP_ID.desktop" "$AUTODIR/$APP_ID.desktop"
 fi
+# shellcheck disable=SC2015 # best effort: a missing or failing cache tool is fine
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$PREFIX/share/applications" 2>/dev/null || true
+# shellcheck disable=SC2015
 command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t "$PREFIX/share/icons/hicolor" 2>/dev/null || true
 echo "FocusGuard installed: $BIN ($("$BIN" --version 2>/dev/null || echo '?'))"
 case ":$PATH:" in *":$PREFIX/bin:"*) ;; *) echo "note: $PREFIX/bin is not on your PATH" ;; esac

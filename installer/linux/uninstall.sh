@@ -29,6 +29,7 @@ if [ "$PURGE" = 1 ]; then
     "${XDG_DATA_HOME:-$HOME/.local/share}/FocusGuard" \
     "${XDG_STATE_HOME:-$HOME/.local/state}/FocusGuard" \
     "${XDG_CACHE_HOME:-$HOME/.cache}/FocusGuard"
+  # shellcheck disable=SC2015
   command -v secret-tool >/dev/null && secret-tool clear service FocusGuard 2>/dev/null || true
   echo "FocusGuard removed, with its settings and data."
 else

@@ -6,6 +6,9 @@ bundle that still starts. This imports every FocusGuard module, resolves every r
 through focusguard.resource_files (the resolver the app uses), renders every tray icon
 with QtSvg on the offscreen platform, and loads the entry points keyring and APScheduler
 look up. It prints one JSON line and exits 1 if anything is missing.
+
+Options: --no-qt (skip the Qt part), --require-tray (fail unless a system tray is available:
+run under a desktop or Xvfb with a tray host, with QT_QPA_PLATFORM=xcb).
 """
 
 from __future__ import annotations
@@ -73,11 +76,11 @@ def check_resources(manifest: dict[str, Any], problems: list[str]) -> dict[str, 
     return info
 
 
-def check_qt(manifest: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+def check_qt(manifest: dict[str, Any], problems: list[str], require_tray: bool) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6 import QtCore
     from PySide6.QtGui import QGuiApplication, QIcon, QImageReader
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
     app = QApplication.instance() or QApplication(["focusguard-selftest"])
     QGuiApplication.setDesktopFileName(manifest["app_id"])
@@ -86,6 +89,11 @@ def check_qt(manifest: dict[str, Any], problems: list[str]) -> dict[str, Any]:
         "platform": QGuiApplication.platformName(),
         "plugins": QtCore.QLibraryInfo.path(QtCore.QLibraryInfo.LibraryPath.PluginsPath),
     }
+    # With a display and a tray host (CI: Xvfb + trayer, QT_QPA_PLATFORM=xcb) this proves the
+    # xcb plugin, its libraries and the tray protocol work from the bundle.
+    info["tray_available"] = QSystemTrayIcon.isSystemTrayAvailable()
+    if require_tray and not info["tray_available"]:
+        problems.append(f"no system tray on platform {info['platform']}")
     formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
     info["image_formats"] = sorted(formats)
     if "svg" not in formats:
@@ -250,7 +258,8 @@ def main(argv: list[str]) -> int:
             ("libraries", lambda: check_libraries(problems)),
         ]
         if "--no-qt" not in argv:
-            steps.append(("qt", lambda: check_qt(manifest, problems)))
+            require_tray = "--require-tray" in argv
+            steps.append(("qt", lambda: check_qt(manifest, problems, require_tray)))
         for name, step in steps:
             try:
                 report[name] = step()

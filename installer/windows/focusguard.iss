@@ -8,7 +8,7 @@
 ;
 ; App id: io.focusguard.FocusGuard (= focusguard.APP_ID). It is this installer's AppId, the
 ; Start-menu shortcut's AppUserModelID (the identity Windows shows notifications under; the
-; app sets the same id on its process), the .desktop name on Linux and the macOS bundle id.
+; app must set the same id on its process: SetCurrentProcessExplicitAppUserModelID), the .desktop name on Linux and the macOS bundle id.
 ;
 ; Silent install for IT (per user; run as that user, no elevation):
 ;   FocusGuard-0.1.0-setup.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART
