@@ -124,7 +124,7 @@ class GraphRequestHandler(BaseHTTPRequestHandler):
     def _api(self, method: str, path: str, query: str, raw: bytes) -> None:
         sim = self.sim
         op = "batch" if path == "/$batch" else routes.operation_of(method, path)
-        sim.begin_request(method, path, op)
+        entry = sim.begin_request(method, path, op)
         status = 500
         try:
             auth = self.headers.get("Authorization", "")
@@ -148,7 +148,7 @@ class GraphRequestHandler(BaseHTTPRequestHandler):
             status = resp.status
             self._send(resp.status, resp.body, resp.headers)
         finally:
-            sim.end_request(status)
+            sim.end_request(entry, status)
 
     def _respond(self, method: str, path: str, query: str, raw: bytes) -> routes.Response:
         headers = {k.lower(): v for k, v in self.headers.items()}

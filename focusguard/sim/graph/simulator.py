@@ -123,22 +123,19 @@ class GraphSimulator:
             self.static_token = None
 
     # ---- accounting (called by the server) -------------------------------------------------
-    def begin_request(self, method: str, path: str, operation: str) -> None:
+    def begin_request(self, method: str, path: str, operation: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {"method": method, "path": path, "operation": operation,
+                                 "time": time.time(), "status": None}
         with self._lock:
             self._in_flight += 1
             self.max_concurrency = max(self.max_concurrency, self._in_flight)
-            self.request_log.append({"method": method, "path": path, "operation": operation,
-                                     "time": time.time(), "status": None})
+            self.request_log.append(entry)
+        return entry
 
-    def end_request(self, status: int) -> None:
+    def end_request(self, entry: dict[str, Any], status: int) -> None:
         with self._lock:
             self._in_flight -= 1
-            # The newest entry of this operation without a status is ours (close enough for
-            # the counts tests read; exact pairing is not needed).
-            for entry in reversed(self.request_log):
-                if entry["status"] is None:
-                    entry["status"] = status
-                    break
+            entry["status"] = status
 
     def log_sub_request(self, method: str, path: str, operation: str) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from focusguard.core.ports import AuthError, Folder, MailError
+from focusguard.core.settings import HoldingSettings
 from focusguard.mail.graph import backend as backend_mod
 from focusguard.mail.graph.backend import GraphBackend, check_base_url, connect_backend
 from focusguard.mail.graph.login import sign_in
@@ -208,7 +209,7 @@ def test_tokens_issued_by_the_sim_token_endpoint_work(
 
 
 def test_errors_have_titles_and_unreachable_server_is_retryable() -> None:
-    dead = GraphBackend(account(), backend_mod.HoldingSettings(), StaticTokens("t"),
+    dead = GraphBackend(account(), HoldingSettings(), StaticTokens("t"),
                         base_url="http://127.0.0.1:9/v1.0")
     with pytest.raises(MailError) as err:
         dead.connect()
@@ -227,7 +228,6 @@ def test_connect_backend_env_override_is_loopback_only(
 ) -> None:
     from focusguard.core.settings import (
         AutoreplySettings,
-        HoldingSettings,
         PeopleSettings,
         ScheduleSettings,
         Settings,
