@@ -84,6 +84,7 @@ class TrayNotifier(QObject):
         self._platform = platform
         self.urgent_alerts = urgent_alerts
         self._last_problem: tuple[str, str] | None = None
+        self._snapshot_problem: str | None = None
         self._in_focus = False
         self.click_target = ClickTarget.NONE
         self.on_open_digest: Callable[[], None] | None = None
@@ -124,12 +125,15 @@ class TrayNotifier(QObject):
 
     @Slot(object)
     def on_snapshot(self, snap: object) -> None:
-        """A new snapshot: with no problem in it, the next error is news again."""
+        """A new snapshot. When it shows a problem going away, the next error is news again.
+        Only that transition counts: a failed menu action leaves no problem in the snapshot,
+        and treating every such snapshot as "all well" would repeat the error per click."""
         assert isinstance(snap, Snapshot)
         self._in_focus = snap.in_focus
-        status_problem = snap.status.problem if snap.status is not None else None
-        if snap.problem is None and status_problem is None:
+        problem = snap.problem or (snap.status.problem if snap.status is not None else None)
+        if self._snapshot_problem and not problem:
             self._last_problem = None
+        self._snapshot_problem = problem
 
     @Slot(object)
     def release(self, release: object) -> None:

@@ -78,6 +78,19 @@ class GatedMailbox(MemoryMailbox):
         return super().move(items, to)
 
 
+class NullTicker:
+    """The runtime's timers, switched off. The scheduler runs on the real clock, and with
+    the virtual clock months behind it every wake time is overdue, so real timers would
+    reconcile in a tight loop; these tests drive the engine through intents only."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def wake_at(self, when: datetime | None, now: datetime) -> datetime:
+        return now
+
+
 @dataclass
 class Shown:
     title: str
@@ -141,6 +154,7 @@ def ui_rig(tmp_path: Path, qtbot: object, ui_settings: Settings) -> Iterator[UiR
         on_outcome=bridge.post_outcome,
         on_show=bridge.post_show,
     )
+    runtime.ticker = NullTicker()  # type: ignore[assignment]
     rig = UiRig(ui_settings, clock, mailbox, store, bridge, notifier, sink, runtime)
     yield rig
     mailbox.gate.set()  # never leave the worker stuck behind a test
