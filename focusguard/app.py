@@ -158,6 +158,10 @@ def account_login(config: Path, *, password_stdin: bool) -> int:
     if account is None:
         print("focusguard: no [account] section in the settings", file=sys.stderr)
         return 1
+    from focusguard.secrets import Keyring, SecretStoreError
+
+    if account.kind == "graph" or account.auth == "oauth":
+        return _oauth_login(settings)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -166,7 +170,6 @@ def account_login(config: Path, *, password_stdin: bool) -> int:
         print("focusguard: no password given", file=sys.stderr)
         return 1
     from focusguard.mail.ews.login import verify_and_store
-    from focusguard.secrets import Keyring, SecretStoreError
 
     try:
         verify_and_store(account, password, Keyring())
@@ -177,4 +180,27 @@ def account_login(config: Path, *, password_stdin: bool) -> int:
         print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
         return 1
     print(f"Signed in as {account.email}; the password is in the system keyring.")
+    return 0
+
+
+def _oauth_login(settings: Settings) -> int:
+    """Microsoft sign-in (browser, or a device code in a terminal); the token cache goes to
+    the keyring."""
+    from focusguard.secrets import Keyring, SecretStoreError
+
+    account = settings.account
+    assert account is not None
+    try:
+        if account.kind == "graph":
+            from focusguard.mail.graph.login import sign_in
+
+            sign_in(account, Keyring())
+        else:
+            from focusguard.mail.ews.login import sign_in_oauth
+
+            sign_in_oauth(account, Keyring())
+    except (MailError, SecretStoreError) as exc:
+        print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
+        return 1
+    print(f"Signed in as {account.email}; the sign-in is kept in the system keyring.")
     return 0

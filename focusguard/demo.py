@@ -19,9 +19,11 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from focusguard.core.engine import Outcome, Release
+from focusguard.core.ports import MailBackend
 from focusguard.core.settings import Settings, save_settings, settings_from_toml, system_zone_name
 from focusguard.domain.schedule import Timeline
 from focusguard.domain.senders import Category
@@ -69,7 +71,10 @@ SCRIPT: tuple[ScriptedMail, ...] = (
 SCRIPT_LENGTH = 240.0  # the script repeats after this many seconds, names varied
 
 
-def demo_settings(url: str, zone: str, now: datetime) -> Settings:
+DEMO_CLIENT_ID = "5f1c2a3b-0d3e-4d3e-9d3e-000000000de0"  # the Graph simulator takes any id
+
+
+def demo_settings(url: str, zone: str, now: datetime, *, graph: bool = False) -> Settings:
     local = now.astimezone(ZoneInfo(zone))
     first = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
     times: list[str] = []
@@ -79,15 +84,27 @@ def demo_settings(url: str, zone: str, now: datetime) -> Settings:
         times.append(t.strftime("%H:%M"))
         t += timedelta(minutes=CHECK_IN_EVERY)
     check_ins = ", ".join(f'"{x}"' for x in times)
-    return settings_from_toml(
-        f"""
+    if graph:
+        account = f"""
+[account]
+kind = "graph"
+email = "me@corp.example"
+auth = "oauth"
+client_id = "{DEMO_CLIENT_ID}"
+poll_seconds = 5
+"""
+    else:
+        account = f"""
 [account]
 kind = "ews"
 email = "me@corp.example"
 ews_url = "{url}"
 auth = "basic"
 username = "me"
-
+"""
+    return settings_from_toml(
+        account
+        + f"""
 [people]
 own_domains = ["corp.example"]
 customers = ["client.example", "bigclient.com"]
@@ -195,13 +212,6 @@ def _describe(outcome: Outcome, subjects: dict[str, str]) -> str:
 
 
 def main(*, headless: bool, duration: float | None, graph: bool = False, speed: float = 1.0) -> int:
-    if graph:
-        print(
-            "focusguard: the Graph demo needs the Graph simulator, which this version "
-            "does not have yet; run `focusguard demo` for the EWS demo",
-            file=sys.stderr,
-        )
-        return 2
     if not headless and not _display_available():
         print(
             "No display found: running the demo headless (add --headless to skip this note).",
@@ -211,9 +221,15 @@ def main(*, headless: bool, duration: float | None, graph: bool = False, speed: 
     home = Path(tempfile.mkdtemp(prefix="focusguard-demo-"))
     os.environ["FOCUSGUARD_HOME"] = str(home)
     try:
-        return _run(home, headless=headless, duration=duration, speed=speed)
+        return _run(home, headless=headless, duration=duration, speed=speed, graph=graph)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _quit_gui() -> None:
+    from focusguard.ui.main import request_quit
+
+    request_quit()
 
 
 def _display_available() -> bool:
@@ -222,17 +238,36 @@ def _display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _run(home: Path, *, headless: bool, duration: float | None, speed: float) -> int:
-    from focusguard.app import ConsoleNotifier, build_backend, open_store
-    from focusguard.core import paths
-    from focusguard.runtime import Runtime
+def _simulated_mailbox(graph: bool, started: datetime) -> tuple[Any, Settings, MailBackend]:
+    """The simulator, settings pointing at it, and the real backend for it."""
+    zone = system_zone_name()
+    if graph:
+        from focusguard.mail.graph.backend import connect_backend
+        from focusguard.mail.graph.tokens import StaticTokens
+        from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
+        from focusguard.sim.graph import seed_demo_mailbox as seed_graph
+
+        gsim = GraphSimulator(port=0).start()
+        seed_graph(gsim)
+        settings = demo_settings(gsim.url, zone, started, graph=True)
+        backend = connect_backend(settings, tokens=StaticTokens(DEMO_TOKEN), base_url=gsim.url)
+        return gsim, settings, backend
+    from focusguard.app import build_backend
     from focusguard.sim.ews import EwsSimulator, seed_demo_mailbox
 
-    sim = EwsSimulator(port=0)
-    sim.start()
-    seed_demo_mailbox(sim)
+    esim = EwsSimulator(port=0).start()
+    seed_demo_mailbox(esim)
+    settings = demo_settings(esim.url, zone, started)
+    return esim, settings, build_backend(settings, password=DEMO_PASSWORD)
+
+
+def _run(home: Path, *, headless: bool, duration: float | None, speed: float, graph: bool) -> int:
+    from focusguard.app import ConsoleNotifier, open_store
+    from focusguard.core import paths
+    from focusguard.runtime import Runtime
+
     started = datetime.now(UTC).replace(microsecond=0)
-    settings = demo_settings(sim.url, system_zone_name(), started)
+    sim, settings, backend = _simulated_mailbox(graph, started)
     save_settings(settings, paths.config_file())
     tally = Tally()
     subjects: dict[str, str] = {}
@@ -258,26 +293,24 @@ def _run(home: Path, *, headless: bool, duration: float | None, speed: float) ->
             print(f"--- released {release.summary} ---", flush=True)
 
     store = open_store()
-    backend = build_backend(settings, password=DEMO_PASSWORD)
-    notifier = ConsoleNotifier() if headless else None
     runtime = Runtime(
         settings,
         backend,
         store,
-        notifier or ConsoleNotifier(),
+        ConsoleNotifier(),
         on_outcome=on_outcome,
         on_release=on_release,
     )
+    runtime.when_connected(lambda: runtime.engine.focus_start(FOCUS_MINUTES))
     script = MailScript(deliver, speed=speed)
     code = 0
+    server = "Microsoft Graph" if graph else "Exchange (EWS)"
     try:
         if headless:
             runtime.start()
-            runtime.submit(lambda: runtime.engine.focus_start(FOCUS_MINUTES))
             print(
-                f"FocusGuard demo: simulated Exchange at {sim.url}; focus for "
-                f"{FOCUS_MINUTES} min, check-ins every {CHECK_IN_EVERY} min. "
-                "Ctrl-C to stop.",
+                f"FocusGuard demo: simulated {server} at {sim.url}; focus for "
+                f"{FOCUS_MINUTES} min, check-ins every {CHECK_IN_EVERY} min. Ctrl-C to stop.",
                 flush=True,
             )
             script.start()
@@ -288,14 +321,9 @@ def _run(home: Path, *, headless: bool, duration: float | None, speed: float) ->
             from focusguard.ui.main import run_with
 
             script.start()
-            code = run_with(
-                runtime,
-                paths.config_file(),
-                demo=True,
-                on_started=lambda: runtime.submit(
-                    lambda: runtime.engine.focus_start(FOCUS_MINUTES)
-                ),
-            )
+            if duration is not None:
+                threading.Timer(duration, _quit_gui).start()
+            code = run_with(runtime, paths.config_file(), demo=True)
     finally:
         script.stop()
         timeline = runtime.engine.policy.timeline

@@ -43,25 +43,31 @@ class Runtime:
         control: bool = True,
         on_outcome: Callable[[Outcome], object] | None = None,
         on_release: Callable[[Release], object] | None = None,
-        on_change: Callable[[], None] | None = None,
-        on_show: Callable[[], None] | None = None,
+        on_change: Callable[[], object] | None = None,
+        on_show: Callable[[], object] | None = None,
     ) -> None:
         self.settings = settings
         self.backend = backend
         self.store = store
-        self.notifier = notifier
+        self._notifier = notifier
         self.clock = clock or SystemClock()
         self.worker = Worker()
-        self._on_change = on_change
-        self._on_show = on_show
+        self._outcome_listeners: list[Callable[[Outcome], object]] = []
+        self._release_listeners: list[Callable[[Release], object]] = []
+        self._change_listeners: list[Callable[[], object]] = []
+        self._show_listeners: list[Callable[[], object]] = []
+        self._when_connected: list[Callable[[], object]] = []
+        self.listen(
+            on_outcome=on_outcome, on_release=on_release, on_change=on_change, on_show=on_show
+        )
         self.engine = Engine(
             settings,
             backend,
             store,
             self.clock,
-            notifier,
-            on_outcome=on_outcome,
-            on_release=on_release,
+            _NotifierSlot(self),
+            on_outcome=self._emit_outcome,
+            on_release=self._emit_release,
         )
         self.ticker = Ticker(self._tick)
         self.control = ControlServer(self.handle, control_root) if control else None
@@ -73,6 +79,46 @@ class Runtime:
         self._pending_lock = threading.Lock()
         self._drain_queued = False
         self.problem: str | None = None
+
+    # -- listeners (any thread may register; they are called from the worker thread) -------
+    @property
+    def notifier(self) -> Notifier:
+        return self._notifier
+
+    @notifier.setter
+    def notifier(self, notifier: Notifier) -> None:
+        """Swap where notifications go (the tray replaces the console notifier)."""
+        self._notifier = notifier
+
+    def listen(
+        self,
+        *,
+        on_outcome: Callable[[Outcome], object] | None = None,
+        on_release: Callable[[Release], object] | None = None,
+        on_change: Callable[[], object] | None = None,
+        on_show: Callable[[], object] | None = None,
+    ) -> None:
+        for fn, listeners in (
+            (on_outcome, self._outcome_listeners),
+            (on_release, self._release_listeners),
+            (on_change, self._change_listeners),
+            (on_show, self._show_listeners),
+        ):
+            if fn is not None:
+                listeners.append(fn)  # type: ignore[arg-type]
+
+    def when_connected(self, fn: Callable[[], object]) -> None:
+        """Run `fn` on the worker once the first connection succeeded (the demo starts its
+        focus block this way)."""
+        self._when_connected.append(fn)
+
+    def _emit_outcome(self, outcome: Outcome) -> None:
+        for fn in self._outcome_listeners:
+            fn(outcome)
+
+    def _emit_release(self, release: Release) -> None:
+        for fn in self._release_listeners:
+            fn(release)
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -111,6 +157,9 @@ class Runtime:
         self._started = True
         self.problem = None
         self._retry = RETRY_FIRST
+        hooks, self._when_connected = self._when_connected, []
+        for fn in hooks:
+            self._guarded(fn)
         self._arm()
         self._changed()
 
@@ -177,8 +226,8 @@ class Runtime:
         self.ticker.wake_at(self.engine.next_wake(now), now)
 
     def _changed(self) -> None:
-        if self._on_change is not None:
-            self._on_change()
+        for fn in self._change_listeners:
+            fn()
 
     # -- intents (any thread; they wait for the worker) ------------------------------------
     def call(self, fn: Callable[[], T], timeout: float = 60.0) -> T:
@@ -217,8 +266,8 @@ class Runtime:
             data["problem"] = data["problem"] or self.problem
             return {"ok": True, "status": data, "text": status_line(status, self.problem)}
         if cmd == "show":
-            if self._on_show is not None:
-                self._on_show()
+            for fn in self._show_listeners:
+                fn()
             return {"ok": True, "text": "shown"}
         if not self._started:
             return {"ok": False, "error": self.problem or "FocusGuard is still connecting"}
@@ -260,3 +309,13 @@ def _released(prefix: str, release: object) -> str:
             text += f" ({release.failed} could not be moved yet; FocusGuard will retry)"
         return text
     return f"{prefix}: nothing to release"
+
+
+class _NotifierSlot:
+    """The engine's notifier: whatever the runtime's notifier is at the time."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
+        self._runtime.notifier.notify(title, message, kind=kind)

@@ -49,7 +49,14 @@ def test_wheel_ships_resources_and_entry_point(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {n for n in names if n.startswith("focusguard/resources/")}
     for resource in (REPO / "resources").rglob("*"):
-        if resource.is_file() and resource.suffix in {".svg", ".toml", ".png", ".md"}:
+        if resource.is_file() and resource.suffix in {
+            ".svg",
+            ".toml",
+            ".png",
+            ".md",
+            ".ico",
+            ".icns",
+        }:
             rel = resource.relative_to(REPO / "resources").as_posix()
             assert f"focusguard/resources/{rel}" in shipped
     entry = next(n for n in names if n.endswith("entry_points.txt"))

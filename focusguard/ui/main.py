@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Slot
+from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSystemTrayIcon, QWidget
 
 from focusguard import APP_ID, APP_NAME, control
@@ -41,7 +41,30 @@ def application() -> QApplication:
     # The tray app lives on with no window open; only Quit ends it.
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(icons.app_icon())
+    global _quit_relay
+    if _quit_relay is None:
+        _quit_relay = _QuitRelay()
     return app
+
+
+class _QuitRelay(QObject):
+    """Lives on the GUI thread; its queued signal lets any thread end the event loop."""
+
+    requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requested.connect(lambda: QApplication.exit(0), Qt.ConnectionType.QueuedConnection)
+
+
+_quit_relay: _QuitRelay | None = None
+
+
+def request_quit() -> None:
+    """End the tray app from any thread (the demo's --duration timer). Uses exit() rather
+    than quit(): Qt 6's quit() first asks windows to close, and the status window declines."""
+    if _quit_relay is not None:
+        _quit_relay.requested.emit()
 
 
 def show_startup_error(title: str, message: str) -> None:
@@ -213,15 +236,16 @@ class Shell(QObject):
 def attach(runtime: Runtime, bridge: Bridge, notifier: TrayNotifier) -> None:
     """Point an already-built runtime's listeners at the GUI (for `run_with`).
 
-    Runtime takes its listeners and notifier in its constructor only; the demo builds its
-    runtime before there is a QApplication, so they are set here afterwards.
+    The demo builds its runtime before there is a QApplication, so the GUI's listeners
+    and notifier join it here afterwards (the demo keeps its own listeners too).
     """
     runtime.notifier = notifier
-    runtime.engine.notifier = notifier
-    runtime._on_change = bridge.post_change
-    runtime._on_show = bridge.post_show
-    runtime.engine._on_release = bridge.post_release
-    runtime.engine._on_outcome = bridge.post_outcome
+    runtime.listen(
+        on_change=bridge.post_change,
+        on_show=bridge.post_show,
+        on_release=bridge.post_release,
+        on_outcome=bridge.post_outcome,
+    )
 
 
 def _exec(app: QApplication, shell: Shell | None) -> int:
@@ -268,7 +292,10 @@ def build_shell(config: Path) -> Shell:
     bridge = Bridge()
     notifier = TrayNotifier()
     runtime = Runtime(
-        settings, backend, store, notifier,
+        settings,
+        backend,
+        store,
+        notifier,
         on_change=bridge.post_change,
         on_release=bridge.post_release,
         on_outcome=bridge.post_outcome,
