@@ -44,6 +44,9 @@ def _message_from(elem: Element, folder_id: str) -> Item:
         extended=_extended(elem),
         is_read=parse_bool(elem.findtext(t("IsRead"))) if elem.find(t("IsRead")) is not None
         else True,
+        # A client threading a new message itself (MessageType InReplyTo / References).
+        in_reply_to=elem.findtext(t("InReplyTo")) or None,
+        references=elem.findtext(t("References")) or None,
     )
 
 
