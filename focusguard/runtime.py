@@ -219,11 +219,17 @@ class Runtime:
         else:
             if self.problem is not None and self.engine.status().problem is None:
                 self.problem = None
+                self._retry = RETRY_FIRST
         self._changed()
 
     def _arm(self) -> None:
         now = self.clock.now()
-        self.ticker.wake_at(self.engine.next_wake(now), now)
+        when = self.engine.next_wake(now)
+        if self.problem is not None and when is not None:
+            # The server is failing: retry overdue work with back-off, not every second.
+            when = max(when, now + timedelta(seconds=self._retry))
+            self._retry = min(self._retry * 2, RETRY_MAX)
+        self.ticker.wake_at(when, now)
 
     def _changed(self) -> None:
         for fn in self._change_listeners:

@@ -147,7 +147,7 @@ class Engine:
         self._mode = settings.holding.mode
         self._mode_detail = ""
         self._problem: str | None = None
-        self._last_rules: HoldRules | None = None
+        self._last_rules: tuple[HoldRules | None, tuple[bool, bool] | None] | None = None
         self._rules_applied = False
         # Inbox mail older than this arrived while FocusGuard was not watching.
         self._live_since = datetime.min.replace(tzinfo=UTC)
@@ -223,7 +223,6 @@ class Engine:
 
         outcomes: dict[str, Outcome] = {}
         for item, address, decision in fresh:
-            moved = False
             autoreplied = False
             if decision.held:
                 item_id = held.get(item.item_id) if item.folder is Folder.INBOX else item.item_id
@@ -233,11 +232,14 @@ class Engine:
                     continue
                 moved = item.folder is Folder.INBOX
                 self._record_hold(item, item_id, address, decision, now)
+                self._log(item, address, decision, now)
+                if decision.category is Category.CUSTOMER:
+                    # Reply to the message where it is now (item ids change on every move).
+                    where = replace(item, item_id=item_id, folder=Folder.HELD)
+                    autoreplied = self._maybe_autoreply(where, decision, now)
             else:
                 moved = item.item_id in returned
-            self._log(item, address, decision, now)
-            if decision.held and decision.category is Category.CUSTOMER:
-                autoreplied = self._maybe_autoreply(item, decision, now)
+                self._log(item, address, decision, now)
             outcome = Outcome(item.message_id, decision, autoreplied, moved)
             outcomes[item.message_id] = outcome
             if self._on_outcome is not None:
@@ -343,6 +345,7 @@ class Engine:
 
     def reconcile(self, now: datetime, *, kind: str = "check-in") -> Release | None:
         """Bring mailbox and store in line with the schedule at `now`. Idempotent."""
+        self._problem = None  # whatever fails below says so again
         self._refresh_calendar(now)
         self._set_state(self._state.pruned(now - timedelta(days=2)))
         if self._pruned is None or now - self._pruned > timedelta(days=1):
@@ -432,7 +435,10 @@ class Engine:
     def _apply_rules(self, rules: HoldRules | None) -> None:
         if self._mode is not RuleMode.SERVER_RULE:
             return
-        if self._rules_applied and rules == self._last_rules:
+        # Re-apply when the rules change or when a hold becomes active or ends: backends
+        # whose rules have no date predicate (Graph) switch them on and off here.
+        key = (rules, None if rules is None else rules.plan.holds(self.clock.now()))
+        if self._rules_applied and key == self._last_rules:
             return
         try:
             outcome = self.backend.apply_rules(rules)
@@ -440,7 +446,7 @@ class Engine:
             self._problem = f"{exc.title}: {exc.message}"
             return
         self._rules_applied = True
-        self._last_rules = rules
+        self._last_rules = key
         if outcome.mode is not self._mode:
             self._mode = outcome.mode
             self._mode_detail = outcome.detail

@@ -16,7 +16,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -28,8 +30,8 @@ HEARTBEAT_SECONDS = 30
 GAP_TOLERANCE = timedelta(seconds=20)
 # Never sleep longer than this between reconciles, whatever the schedule says.
 MAX_WAIT = timedelta(hours=1)
+MIN_WAIT = timedelta(seconds=1)
 
-WAKE_JOB = "focusguard-wake"
 HEARTBEAT_JOB = "focusguard-heartbeat"
 
 
@@ -54,6 +56,22 @@ class GapDetector:
         return gap if abs(gap) > GAP_TOLERANCE else None
 
 
+class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
+    """BackgroundScheduler whose shutdown cannot kill its own thread.
+
+    shutdown() empties the job store while the scheduler thread may be between running a
+    due DateTrigger job and removing it; that removal then raises JobLookupError and the
+    thread dies with a traceback. Only that case is tolerated: once stopped.
+    """
+
+    def remove_job(self, job_id: str, jobstore: str | None = None) -> None:
+        try:
+            super().remove_job(job_id, jobstore)
+        except JobLookupError:
+            if self.state != STATE_STOPPED:
+                raise
+
+
 class Ticker:
     """Calls `tick()` at each wake time the engine names, on each heartbeat that finds a
     clock gap, and at least hourly. `tick` submits a reconcile to the engine worker and
@@ -69,11 +87,12 @@ class Ticker:
         self._tick = tick
         self._gaps = gaps or GapDetector()
         self._lock = threading.Lock()
-        self._scheduler = BackgroundScheduler(
+        self._scheduler = _Scheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         self._heartbeat = heartbeat
+        self._pending: set[datetime] = set()
 
     def start(self) -> None:
         self._scheduler.start()
@@ -89,22 +108,33 @@ class Ticker:
             self._scheduler.shutdown(wait=False)
 
     def wake_at(self, when: datetime | None, now: datetime) -> datetime:
-        """(Re)arm the single wake-up timer; returns the instant it was set for."""
+        """Make sure a wake-up comes no later than `when` (bounded to [1 s, 1 h] from now);
+        returns the instant asked for.
+
+        Jobs are only ever added, never removed or replaced: removing a DateTrigger job that
+        APScheduler is about to run races with its own removal and kills its thread
+        (JobLookupError in _process_jobs). An earlier pending wake-up is enough, since every
+        tick reconciles and re-arms; a stale one costs one idempotent reconcile.
+        """
         target = now + MAX_WAIT if when is None else min(when, now + MAX_WAIT)
-        target = max(target, now)
+        # Never sooner than MIN_WAIT: something overdue that keeps failing must not become
+        # a tight loop against the server.
+        target = max(target, now + MIN_WAIT)
         with self._lock:
-            self._scheduler.add_job(
-                self._tick,
-                DateTrigger(run_date=target),
-                args=["timer"],
-                id=WAKE_JOB,
-                replace_existing=True,
-            )
+            if any(now < t <= target for t in self._pending):
+                return target
+            self._pending.add(target)
+        self._scheduler.add_job(self._fire, DateTrigger(run_date=target), args=[target])
         return target
 
     def next_wake(self) -> datetime | None:
-        job = self._scheduler.get_job(WAKE_JOB)
-        return None if job is None else job.next_run_time
+        with self._lock:
+            return min(self._pending, default=None)
+
+    def _fire(self, target: datetime) -> None:
+        with self._lock:
+            self._pending.discard(target)
+        self._tick("timer")
 
     def _beat(self) -> None:
         gap = self._gaps.check()
