@@ -29,9 +29,9 @@ from typing import Any
 from exchangelib import errors as ews_errors
 from exchangelib.properties import Actions, Conditions, Exceptions, Rule, WithinDateRange
 
+from focusguard.core.hold_rules import hold_rule_specs
 from focusguard.core.ports import HoldRules, RuleMode, RuleOutcome
 from focusguard.domain.schedule import Interval
-from focusguard.domain.senders import SenderPattern
 from focusguard.mail.ews.rule_patch import UpdateInboxRulesBatch, read_rules, whole_seconds
 
 log = logging.getLogger(__name__)
@@ -96,45 +96,11 @@ class RuleSpec:
         return end
 
 
-def _split(entries: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(exact addresses, domains) of a people list, normalised and de-duplicated."""
-    addresses: list[str] = []
-    domains: list[str] = []
-    for entry in entries:
-        pattern = SenderPattern.parse(entry)
-        if pattern is None:
-            continue
-        target = domains if pattern.local is None else addresses
-        text = str(pattern)
-        if text not in target:
-            target.append(text)
-    return tuple(sorted(addresses)), tuple(sorted(domains))
-
-
 def desired(rules: HoldRules, folder_id: str) -> list[RuleSpec]:
-    urgent_addresses, urgent_domains = _split(rules.urgent)
-    _, own_domains = _split(rules.own_domains)
-    out: list[RuleSpec] = []
-    plan = rules.plan
-    if plan.customer is not None and plan.customer.end > plan.customer.start:
-        senders: tuple[str, ...] = ()
-        if not rules.all_external:
-            addresses, domains = _split(rules.customers)
-            senders = tuple(sorted(set(addresses) | set(domains)))
-        if rules.all_external or senders:
-            out.append(
-                RuleSpec(
-                    "customers",
-                    plan.customer,
-                    senders,
-                    urgent_addresses,
-                    tuple(sorted(set(urgent_domains) | set(own_domains))),
-                    folder_id,
-                )
-            )
-    if plan.focus is not None and plan.focus.end > plan.focus.start:
-        out.append(RuleSpec("focus", plan.focus, (), urgent_addresses, urgent_domains, folder_id))
-    return out
+    return [
+        RuleSpec(h.kind, h.window, h.senders, h.except_addresses, h.except_strings, folder_id)
+        for h in hold_rule_specs(rules)
+    ]
 
 
 def is_ours(rule: Rule) -> bool:

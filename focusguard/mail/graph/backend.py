@@ -53,16 +53,23 @@ class GraphBackend:
     `clock` decides which hold rules are on (tests pass the engine's clock).
     """
 
-    def __init__(self, account: AccountSettings, holding: HoldingSettings,
-                 tokens: TokenProvider, *, base_url: str = GRAPH_URL,
-                 clock: Callable[[], datetime] = _utcnow,
-                 max_concurrency: int = MAX_CONCURRENCY, backoff_start: float = 0.5,
-                 switch_off_on_close: bool = True, poll_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        account: AccountSettings,
+        holding: HoldingSettings,
+        tokens: TokenProvider,
+        *,
+        base_url: str = GRAPH_URL,
+        clock: Callable[[], datetime] = _utcnow,
+        max_concurrency: int = MAX_CONCURRENCY,
+        backoff_start: float = 0.5,
+        switch_off_on_close: bool = True,
+        poll_seconds: float | None = None,
+    ) -> None:
         if account.kind != "graph":
             raise MailError(
                 "Wrong account kind",
-                f"The account {account.email} is set up for {account.kind}, not Microsoft "
-                "Graph.",
+                f"The account {account.email} is set up for {account.kind}, not Microsoft Graph.",
                 retryable=False,
             )
         check_base_url(base_url)
@@ -116,9 +123,12 @@ class GraphBackend:
         """Sign in (silently), find the Inbox and the held folder, tidy up crash leftovers."""
         with self._lock, self._boundary("connecting to Microsoft 365"):
             if self.client is None:
-                self.client = GraphClient(self.base_url, self.tokens,
-                                          max_concurrency=self._max_concurrency,
-                                          backoff_start=self._backoff_start)
+                self.client = GraphClient(
+                    self.base_url,
+                    self.tokens,
+                    max_concurrency=self._max_concurrency,
+                    backoff_start=self._backoff_start,
+                )
             client = self.client
             self._inbox_id = folders.well_known_id(client, "inbox")
             self._held_id = folders.find_or_create(client, self.holding.folder)
@@ -140,8 +150,10 @@ class GraphBackend:
                 try:
                     rules.switch_off()
                 except Exception as exc:
-                    log.warning("could not switch off the hold rules on close: %s",
-                                getattr(exc, "title", type(exc).__name__))
+                    log.warning(
+                        "could not switch off the hold rules on close: %s",
+                        getattr(exc, "title", type(exc).__name__),
+                    )
             client, self.client = self.client, None
             if client is not None:
                 client.close()
@@ -159,7 +171,9 @@ class GraphBackend:
             ]
             rules = self._rules
             self.watcher = Watcher(
-                cursors, on_new, on_resync,
+                cursors,
+                on_new,
+                on_resync,
                 poll_seconds=self.poll_seconds,
                 tick=None if rules is None else self._tick,
                 backoff_start=self._backoff_start,
@@ -223,9 +237,13 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def connect_backend(settings: Settings, secrets: Secrets | None = None, *,
-                    tokens: TokenProvider | None = None, base_url: str | None = None
-                    ) -> GraphBackend:
+def connect_backend(
+    settings: Settings,
+    secrets: Secrets | None = None,
+    *,
+    tokens: TokenProvider | None = None,
+    base_url: str | None = None,
+) -> GraphBackend:
     """A GraphBackend for the configured account, signing in with msal (cache in the keyring).
 
     Does not touch the network. `FOCUSGUARD_GRAPH_URL` (loopback only) points it at
@@ -244,9 +262,11 @@ def connect_backend(settings: Settings, secrets: Secrets | None = None, *,
     if base_url is None and env_url:
         host = urlsplit(env_url).hostname or ""
         if not _loopback(host):
-            raise MailError("Graph address refused",
-                            f"{URL_ENV} may point only at a simulator on this computer.",
-                            retryable=False)
+            raise MailError(
+                "Graph address refused",
+                f"{URL_ENV} may point only at a simulator on this computer.",
+                retryable=False,
+            )
         base_url = env_url
         env_token = os.environ.get(TOKEN_ENV)
         if tokens is None and env_token:

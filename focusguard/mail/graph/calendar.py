@@ -22,16 +22,20 @@ def _when(value: Any) -> datetime | None:
     return parse_instant(str(value["dateTime"]))
 
 
-def focus_blocks(client: GraphClient, subject: str, since: datetime, until: datetime
-                 ) -> list[Interval]:
+def focus_blocks(
+    client: GraphClient, subject: str, since: datetime, until: datetime
+) -> list[Interval]:
     wanted = subject.strip().casefold()
     if not wanted or until <= since:
         return []
-    params = {"startDateTime": iso_z(since), "endDateTime": iso_z(until),
-              "$select": "subject,start,end", "$top": "100"}
+    params = {
+        "startDateTime": iso_z(since),
+        "endDateTime": iso_z(until),
+        "$select": "subject,start,end",
+        "$top": "100",
+    }
     out: list[Interval] = []
-    for page in client.pages("/me/calendarView", params=params,
-                             prefer=['outlook.timezone="UTC"']):
+    for page in client.pages("/me/calendarView", params=params, prefer=['outlook.timezone="UTC"']):
         for event in page.get("value", []):
             if str(event.get("subject") or "").strip().casefold() != wanted:
                 continue

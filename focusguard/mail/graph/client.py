@@ -80,11 +80,19 @@ def retry_after(value: str | None) -> float | None:
 
 
 class GraphClient:
-    def __init__(self, base_url: str, tokens: TokenProvider, *,
-                 max_concurrency: int = MAX_CONCURRENCY, max_attempts: int = MAX_ATTEMPTS,
-                 max_wait: float = MAX_WAIT_S, backoff_start: float = BACKOFF_START_S,
-                 backoff_cap: float = BACKOFF_CAP_S, timeout: float = TIMEOUT_S,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenProvider,
+        *,
+        max_concurrency: int = MAX_CONCURRENCY,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_wait: float = MAX_WAIT_S,
+        backoff_start: float = BACKOFF_START_S,
+        backoff_cap: float = BACKOFF_CAP_S,
+        timeout: float = TIMEOUT_S,
+        session: requests.Session | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = tokens
         self.max_concurrency = max_concurrency
@@ -119,15 +127,24 @@ class GraphClient:
         if path.startswith(("http://", "https://")):
             # nextLink/deltaLink come from the server; a token is sent only to our own host.
             if not path.startswith(self.base_url + "/"):
-                raise MailError("Unexpected answer from Microsoft 365",
-                                "Microsoft 365 sent a link to another server; FocusGuard did "
-                                "not follow it.", retryable=False)
+                raise MailError(
+                    "Unexpected answer from Microsoft 365",
+                    "Microsoft 365 sent a link to another server; FocusGuard did not follow it.",
+                    retryable=False,
+                )
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
     # ---- one request ----------------------------------------------------------------------
-    def request(self, method: str, path: str, *, params: Mapping[str, str] | None = None,
-                json: Any = None, prefer: Sequence[str] = ()) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        prefer: Sequence[str] = (),
+    ) -> Any:
         """Send one request; returns the parsed JSON body (None when empty).
 
         Raises GraphHTTPError (non-2xx after retries), DeltaExpired (410), AuthError (401
@@ -141,8 +158,9 @@ class GraphClient:
             with self._slots:
                 with self._count_lock:
                     self.requests += 1
-                resp = self._session.request(method, url, params=params, json=json,
-                                             headers=headers, timeout=self.timeout)
+                resp = self._session.request(
+                    method, url, params=params, json=json, headers=headers, timeout=self.timeout
+                )
             # The path only: query strings can carry delta tokens, headers the bearer token.
             log.debug("%s %s -> %s", method, url.split("?")[0], resp.status_code)
             status = resp.status_code
@@ -174,8 +192,9 @@ class GraphClient:
             raise GraphHTTPError(status, code, message)
         raise GraphHTTPError(429, "TooManyRetries", "gave up after retries")
 
-    def pages(self, path: str, *, params: Mapping[str, str] | None = None,
-              prefer: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+    def pages(
+        self, path: str, *, params: Mapping[str, str] | None = None, prefer: Sequence[str] = ()
+    ) -> Iterator[dict[str, Any]]:
         """Every page of a collection, following `@odata.nextLink`."""
         url: str | None = path
         first = True
@@ -212,12 +231,20 @@ class GraphClient:
                 if isinstance(outcome, BaseException):
                     last_error = outcome
                     for sub in chunk:
-                        results[sub.id] = SubResponse(0, {"error": {
-                            "code": type(outcome).__name__, "message": str(outcome)[:200]}})
+                        results[sub.id] = SubResponse(
+                            0,
+                            {
+                                "error": {
+                                    "code": type(outcome).__name__,
+                                    "message": str(outcome)[:200],
+                                }
+                            },
+                        )
                     continue
                 for sub in chunk:
                     resp = outcome.get(sub.id) or SubResponse(
-                        500, {"error": {"code": "MissingResponse", "message": "no answer"}})
+                        500, {"error": {"code": "MissingResponse", "message": "no answer"}}
+                    )
                     results[sub.id] = resp
                     if resp.status in RETRY_STATUSES:
                         if resp.status == 429:
@@ -229,8 +256,7 @@ class GraphClient:
             pending = retry
             if not pending or attempt + 1 >= self.max_attempts or wait > self.max_wait:
                 break
-            log.info("%d batch members throttled or failed; retrying in %.1f s",
-                     len(pending), wait)
+            log.info("%d batch members throttled or failed; retrying in %.1f s", len(pending), wait)
             self._sleep(wait)
         if last_error is not None and not any(r.ok for r in results.values()):
             raise last_error
@@ -247,16 +273,20 @@ class GraphClient:
         body = self.request("POST", "/$batch", json=payload)
         out: dict[str, SubResponse] = {}
         for item in (body or {}).get("responses", []):
-            out[str(item.get("id"))] = SubResponse(int(item.get("status", 500)),
-                                                   item.get("body"),
-                                                   dict(item.get("headers") or {}))
+            out[str(item.get("id"))] = SubResponse(
+                int(item.get("status", 500)), item.get("body"), dict(item.get("headers") or {})
+            )
         return out
 
 
 def _sub_json(sub: SubRequest) -> dict[str, Any]:
     # Headers of the outer request do not reach the members: each carries its own Prefer.
-    out: dict[str, Any] = {"id": sub.id, "method": sub.method, "url": sub.url,
-                           "headers": {"Prefer": IMMUTABLE_IDS}}
+    out: dict[str, Any] = {
+        "id": sub.id,
+        "method": sub.method,
+        "url": sub.url,
+        "headers": {"Prefer": IMMUTABLE_IDS},
+    }
     if sub.body is not None:
         out["body"] = sub.body
         out["headers"]["Content-Type"] = "application/json"
@@ -264,7 +294,7 @@ def _sub_json(sub: SubRequest) -> dict[str, Any]:
 
 
 def _chunks(items: Sequence[SubRequest], size: int) -> list[list[SubRequest]]:
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -276,4 +306,3 @@ def _json_or_none(resp: requests.Response) -> Any:
         return resp.json()
     except ValueError:
         return None
-

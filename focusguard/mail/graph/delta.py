@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_START_S = 1.0
 BACKOFF_CAP_S = 300.0
-DELTA_PAGE = 'odata.maxpagesize=100'
+DELTA_PAGE = "odata.maxpagesize=100"
 
 
 class DeltaCursor:
@@ -80,11 +80,17 @@ class DeltaCursor:
 class Watcher:
     """The polling thread: delta on both folders, then `tick` (rules on/off by the clock)."""
 
-    def __init__(self, cursors: list[DeltaCursor], on_new: MailListener,
-                 on_resync: Callable[[], object], *, poll_seconds: float,
-                 tick: Callable[[], object] | None = None,
-                 backoff_start: float = BACKOFF_START_S,
-                 backoff_cap: float = BACKOFF_CAP_S) -> None:
+    def __init__(
+        self,
+        cursors: list[DeltaCursor],
+        on_new: MailListener,
+        on_resync: Callable[[], object],
+        *,
+        poll_seconds: float,
+        tick: Callable[[], object] | None = None,
+        backoff_start: float = BACKOFF_START_S,
+        backoff_cap: float = BACKOFF_CAP_S,
+    ) -> None:
         self.cursors = cursors
         self._on_new = on_new
         self._on_resync = on_resync
@@ -100,8 +106,9 @@ class Watcher:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="focusguard-graph-watch",
-                                            daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="focusguard-graph-watch", daemon=True
+            )
             self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:

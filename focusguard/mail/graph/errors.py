@@ -22,8 +22,10 @@ from focusguard.mail.graph.tokens import LOGIN_COMMAND
 
 log = logging.getLogger(__name__)
 
-_BEARERISH = re.compile(r"(?i)(bearer\s+)?[A-Za-z0-9\-_]{20,}\.[A-Za-z0-9\-_.]{20,}|"
-                        r"sim-access-[A-Za-z0-9\-_]+")
+_BEARERISH = re.compile(
+    r"(?i)(bearer\s+)?[A-Za-z0-9\-_]{20,}\.[A-Za-z0-9\-_.]{20,}|"
+    r"sim-access-[A-Za-z0-9\-_]+"
+)
 
 
 class DeltaExpired(Exception):
@@ -33,8 +35,9 @@ class DeltaExpired(Exception):
 class GraphHTTPError(Exception):
     """A non-2xx answer, kept internal until the boundary translates it."""
 
-    def __init__(self, status: int, code: str, message: str, retry_after: float | None = None
-                 ) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: float | None = None
+    ) -> None:
         super().__init__(f"HTTP {status} {code}")
         self.status = status
         self.code = code
@@ -72,8 +75,10 @@ def translate(exc: BaseException, *, email: str, base_url: str, action: str) -> 
     if isinstance(exc, GraphHTTPError):
         return _from_status(exc, email=email, host=host, action=action)
     if isinstance(exc, DeltaExpired):
-        return MailError("Mail sync restarted", f"Microsoft 365 asked for a full resync while "
-                         f"{action}; FocusGuard will catch up.")
+        return MailError(
+            "Mail sync restarted",
+            f"Microsoft 365 asked for a full resync while {action}; FocusGuard will catch up.",
+        )
     if isinstance(exc, requests.exceptions.SSLError):
         return MailError(
             "Secure connection failed",
@@ -82,19 +87,26 @@ def translate(exc: BaseException, *, email: str, base_url: str, action: str) -> 
             retryable=False,
         )
     if isinstance(exc, requests.exceptions.Timeout):
-        return MailError("Microsoft 365 unreachable",
-                         f"{host} did not answer in time while {action}. FocusGuard will try "
-                         "again; check the network if this keeps happening.")
+        return MailError(
+            "Microsoft 365 unreachable",
+            f"{host} did not answer in time while {action}. FocusGuard will try "
+            "again; check the network if this keeps happening.",
+        )
     if isinstance(exc, requests.exceptions.RequestException | ConnectionError):
-        return MailError("Microsoft 365 unreachable",
-                         f"Could not reach {host} while {action} (the connection failed). "
-                         "Check the network; FocusGuard will try again.")
+        return MailError(
+            "Microsoft 365 unreachable",
+            f"Could not reach {host} while {action} (the connection failed). "
+            "Check the network; FocusGuard will try again.",
+        )
     if isinstance(exc, ValueError):  # a body that is not the JSON Graph always sends
-        return MailError("Unexpected answer from Microsoft 365",
-                         f"{host} sent an answer FocusGuard could not read while {action}. "
-                         "FocusGuard will try again.")
-    return MailError("Mail server error",
-                     f"Something went wrong while {action} ({type(exc).__name__}).")
+        return MailError(
+            "Unexpected answer from Microsoft 365",
+            f"{host} sent an answer FocusGuard could not read while {action}. "
+            "FocusGuard will try again.",
+        )
+    return MailError(
+        "Mail server error", f"Something went wrong while {action} ({type(exc).__name__})."
+    )
 
 
 def _from_status(exc: GraphHTTPError, *, email: str, host: str, action: str) -> MailError:
@@ -111,20 +123,26 @@ def _from_status(exc: GraphHTTPError, *, email: str, host: str, action: str) -> 
             retryable=False,
         )
     if exc.status == 404:
-        return MailError("Not found in the mailbox",
-                         f"Microsoft 365 could not find what FocusGuard asked for while "
-                         f"{action} ({detail}).")
+        return MailError(
+            "Not found in the mailbox",
+            f"Microsoft 365 could not find what FocusGuard asked for while {action} ({detail}).",
+        )
     if exc.status == 429:
-        return MailError("Microsoft 365 is busy",
-                         f"Microsoft 365 throttled FocusGuard while {action} and asked it to "
-                         "wait; FocusGuard will try again later.")
+        return MailError(
+            "Microsoft 365 is busy",
+            f"Microsoft 365 throttled FocusGuard while {action} and asked it to "
+            "wait; FocusGuard will try again later.",
+        )
     if exc.status >= 500:
-        return MailError("Microsoft 365 had a problem",
-                         f"{host} answered HTTP {exc.status} while {action}; FocusGuard will "
-                         "try again.")
-    return MailError("Microsoft 365 refused a request",
-                     f"Microsoft 365 refused FocusGuard's request while {action} ({detail}).",
-                     retryable=False)
+        return MailError(
+            "Microsoft 365 had a problem",
+            f"{host} answered HTTP {exc.status} while {action}; FocusGuard will try again.",
+        )
+    return MailError(
+        "Microsoft 365 refused a request",
+        f"Microsoft 365 refused FocusGuard's request while {action} ({detail}).",
+        retryable=False,
+    )
 
 
 @contextmanager

@@ -37,8 +37,9 @@ def find_or_create(client: GraphClient, name: str) -> str:
     if found is not None:
         return found
     try:
-        body = client.request("POST", f"/me/mailFolders/{ROOT}/childFolders",
-                              json={"displayName": name})
+        body = client.request(
+            "POST", f"/me/mailFolders/{ROOT}/childFolders", json={"displayName": name}
+        )
         log.info("held folder %r created", name)
         return str(body["id"])
     except GraphHTTPError as exc:

@@ -58,7 +58,7 @@ def parse_instant(text: str | None) -> datetime:
     head, dot, rest = text.partition(".")
     if dot:  # Graph may send 7 fractional digits; Python reads 6
         digits = "".join(c for c in rest if c.isdigit())
-        text = f"{head}.{digits[:6]}{rest[len(digits):]}"
+        text = f"{head}.{digits[:6]}{rest[len(digits) :]}"
     value = datetime.fromisoformat(text)
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
@@ -81,8 +81,9 @@ def iso_z(t: datetime) -> str:
     return t.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
-def list_folder(client: GraphClient, folder_id: str, folder: Folder,
-                since: datetime | None) -> list[MailItem]:
+def list_folder(
+    client: GraphClient, folder_id: str, folder: Folder, since: datetime | None
+) -> list[MailItem]:
     params = {"$select": SELECT, "$top": str(PAGE_SIZE)}
     if since is not None:
         params["$filter"] = f"receivedDateTime ge {iso_z(since)}"
@@ -92,12 +93,20 @@ def list_folder(client: GraphClient, folder_id: str, folder: Folder,
     return out
 
 
-def move(client: GraphClient, items: Sequence[MailItem], destination_id: str,
-         on_missing_folder: Callable[[], str] | None = None) -> MoveResult:
+def move(
+    client: GraphClient,
+    items: Sequence[MailItem],
+    destination_id: str,
+    on_missing_folder: Callable[[], str] | None = None,
+) -> MoveResult:
     """Move by `$batch` (20 per request, up to 4 in flight); per-id outcome."""
     by_key = {f"{i}": item for i, item in enumerate(items)}
-    subs = [SubRequest(key, "POST", f"/me/messages/{item.item_id}/move",
-                       {"destinationId": destination_id}) for key, item in by_key.items()]
+    subs = [
+        SubRequest(
+            key, "POST", f"/me/messages/{item.item_id}/move", {"destinationId": destination_id}
+        )
+        for key, item in by_key.items()
+    ]
     responses = client.batch(subs)
     moved: dict[str, str] = {}
     failed: dict[str, str] = {}
@@ -118,8 +127,9 @@ def move(client: GraphClient, items: Sequence[MailItem], destination_id: str,
             failed.pop(old, None)
             moved[old] = new
     if failed:
-        log.info("moved %d, %d failed: %s", len(moved), len(failed),
-                 sorted(set(failed.values()))[:5])
+        log.info(
+            "moved %d, %d failed: %s", len(moved), len(failed), sorted(set(failed.values()))[:5]
+        )
     return MoveResult(moved, failed)
 
 

@@ -20,8 +20,14 @@ def has_browser() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def sign_in(account: AccountSettings, secrets: Secrets, *, device_code: bool | None = None,
-            show: Callable[[str], object] = print, tokens: MsalTokens | None = None) -> None:
+def sign_in(
+    account: AccountSettings,
+    secrets: Secrets,
+    *,
+    device_code: bool | None = None,
+    show: Callable[[str], object] = print,
+    tokens: MsalTokens | None = None,
+) -> None:
     """Sign in interactively and check that a token comes back silently afterwards.
 
     Raises AuthError (cancelled, refused, no client id) or MailError (network, keyring)."""

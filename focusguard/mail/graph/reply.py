@@ -36,8 +36,7 @@ def graph_headers(headers: Mapping[str, str]) -> list[dict[str, str]]:
     return out
 
 
-def send_reply(client: GraphClient, item: MailItem, body: str,
-               headers: Mapping[str, str]) -> None:
+def send_reply(client: GraphClient, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
     custom = graph_headers(headers)
     draft = client.request("POST", f"/me/messages/{item.item_id}/createReply")
     draft_id = str(draft["id"])

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from focusguard.core.hold_rules import hold_rule_specs
 from focusguard.core.ports import HoldRules, RuleMode, RuleOutcome
 from focusguard.domain.schedule import Interval
-from focusguard.domain.senders import SenderPattern
 from focusguard.mail.graph.client import GraphClient
 
 log = logging.getLogger(__name__)
@@ -78,33 +78,11 @@ class RuleSpec:
         }
 
 
-def _split(entries: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(exact addresses, domains) of a people list, normalised and de-duplicated."""
-    addresses: set[str] = set()
-    domains: set[str] = set()
-    for entry in entries:
-        pattern = SenderPattern.parse(entry)
-        if pattern is not None:
-            (domains if pattern.local is None else addresses).add(str(pattern))
-    return tuple(sorted(addresses)), tuple(sorted(domains))
-
-
 def desired(rules: HoldRules) -> list[RuleSpec]:
-    urgent_addresses, urgent_domains = _split(rules.urgent)
-    _, own_domains = _split(rules.own_domains)
-    out: list[RuleSpec] = []
-    plan = rules.plan
-    if plan.customer is not None and plan.customer.end > plan.customer.start:
-        senders: tuple[str, ...] = ()
-        if not rules.all_external:
-            addresses, domains = _split(rules.customers)
-            senders = tuple(sorted(set(addresses) | set(domains)))
-        if rules.all_external or senders:
-            out.append(RuleSpec("customers", plan.customer, senders, urgent_addresses,
-                                tuple(sorted(set(urgent_domains) | set(own_domains)))))
-    if plan.focus is not None and plan.focus.end > plan.focus.start:
-        out.append(RuleSpec("focus", plan.focus, (), urgent_addresses, urgent_domains))
-    return out
+    return [
+        RuleSpec(h.kind, h.window, h.senders, h.except_addresses, h.except_strings)
+        for h in hold_rule_specs(rules)
+    ]
 
 
 def _norm_predicates(value: Any) -> dict[str, Any]:
@@ -114,8 +92,7 @@ def _norm_predicates(value: Any) -> dict[str, Any]:
         if item in (None, [], {}, "") or key.startswith("@odata"):
             continue
         if key in ("fromAddresses", "sentToAddresses"):
-            item = sorted(str(e.get("emailAddress", {}).get("address", "")).lower()
-                          for e in item)
+            item = sorted(str(e.get("emailAddress", {}).get("address", "")).lower() for e in item)
         elif isinstance(item, list):
             item = sorted(str(s).lower() for s in item)
         out[key] = item
@@ -123,8 +100,11 @@ def _norm_predicates(value: Any) -> dict[str, Any]:
 
 
 def _norm_actions(value: Any) -> dict[str, Any]:
-    return {k: v for k, v in (value or {}).items()
-            if v not in (None, False, [], "") and not k.startswith("@odata")}
+    return {
+        k: v
+        for k, v in (value or {}).items()
+        if v not in (None, False, [], "") and not k.startswith("@odata")
+    }
 
 
 def _diff(server: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
@@ -143,8 +123,9 @@ def _diff(server: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
 class RuleKeeper:
     """Keeps FocusGuard's messageRules in line with HoldRules and the clock; idempotent."""
 
-    def __init__(self, client: GraphClient, folder_id: Callable[[], str],
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, client: GraphClient, folder_id: Callable[[], str], clock: Callable[[], datetime]
+    ) -> None:
         self.client = client
         self._folder_id = folder_id
         self._clock = clock
@@ -233,5 +214,9 @@ class RuleKeeper:
     def _write(self, method: str, path: str, body: dict[str, Any] | None = None) -> None:
         self.writes += 1
         self.client.request(method, path, json=body)
-        log.info("hold rules: %s %s %s", method, path.rsplit("/", 1)[-1],
-                 "" if body is None else sorted(body))
+        log.info(
+            "hold rules: %s %s %s",
+            method,
+            path.rsplit("/", 1)[-1],
+            "" if body is None else sorted(body),
+        )

@@ -88,9 +88,16 @@ class MsalTokens:
     reach there); normally both are built here from the account settings.
     """
 
-    def __init__(self, account: AccountSettings, secrets: Secrets, *, app: Any = None,
-                 cache: Any = None, authority: str | None = None,
-                 scopes: tuple[str, ...] = SCOPES) -> None:
+    def __init__(
+        self,
+        account: AccountSettings,
+        secrets: Secrets,
+        *,
+        app: Any = None,
+        cache: Any = None,
+        authority: str | None = None,
+        scopes: tuple[str, ...] = SCOPES,
+    ) -> None:
         self.email = account.email
         self.scopes = list(scopes)
         self._secrets = secrets
@@ -123,9 +130,11 @@ class MsalTokens:
         try:
             return self._secrets.get(cache_key(self.email))
         except Exception as exc:  # SecretStoreError: a locked or missing keyring
-            raise MailError(getattr(exc, "title", "Keyring unavailable"),
-                            getattr(exc, "message", "The system keyring could not be read."),
-                            retryable=False) from None
+            raise MailError(
+                getattr(exc, "title", "Keyring unavailable"),
+                getattr(exc, "message", "The system keyring could not be read."),
+                retryable=False,
+            ) from None
 
     def _persist(self) -> None:
         if not getattr(self._cache, "has_state_changed", False):
@@ -135,8 +144,10 @@ class MsalTokens:
             self._cache.has_state_changed = False
         except Exception as exc:
             # The token still works this session; the next start asks for a sign-in.
-            log.warning("could not save the Microsoft sign-in to the keyring: %s",
-                        getattr(exc, "title", type(exc).__name__))
+            log.warning(
+                "could not save the Microsoft sign-in to the keyring: %s",
+                getattr(exc, "title", type(exc).__name__),
+            )
 
     # ---- TokenProvider --------------------------------------------------------------------
     def token(self) -> str:
@@ -149,8 +160,11 @@ class MsalTokens:
                     f"{LOGIN_COMMAND}.",
                 )
             force = self._rejected is not None
-            result = self._call(lambda: self._app.acquire_token_silent_with_error(
-                self.scopes, account=accounts[0], force_refresh=force))
+            result = self._call(
+                lambda: self._app.acquire_token_silent_with_error(
+                    self.scopes, account=accounts[0], force_refresh=force
+                )
+            )
             self._persist()
         token = _access_token(result)
         if token is None:
@@ -168,8 +182,11 @@ class MsalTokens:
     def sign_in_interactive(self) -> None:
         """Open the system browser (redirect URI http://localhost)."""
         with self._lock:
-            result = self._call(lambda: self._app.acquire_token_interactive(
-                self.scopes, login_hint=self.email, prompt="select_account"))
+            result = self._call(
+                lambda: self._app.acquire_token_interactive(
+                    self.scopes, login_hint=self.email, prompt="select_account"
+                )
+            )
             self._persist()
         if _access_token(result) is None:
             raise self._sign_in_failed(result)
@@ -194,8 +211,7 @@ class MsalTokens:
             try:
                 self._secrets.delete(cache_key(self.email))
             except Exception as exc:
-                log.warning("could not remove the sign-in from the keyring: %s",
-                            type(exc).__name__)
+                log.warning("could not remove the sign-in from the keyring: %s", type(exc).__name__)
 
     # ---- helpers --------------------------------------------------------------------------
     def _call(self, fn: Callable[[], Any]) -> Any:
