@@ -35,11 +35,20 @@ PROBES = 5
 
 
 def make_backend(sim: GraphSimulator, poll: float) -> GraphBackend:
-    account = AccountSettings(kind="graph", email="me@corp.example", auth="oauth",
-                              client_id="00000000-0000-0000-0000-00000000f0c5")
-    backend = GraphBackend(account, HoldingSettings(), StaticTokens(DEMO_TOKEN),
-                           base_url=sim.url, poll_seconds=poll,
-                           clock=lambda: datetime.now(UTC))
+    account = AccountSettings(
+        kind="graph",
+        email="me@corp.example",
+        auth="oauth",
+        client_id="00000000-0000-0000-0000-00000000f0c5",
+    )
+    backend = GraphBackend(
+        account,
+        HoldingSettings(),
+        StaticTokens(DEMO_TOKEN),
+        base_url=sim.url,
+        poll_seconds=poll,
+        clock=lambda: datetime.now(UTC),
+    )
     backend.connect()
     return backend
 
@@ -70,7 +79,7 @@ def idle(window_s: float, poll_s: float, latency: float) -> dict[str, object]:
         "requests": requests,
         "requests_per_round": round(per_round, 2),
         "formula": f"requests/hour = {per_round:.2f} requests/round × 3600 s / "
-                   f"{PRODUCT_POLL_S} s poll",
+        f"{PRODUCT_POLL_S} s poll",
         "requests_per_hour_at_default_poll": round(per_hour),
         "share_of_limit_per_10_min": round(per_hour / 6 / LIMIT_PER_10_MIN, 4),
     }
@@ -88,13 +97,13 @@ def release(count: int, latency: float) -> dict[str, object]:
                 sim.mailbox.move(msg.immutable_id, held, reason="bench set-up")
         backend = make_backend(sim, 60)
         items = list(backend.list_folder(Folder.HELD))
-        probes, items = items[:PROBES * MAX_BATCH], items[PROBES * MAX_BATCH:][:count]
+        probes, items = items[: PROBES * MAX_BATCH], items[PROBES * MAX_BATCH :][:count]
         # One batch of 20 on its own (median of a few, warm connection): the unit the ideal
         # wall time is built from.
         times = []
         for n in range(PROBES):
             t0 = time.perf_counter()
-            backend.move(probes[n * MAX_BATCH:(n + 1) * MAX_BATCH], Folder.INBOX)
+            backend.move(probes[n * MAX_BATCH : (n + 1) * MAX_BATCH], Folder.INBOX)
             times.append(time.perf_counter() - t0)
         single = statistics.median(times)
         sim.reset_counters()
@@ -125,8 +134,12 @@ def release(count: int, latency: float) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ci", action="store_true", help="shorter idle window for CI")
-    parser.add_argument("--latency", type=float, default=0.05,
-                        help="seconds the simulator adds to each request (the network)")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.05,
+        help="seconds the simulator adds to each request (the network)",
+    )
     parser.add_argument("--messages", type=int, default=1000)
     args = parser.parse_args()
     window, poll = (3.0, 0.25) if args.ci else (20.0, 1.0)

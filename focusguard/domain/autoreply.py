@@ -15,8 +15,18 @@ from datetime import datetime, timedelta, tzinfo
 
 from focusguard.domain.senders import Address
 
-_ROBOT_LOCALS = frozenset({"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply",
-                           "do-not-reply", "bounce", "bounces"})
+_ROBOT_LOCALS = frozenset(
+    {
+        "mailer-daemon",
+        "postmaster",
+        "noreply",
+        "no-reply",
+        "donotreply",
+        "do-not-reply",
+        "bounce",
+        "bounces",
+    }
+)
 _SUPPRESS = frozenset({"oof", "autoreply", "all"})
 
 REPLY_HEADERS: Mapping[str, str] = {

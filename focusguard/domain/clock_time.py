@@ -36,7 +36,7 @@ def local_date(instant: datetime, zone: tzinfo) -> date:
 
 
 def format_clock(instant: datetime, zone: tzinfo, now: datetime | None = None) -> str:
-    """"13:00" today, "Mon 09:30" within a week, "3 Dec 09:30" beyond: short, for people."""
+    """ "13:00" today, "Mon 09:30" within a week, "3 Dec 09:30" beyond: short, for people."""
     local = instant.astimezone(zone)
     hhmm = local.strftime("%H:%M")
     if now is None:

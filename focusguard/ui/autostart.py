@@ -46,9 +46,7 @@ def _write_private(path: Path, data: bytes) -> None:
 class XdgAutostart:
     def __init__(self, command: list[str] | None = None, config_home: Path | None = None) -> None:
         self._command = command or launch_command()
-        base = config_home or Path(
-            os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-        )
+        base = config_home or Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
         self.path = base / "autostart" / f"{APP_ID}.desktop"
 
     def enabled(self) -> bool:
@@ -78,7 +76,7 @@ class XdgAutostart:
 
 def _desktop_quote(arg: str) -> str:
     """Quote per the Desktop Entry spec's Exec rules (reserved chars need double quotes)."""
-    if arg and not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`%='):
+    if arg and not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`%="):
         return arg
     escaped = arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
     escaped = escaped.replace("$", "\\$").replace("%", "%%")

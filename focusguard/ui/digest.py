@@ -136,8 +136,12 @@ class DigestWindow(QWidget):
         header = tree.header()
         header.setStretchLastSection(False)
         # Fixed widths, never ResizeToContents: that would measure every row.
-        for column, width in ((Column.SENDER, 260), (Column.RECEIVED, 120),
-                              (Column.WAITED, 110), (Column.STATE, 130)):
+        for column, width in (
+            (Column.SENDER, 260),
+            (Column.RECEIVED, 120),
+            (Column.WAITED, 110),
+            (Column.STATE, 130),
+        ):
             header.resizeSection(column, width)
         header.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)
         tree.activated.connect(self._activated)
@@ -280,8 +284,11 @@ class DigestWindow(QWidget):
             text = _describe(error)
         elif kind == "release":
             release = future.result()
-            text = f"Released {release.summary}" if release and release.released else (
-                "Nothing was released")
+            text = (
+                f"Released {release.summary}"
+                if release and release.released
+                else ("Nothing was released")
+            )
             if release is not None and release.failed:
                 text += f" ({release.failed} could not be moved yet; FocusGuard will retry)"
         else:

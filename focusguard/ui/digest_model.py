@@ -33,12 +33,36 @@ _ROOT = QModelIndex()  # the invalid index: Qt's "no parent"
 UNKNOWN_SENDER = "Unknown sender"
 # Public mailbox providers: grouping by their domain would lump unrelated people into one
 # "customer", so their senders are grouped by full address instead.
-FREE_MAIL = frozenset({
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com",
-    "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com", "mac.com",
-    "aol.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "proton.me", "protonmail.com",
-    "mail.com", "zoho.com", "yandex.com", "yandex.ru", "fastmail.com", "btinternet.com",
-})
+FREE_MAIL = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "ymail.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "aol.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "proton.me",
+        "protonmail.com",
+        "mail.com",
+        "zoho.com",
+        "yandex.com",
+        "yandex.ru",
+        "fastmail.com",
+        "btinternet.com",
+    }
+)
 
 
 class Column(enum.IntEnum):
@@ -257,8 +281,7 @@ class DigestModel(QAbstractItemModel):
                 parts.append(f"{group.released} released")
             return ", ".join(parts)
         if column == Column.WAITED and group.held:
-            oldest = min(waited(r, self._now) for r in group.records
-                         if r.state is HeldState.HELD)
+            oldest = min(waited(r, self._now) for r in group.records if r.state is HeldState.HELD)
             return f"up to {humanise(oldest)}"
         return ""
 

@@ -206,9 +206,7 @@ def find_action(menu: QMenu, *path: str) -> QAction:
     for wanted in path:
         if current is None:
             raise KeyError(f"{wanted!r} is not in a submenu")
-        action = next(
-            (a for a in current.actions() if a.text().replace("&", "") == wanted), None
-        )
+        action = next((a for a in current.actions() if a.text().replace("&", "") == wanted), None)
         if action is None:
             raise KeyError(f"no menu item {wanted!r} in {' ▸ '.join(path)!r}")
         sub = action.menu()

@@ -145,10 +145,14 @@ class SettingsDialog(QDialog):
         self._relay.done.connect(self._connection_tested)
         self.load_form(self.settings)
         if self.load_problems:
-            show_error(self.banner, [
-                f"{self.settings_path} has problems, so this form starts from the defaults. "
-                "Nothing is written until you press Save.", *self.load_problems,
-            ])
+            show_error(
+                self.banner,
+                [
+                    f"{self.settings_path} has problems, so this form starts from the defaults. "
+                    "Nothing is written until you press Save.",
+                    *self.load_problems,
+                ],
+            )
         else:
             show_error(self.banner, [])
         show_error(self.problems, [])
@@ -184,10 +188,10 @@ class SettingsDialog(QDialog):
         page = QWidget(self)
         self.own_domains = SenderListEdit("Own domains", "corp.example", page)
         self.external_is_customer = QCheckBox("Every outside sender is a customer", page)
-        self.customers = SenderListEdit(
-            "Customers", "bigclient.com\nbuyer@shop.example", page)
-        self.urgent = SenderListEdit("Urgent senders (always let through)",
-                                     "boss@corp.example", page)
+        self.customers = SenderListEdit("Customers", "bigclient.com\nbuyer@shop.example", page)
+        self.urgent = SenderListEdit(
+            "Urgent senders (always let through)", "boss@corp.example", page
+        )
         form = QFormLayout(page)
         form.addRow(plain_label("One address or domain per line.", page))
         form.addRow("&Own domains:", self.own_domains)
@@ -217,8 +221,9 @@ class SettingsDialog(QDialog):
         self.blocks.horizontalHeader().setStretchLastSection(True)
         self.add_block = QPushButton("Add &block", page)
         self.remove_block = QPushButton("Remove b&lock", page)
-        self.add_block.clicked.connect(lambda: self._add_block_row("mon, tue, wed, thu, fri",
-                                                                   "10:00", "12:00"))
+        self.add_block.clicked.connect(
+            lambda: self._add_block_row("mon, tue, wed, thu, fri", "10:00", "12:00")
+        )
         self.remove_block.clicked.connect(self._remove_block_rows)
         block_buttons = QHBoxLayout()
         block_buttons.addWidget(self.add_block)
@@ -232,8 +237,12 @@ class SettingsDialog(QDialog):
         form.addRow("&Focus blocks:", self.blocks)
         form.addRow("", block_buttons)
         form.addRow("Time &zone:", self.timezone)
-        for signal in (self.check_ins.changed, self.check_in_minutes.valueChanged,
-                       self.timezone.currentTextChanged, self.blocks.itemChanged):
+        for signal in (
+            self.check_ins.changed,
+            self.check_in_minutes.valueChanged,
+            self.timezone.currentTextChanged,
+            self.blocks.itemChanged,
+        ):
             signal.connect(self.update_preview)
         for cb in self.workdays.values():
             cb.toggled.connect(self.update_preview)
@@ -277,13 +286,16 @@ class SettingsDialog(QDialog):
         self.folder = QLineEdit(page)
         self.folder.setAccessibleName("Folder for held mail")
         self.allow_blob_removal = QCheckBox(
-            "Allow deleting Outlook client-side rules to set up the server rule", page)
+            "Allow deleting Outlook client-side rules to set up the server rule", page
+        )
         self.allow_blob_removal.setAccessibleName("Allow deleting Outlook client-side rules")
         # `clicked` fires for the user's own clicks and key presses, not for load_form.
         self.allow_blob_removal.clicked.connect(self._consent_clicked)
         note = plain_label(
             "Without this, FocusGuard never touches your Outlook rules: if your mailbox has "
-            "client-side rules it holds mail by moving it while it runs instead.", page)
+            "client-side rules it holds mail by moving it while it runs instead.",
+            page,
+        )
         note.setWordWrap(True)
         form = QFormLayout(page)
         form.addRow("&Mode:", self.mode)
@@ -314,7 +326,8 @@ class SettingsDialog(QDialog):
         self.mode.setCurrentIndex(max(0, self.mode.findData(s.holding.mode.value)))
         self.folder.setText(s.holding.folder)
         self.allow_blob_removal.setChecked(
-            s.account is not None and s.account.allow_rule_blob_removal)
+            s.account is not None and s.account.allow_rule_blob_removal
+        )
         self.update_preview()
 
     def to_document(self) -> dict[str, Any]:
@@ -336,12 +349,14 @@ class SettingsDialog(QDialog):
         schedule.update(self._schedule_document())
         doc["schedule"] = schedule
         autoreply = dict(doc.get("autoreply", {}))
-        autoreply.update({
-            "enabled": self.autoreply_enabled.isChecked(),
-            "template": self.template.toPlainText(),
-            "urgent_phone": self.urgent_phone.text().strip(),
-            "once_per_sender_days": self.once_per_days.value(),
-        })
+        autoreply.update(
+            {
+                "enabled": self.autoreply_enabled.isChecked(),
+                "template": self.template.toPlainText(),
+                "urgent_phone": self.urgent_phone.text().strip(),
+                "once_per_sender_days": self.once_per_days.value(),
+            }
+        )
         doc["autoreply"] = autoreply
         doc["holding"] = {"mode": self.mode.currentData(), "folder": self.folder.text()}
         return doc
@@ -351,8 +366,13 @@ class SettingsDialog(QDialog):
         for row in range(self.blocks.rowCount()):
             cells = [self.blocks.item(row, c) for c in range(3)]
             days, start, end = (c.text().strip() if c is not None else "" for c in cells)
-            blocks.append({"days": [d for d in re.split(r"[,\s]+", days.lower()) if d],
-                           "start": start, "end": end})
+            blocks.append(
+                {
+                    "days": [d for d in re.split(r"[,\s]+", days.lower()) if d],
+                    "start": start,
+                    "end": end,
+                }
+            )
         return {
             "timezone": self.timezone.zone(),
             "workdays": [d for d, cb in self.workdays.items() if cb.isChecked()],

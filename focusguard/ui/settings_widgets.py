@@ -50,6 +50,7 @@ def default_test_connection(account: AccountSettings, password: str) -> None:
         # Verify only: the dialog stores the password itself, and only on Save.
         def verify(account: AccountSettings, password: str) -> None:
             login.verify_and_store(account, password, _Discard())
+
     if verify is None:
         raise MailError(
             "Connection test unavailable",
@@ -137,8 +138,11 @@ class AccountForm(QWidget):
         account: dict[str, Any] = dict(base or {"kind": "ews"})
         account["email"] = self.email.text().strip()
         account["auth"] = self.auth.currentData()
-        _set_or_drop(account, "ews_url",
-                     None if self.autodiscover.isChecked() else self.server_url.text().strip())
+        _set_or_drop(
+            account,
+            "ews_url",
+            None if self.autodiscover.isChecked() else self.server_url.text().strip(),
+        )
         if not self.autodiscover.isChecked() and not self.server_url.text().strip():
             account["ews_url"] = ""  # validation says what to write, instead of guessing
         _set_or_drop(account, "username", self.username.text().strip())

@@ -94,8 +94,7 @@ class StatusWindow(QWidget):
     def buttons(self) -> list[QPushButton]:
         items = (self._buttons.itemAt(i) for i in range(self._buttons.count()))
         return [
-            w for item in items
-            if item is not None and isinstance(w := item.widget(), QPushButton)
+            w for item in items if item is not None and isinstance(w := item.widget(), QPushButton)
         ]
 
     def button(self, text: str) -> QPushButton:

@@ -48,11 +48,14 @@ def sender_line_problems(text: str) -> list[LineProblem]:
         if not entry or entry.startswith("#"):
             continue
         if SenderPattern.parse(entry) is None:
-            problems.append(LineProblem(
-                number, entry,
-                f'"{entry}" is not an email address or domain '
-                '(use "name@example.com" or "example.com")',
-            ))
+            problems.append(
+                LineProblem(
+                    number,
+                    entry,
+                    f'"{entry}" is not an email address or domain '
+                    '(use "name@example.com" or "example.com")',
+                )
+            )
     return problems
 
 

@@ -102,8 +102,9 @@ class PeoplePage(QWizardPage):
             self.own_domains.set_entries([domain])
 
     def isComplete(self) -> bool:
-        return not any(e.validator.problems
-                       for e in (self.own_domains, self.customers, self.urgent))
+        return not any(
+            e.validator.problems for e in (self.own_domains, self.customers, self.urgent)
+        )
 
 
 class CheckInPage(QWizardPage):
@@ -145,7 +146,8 @@ class DonePage(QWizardPage):
         self.summary.setText(
             f"FocusGuard will hold customer mail for "
             f"{self._wizard.account_page.form.email.text().strip()} and release it at "
-            f"{times}. Change anything later in Settings.")
+            f"{times}. Change anything later in Settings."
+        )
 
     def validatePage(self) -> bool:
         return self._wizard.save()
@@ -197,8 +199,10 @@ class FirstRunWizard(QWizard):
                 Keyring().set(settings.account.email, password)
             save_settings(settings, self.settings_path)
         except ConfigError as exc:
-            show_error(self.done_page.problems,
-                       ["Not saved. Go back and fix:", *(str(p) for p in exc.problems)])
+            show_error(
+                self.done_page.problems,
+                ["Not saved. Go back and fix:", *(str(p) for p in exc.problems)],
+            )
             return False
         except SecretStoreError as exc:
             show_error(self.done_page.problems, [f"Not saved. {exc.title}: {exc.message}"])

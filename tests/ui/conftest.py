@@ -127,9 +127,7 @@ class UiRig:
 
     def deliver(self, n: int, sender: str = "Ann <ann@bigclient.com>", subject: str = "Hi") -> None:
         for i in range(n):
-            self.mailbox.deliver(
-                f"<m{i}-{sender}@test>", sender, subject, self.clock.now()
-            )
+            self.mailbox.deliver(f"<m{i}-{sender}@test>", sender, subject, self.clock.now())
 
 
 @pytest.fixture
@@ -146,7 +144,10 @@ def ui_rig(tmp_path: Path, qtbot: object, ui_settings: Settings) -> Iterator[UiR
     sink = RecordingSink()
     notifier = TrayNotifier(sink, platform="linux")
     runtime = Runtime(
-        ui_settings, mailbox, store, notifier,
+        ui_settings,
+        mailbox,
+        store,
+        notifier,
         clock=clock,
         control=False,
         on_change=bridge.post_change,
@@ -170,11 +171,20 @@ def make_shell(ui_rig: UiRig) -> Iterator[object]:
 
     shells: list[Shell] = []
 
-    def make(*, tray_available: bool, settings_path: Path | None = None,
-             title: str = "FocusGuard", record: bool = True) -> Shell:
+    def make(
+        *,
+        tray_available: bool,
+        settings_path: Path | None = None,
+        title: str = "FocusGuard",
+        record: bool = True,
+    ) -> Shell:
         shell = Shell(
-            ui_rig.runtime, ui_rig.bridge, ui_rig.notifier,
-            settings_path=settings_path, title=title, tray_available=tray_available,
+            ui_rig.runtime,
+            ui_rig.bridge,
+            ui_rig.notifier,
+            settings_path=settings_path,
+            title=title,
+            tray_available=tray_available,
         )
         if record and shell.tray is not None:
             # Offscreen there is no notification server; record what the tray would show.

@@ -108,8 +108,13 @@ class FakeStore:
 
     def released_since(self, since: datetime) -> list[HeldRecord]:
         self.threads.append(threading.current_thread())
-        return [r for r in self.records if r.state is not HeldState.HELD
-                and r.released_at is not None and r.released_at >= since]
+        return [
+            r
+            for r in self.records
+            if r.state is not HeldState.HELD
+            and r.released_at is not None
+            and r.released_at >= since
+        ]
 
 
 class FakeEngine:

@@ -51,8 +51,9 @@ def test_default_command_runs_this_python(xdg) -> None:
 
 
 def test_macos_launch_agent(tmp_path) -> None:
-    auto = LaunchAgentAutostart(["/Applications/FocusGuard.app/Contents/MacOS/FocusGuard"],
-                                home=tmp_path)
+    auto = LaunchAgentAutostart(
+        ["/Applications/FocusGuard.app/Contents/MacOS/FocusGuard"], home=tmp_path
+    )
     assert not auto.enabled()
     auto.enable()
     plist = plistlib.loads(auto.path.read_bytes())

@@ -42,8 +42,17 @@ def model_of(records: list) -> DigestModel:
 
 @pytest.mark.parametrize(
     ("minutes", "text"),
-    [(0, "under 1 min"), (0.5, "under 1 min"), (1, "1 min"), (59, "59 min"), (60, "1 h"),
-     (125, "2 h 5 min"), (24 * 60, "1 d"), (27 * 60 + 4, "1 d 3 h"), (-5, "under 1 min")],
+    [
+        (0, "under 1 min"),
+        (0.5, "under 1 min"),
+        (1, "1 min"),
+        (59, "59 min"),
+        (60, "1 h"),
+        (125, "2 h 5 min"),
+        (24 * 60, "1 d"),
+        (27 * 60 + 4, "1 d 3 h"),
+        (-5, "under 1 min"),
+    ],
 )
 def test_humanise(minutes: float, text: str) -> None:
     assert humanise(timedelta(minutes=minutes)) == text
@@ -58,13 +67,18 @@ def test_customer_key_domain_freemail_and_unknown() -> None:
 def test_groups_busiest_first_with_counts_and_handled_left_out() -> None:
     recs = [record(i, f"u{i}@big.example") for i in range(10)]
     recs += [record(20, "a@small.example"), record(21, "b@small.example")]
-    recs += [record(30, "x@mid.example"), record(31, "y@mid.example"),
-             record(32, "z@mid.example", state=HeldState.RELEASED)]
+    recs += [
+        record(30, "x@mid.example"),
+        record(31, "y@mid.example"),
+        record(32, "z@mid.example", state=HeldState.RELEASED),
+    ]
     recs += [record(40, "gone@mid.example", state=HeldState.HANDLED)]
     recs += [record(50, None, sender="undisclosed")] * 5  # same id five times: one row
     groups = group_records(recs)
     assert [(g.key, len(g.records), g.held) for g in groups] == [
-        ("big.example", 10, 10), ("mid.example", 3, 2), ("small.example", 2, 2),
+        ("big.example", 10, 10),
+        ("mid.example", 3, 2),
+        ("small.example", 2, 2),
         (UNKNOWN_SENDER, 1, 1),
     ]
     # Within a customer the longest-waiting message comes first.
@@ -73,11 +87,16 @@ def test_groups_busiest_first_with_counts_and_handled_left_out() -> None:
 
 
 def test_model_structure_and_text() -> None:
-    released = record(2, "b@client.example", received=NOW - timedelta(hours=3),
-                      state=HeldState.RELEASED,
-                      released_at=NOW - timedelta(hours=1, minutes=55))
-    held = record(1, "a@client.example", received=NOW - timedelta(hours=2, minutes=5),
-                  subject="Invoice")
+    released = record(
+        2,
+        "b@client.example",
+        received=NOW - timedelta(hours=3),
+        state=HeldState.RELEASED,
+        released_at=NOW - timedelta(hours=1, minutes=55),
+    )
+    held = record(
+        1, "a@client.example", received=NOW - timedelta(hours=2, minutes=5), subject="Invoice"
+    )
     model = model_of([held, released])
     assert model.rowCount() == 1
     group = model.index(0, 0)
@@ -126,8 +145,9 @@ def test_filter_is_case_insensitive_over_sender_and_subject_and_keeps_the_custom
         out = {}
         for g in range(proxy.rowCount()):
             group = proxy.index(g, 0)
-            out[group.data(D)] = [proxy.index(r, 1, group).data(D)
-                                  for r in range(proxy.rowCount(group))]
+            out[group.data(D)] = [
+                proxy.index(r, 1, group).data(D) for r in range(proxy.rowCount(group))
+            ]
         return out
 
     assert len(visible()) == 2
@@ -161,8 +181,11 @@ def test_ten_thousand_rows_build_correctly() -> None:
     assert sizes == sorted(sizes, reverse=True)  # busiest customer first
     busiest = model.index(0, 0)
     assert busiest.data(D) == f"c499.example ({sizes[0]})"
-    ids = {model.index(r, 0, model.index(g, 0)).data(MESSAGE_ID_ROLE)
-           for g in range(model.rowCount()) for r in range(model.rowCount(model.index(g, 0)))}
+    ids = {
+        model.index(r, 0, model.index(g, 0)).data(MESSAGE_ID_ROLE)
+        for g in range(model.rowCount())
+        for r in range(model.rowCount(model.index(g, 0)))
+    }
     assert len(ids) == 10_000
     proxy = DigestFilter()
     proxy.setSourceModel(model)

@@ -33,14 +33,21 @@ D = Qt.ItemDataRole.DisplayRole
 
 @pytest.fixture
 def fake() -> Iterator[FakeRuntime]:
-    rt = FakeRuntime([
-        record(1, "a@big.example", received=NOW - timedelta(minutes=50),
-               web_link="https://outlook.example/owa/?ItemID=1"),
-        record(2, "b@big.example", received=NOW - timedelta(minutes=40)),
-        record(3, "c@big.example", received=NOW - timedelta(minutes=30),
-               state=HeldState.RELEASED),
-        record(4, "d@small.example", subject="Only one"),
-    ])
+    rt = FakeRuntime(
+        [
+            record(
+                1,
+                "a@big.example",
+                received=NOW - timedelta(minutes=50),
+                web_link="https://outlook.example/owa/?ItemID=1",
+            ),
+            record(2, "b@big.example", received=NOW - timedelta(minutes=40)),
+            record(
+                3, "c@big.example", received=NOW - timedelta(minutes=30), state=HeldState.RELEASED
+            ),
+            record(4, "d@small.example", subject="Only one"),
+        ]
+    )
     yield rt
     rt.close()
 
@@ -59,17 +66,15 @@ def select_message(window: DigestWindow, group_row: int, row: int) -> None:
     index = window.proxy.index(row, 0, group)
     window.tree.setCurrentIndex(index)
     window.tree.selectionModel().select(
-        index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-        | QItemSelectionModel.SelectionFlag.Rows
+        index,
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
     )
     window.tree.setFocus()
 
 
 def test_loads_on_the_worker_thread_and_shows_groups(qtbot: QtBot, fake: FakeRuntime) -> None:
     window = open_window(qtbot, fake)
-    assert fake.store.threads and all(
-        t is not threading.main_thread() for t in fake.store.threads
-    )
+    assert fake.store.threads and all(t is not threading.main_thread() for t in fake.store.threads)
     assert window.proxy.index(0, 0).data(D) == "big.example (3)"
     assert window.proxy.index(1, 0).data(D) == "small.example (1)"
     assert window.tree.isExpanded(window.proxy.index(0, 0))
@@ -134,10 +139,23 @@ def test_escape_closes_and_tab_order(qtbot: QtBot, fake: FakeRuntime) -> None:
     for _ in range(5):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
         order.append(QApplication.focusWidget())
-    assert order == [window.tree, window.open_button, window.release_button,
-                     window.handled_button, window.close_button]
-    names = [w.accessibleName() for w in (window.filter_edit, window.tree, window.open_button,
-                                          window.release_button, window.handled_button)]
+    assert order == [
+        window.tree,
+        window.open_button,
+        window.release_button,
+        window.handled_button,
+        window.close_button,
+    ]
+    names = [
+        w.accessibleName()
+        for w in (
+            window.filter_edit,
+            window.tree,
+            window.open_button,
+            window.release_button,
+            window.handled_button,
+        )
+    ]
     assert all(names)
     window.tree.setFocus()
     qtbot.keyClick(window.tree, Qt.Key.Key_Escape)
@@ -147,8 +165,9 @@ def test_escape_closes_and_tab_order(qtbot: QtBot, fake: FakeRuntime) -> None:
 def test_hostile_sender_and_subject_stay_plain_text(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rt = FakeRuntime([record(1, "evil@bad.example", sender=HOSTILE_SENDER,
-                             subject=HOSTILE_SUBJECT)])
+    rt = FakeRuntime(
+        [record(1, "evil@bad.example", sender=HOSTILE_SENDER, subject=HOSTILE_SUBJECT)]
+    )
     try:
         window = open_window(qtbot, rt)
         group = window.proxy.index(0, 0)
@@ -205,9 +224,12 @@ def test_real_engine_release_and_mark_handled(qtbot: QtBot, rig: RealRig) -> Non
     # Released today: still listed, now as released.
     qtbot.waitUntil(lambda: window.model.held_count() == 2, timeout=5000)
     group = window.proxy.index(0, 0)
-    states = {window.proxy.index(r, 0, group).data(MESSAGE_ID_ROLE):
-              window.proxy.index(r, Column.STATE, group).data(D)
-              for r in range(window.proxy.rowCount(group))}
+    states = {
+        window.proxy.index(r, 0, group).data(MESSAGE_ID_ROLE): window.proxy.index(
+            r, Column.STATE, group
+        ).data(D)
+        for r in range(window.proxy.rowCount(group))
+    }
     assert states == {ann: "released", ann2: "held"}
     # Mark handled takes Bob off the list.
     for g in range(window.proxy.rowCount()):

@@ -30,8 +30,15 @@ def test_menu_layout_with_mnemonics(shell) -> None:
     menu = shell.tray.menu
     assert texts(menu)[0].startswith("Open · 0 held · next check-in 13:00")
     assert not menu.actions()[0].isEnabled()
-    for text in ("&Start focus", "&End focus", "Check &in now", "&Held mail…",
-                 "&Pause FocusGuard", "Se&ttings…", "&Quit FocusGuard"):
+    for text in (
+        "&Start focus",
+        "&End focus",
+        "Check &in now",
+        "&Held mail…",
+        "&Pause FocusGuard",
+        "Se&ttings…",
+        "&Quit FocusGuard",
+    ):
         assert text in texts(menu)
     start = find_action(menu, "Start focus").menu()
     assert texts(start) == ["&25 min", "&50 min", "&90 min", "Until next &check-in", "C&ustom…"]

@@ -66,9 +66,7 @@ def test_mail_text_is_escaped_for_freedesktop_servers(qtbot) -> None:
     notifier.notify(f"From {HOSTILE}", f"Subject: {HOSTILE}")
     qtbot.waitUntil(lambda: len(sink.shown) == 1)
     shown = sink.shown[0]
-    assert shown.body == (
-        "Subject: &lt;b&gt;x&lt;/b&gt;&lt;img src=http://127.0.0.1/x&gt;"
-    )
+    assert shown.body == ("Subject: &lt;b&gt;x&lt;/b&gt;&lt;img src=http://127.0.0.1/x&gt;")
     assert "<" not in shown.title and shown.title == "From x"
 
 
@@ -79,9 +77,7 @@ def test_windows_and_mac_get_the_text_as_is() -> None:
 
 def test_the_real_tray_receives_escaped_text(qtbot, ui_rig, make_shell, monkeypatch) -> None:
     seen: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        QSystemTrayIcon, "showMessage", lambda self, t, b, *a: seen.append((t, b))
-    )
+    monkeypatch.setattr(QSystemTrayIcon, "showMessage", lambda self, t, b, *a: seen.append((t, b)))
     shell = make_shell(tray_available=True, record=False)
     ui_rig.notifier.notify("Held", HOSTILE)
     qtbot.waitUntil(lambda: bool(seen))
@@ -92,9 +88,16 @@ def test_the_real_tray_receives_escaped_text(qtbot, ui_rig, make_shell, monkeypa
 def released(*senders: str) -> Release:
     recs = tuple(
         HeldRecord(
-            message_id=f"<{i}@t>", item_id=f"id{i}", sender=s, address=s.split("<")[-1][:-1],
-            subject=HOSTILE, category="customer", received=START, held_at=START,
-            release_at=START + timedelta(hours=2), reason="held",
+            message_id=f"<{i}@t>",
+            item_id=f"id{i}",
+            sender=s,
+            address=s.split("<")[-1][:-1],
+            subject=HOSTILE,
+            category="customer",
+            received=START,
+            held_at=START,
+            release_at=START + timedelta(hours=2),
+            reason="held",
         )
         for i, s in enumerate(senders)
     )
@@ -106,9 +109,9 @@ def test_check_in_release_says_how_much_and_click_opens_the_digest(qtbot) -> Non
     opened: list[str] = []
     notifier.on_open_digest = lambda: opened.append("digest")
     notifier.on_open_settings = lambda: opened.append("settings")
-    notifier.release(released(
-        "Ann <ann@a.com>", "Ann <ann@a.com>", f"{HOSTILE} <x@b.com>", "Cy <cy@c.com>"
-    ))
+    notifier.release(
+        released("Ann <ann@a.com>", "Ann <ann@a.com>", f"{HOSTILE} <x@b.com>", "Cy <cy@c.com>")
+    )
     assert sink.shown[-1].body == "4 customer emails from 3 customers"
     notifier.clicked()
     assert opened == ["digest"]

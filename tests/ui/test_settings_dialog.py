@@ -62,7 +62,8 @@ def test_round_trip_load_edit_save(qtbot: QtBot, config: Path) -> None:
     assert s.schedule.check_ins == (time(9, 30), time(11, 15), time(13, 0), time(16, 30))
     assert s.schedule.workdays == ("mon", "tue", "wed", "thu")
     assert s.schedule.focus_blocks == (
-        FocusBlockSettings(("mon", "tue", "wed", "thu", "fri"), time(10), time(12)),)
+        FocusBlockSettings(("mon", "tue", "wed", "thu", "fri"), time(10), time(12)),
+    )
     assert s.schedule.timezone == "America/New_York"
     assert s.autoreply.enabled and s.autoreply.urgent_phone == "+1 555 0100"
     assert s.holding.folder == "Later"
@@ -104,8 +105,7 @@ def test_sender_lists_validate_as_you_type(qtbot: QtBot, config: Path) -> None:
     assert edit.message.text().splitlines() == [
         'Line 2: "not an address" is not an email address or domain '
         '(use "name@example.com" or "example.com")',
-        'Line 3: "com" is not an email address or domain '
-        '(use "name@example.com" or "example.com")',
+        'Line 3: "com" is not an email address or domain (use "name@example.com" or "example.com")',
     ]
     assert len(edit.editor.extraSelections()) == 2  # the red lines
     edit.editor.setPlainText("boss@corp.example\n@vip.example")
@@ -160,9 +160,7 @@ def test_consent_cancel_leaves_it_unticked_and_ok_ticks(
     assert len(seen) == 2 and not dialog2.allow_blob_removal.isChecked()
 
 
-def test_invalid_file_shows_problems_and_starts_from_defaults(
-    qtbot: QtBot, tmp_path: Path
-) -> None:
+def test_invalid_file_shows_problems_and_starts_from_defaults(qtbot: QtBot, tmp_path: Path) -> None:
     path = tmp_path / "focusguard.toml"
     broken = '[schedule]\ntimezone = "Mars/Olympus"\nholdng = 1\n'
     path.write_text(broken, encoding="utf-8")

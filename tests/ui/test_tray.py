@@ -69,9 +69,7 @@ def test_every_state_has_a_valid_svg_that_renders(qapp: object, state: IconState
 
 
 def test_states_look_different(qapp: object) -> None:
-    centres = {
-        s: icons.pixmap(s, 32).toImage().pixelColor(16, 27).name() for s in IconState
-    }
+    centres = {s: icons.pixmap(s, 32).toImage().pixelColor(16, 27).name() for s in IconState}
     assert len(set(centres.values())) == len(IconState), centres
 
 

@@ -29,9 +29,9 @@ def test_bad_settings_show_title_and_message_and_exit_1(qtbot, tmp_path, monkeyp
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(main, "show_startup_error", lambda t, m: shown.append((t, m)))
     config = tmp_path / "focusguard.toml"
-    config.write_text("[schedule]\ncheck_ins = [\"25:00\"]\nholdng = 1\n")
+    config.write_text('[schedule]\ncheck_ins = ["25:00"]\nholdng = 1\n')
     assert main.run(config) == 1
-    (title, message), = shown
+    ((title, message),) = shown
     assert title == f"Settings in {config} need fixing"
     assert "focusguard config check" in message
     app = QApplication.instance()

@@ -78,9 +78,7 @@ def test_end_to_end_writes_a_valid_config(qtbot: QtBot, tmp_path: Path) -> None:
     assert "pw1" not in path.read_text(encoding="utf-8")
 
 
-def test_finish_refuses_invalid_settings_and_writes_nothing(
-    qtbot: QtBot, tmp_path: Path
-) -> None:
+def test_finish_refuses_invalid_settings_and_writes_nothing(qtbot: QtBot, tmp_path: Path) -> None:
     path = tmp_path / "focusguard.toml"
     wizard = make(qtbot, path)
     wizard.account_page.form.email.setText("not-an-address")

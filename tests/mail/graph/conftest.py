@@ -50,8 +50,13 @@ def clock() -> FakeClock:
 
 
 def account(**changes: Any) -> AccountSettings:
-    values: dict[str, Any] = {"kind": "graph", "email": MAILBOX, "auth": "oauth",
-                              "client_id": CLIENT_ID, "poll_seconds": 15}
+    values: dict[str, Any] = {
+        "kind": "graph",
+        "email": MAILBOX,
+        "auth": "oauth",
+        "client_id": CLIENT_ID,
+        "poll_seconds": 15,
+    }
     values.update(changes)
     return AccountSettings(**values)
 
@@ -60,12 +65,23 @@ def account(**changes: Any) -> AccountSettings:
 def make_backend(sim: GraphSimulator, clock: FakeClock) -> Iterator[Callable[..., GraphBackend]]:
     made: list[GraphBackend] = []
 
-    def make(*, mode: RuleMode = RuleMode.SERVER_RULE, connect: bool = True,
-             token: str = DEMO_TOKEN, **kwargs: Any) -> GraphBackend:
+    def make(
+        *,
+        mode: RuleMode = RuleMode.SERVER_RULE,
+        connect: bool = True,
+        token: str = DEMO_TOKEN,
+        **kwargs: Any,
+    ) -> GraphBackend:
         kwargs.setdefault("poll_seconds", 0.1)
         kwargs.setdefault("backoff_start", 0.01)
-        backend = GraphBackend(account(), HoldingSettings(mode=mode), StaticTokens(token),
-                               base_url=sim.url, clock=clock, **kwargs)
+        backend = GraphBackend(
+            account(),
+            HoldingSettings(mode=mode),
+            StaticTokens(token),
+            base_url=sim.url,
+            clock=clock,
+            **kwargs,
+        )
         made.append(backend)
         if connect:
             backend.connect()
@@ -81,10 +97,15 @@ def backend(make_backend: Callable[..., GraphBackend]) -> GraphBackend:
     return make_backend()
 
 
-def hold_rules(*, customer: Interval | None = None, focus: Interval | None = None,
-               customers: tuple[str, ...] = ("client.example",), all_external: bool = False,
-               own: tuple[str, ...] = ("corp.example",),
-               urgent: tuple[str, ...] = ("boss@client.example", "pager.example")) -> HoldRules:
+def hold_rules(
+    *,
+    customer: Interval | None = None,
+    focus: Interval | None = None,
+    customers: tuple[str, ...] = ("client.example",),
+    all_external: bool = False,
+    own: tuple[str, ...] = ("corp.example",),
+    urgent: tuple[str, ...] = ("boss@client.example", "pager.example"),
+) -> HoldRules:
     return HoldRules(HoldPlan(customer, focus), customers, all_external, own, urgent)
 
 

@@ -22,8 +22,11 @@ def test_delta_sees_new_mail_in_both_folders_and_not_the_old(
     backend.watch(seen.on_new, seen.on_resync)
     seen.wait(lambda: seen.resyncs == 1)
 
-    sim.deliver('"Lee, Ann" <ann@client.example>', "Order 4711",
-                headers={"X-Ticket": "4711", "Precedence": "bulk"})
+    sim.deliver(
+        '"Lee, Ann" <ann@client.example>',
+        "Order 4711",
+        headers={"X-Ticket": "4711", "Precedence": "bulk"},
+    )
     sim.deliver("Bob <bob@corp.example>", "Lunch")
     seen.wait(lambda: len(seen.items) == 2)
     assert seen.subjects(Folder.HELD) == ["Order 4711"]

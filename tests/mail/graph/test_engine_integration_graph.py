@@ -66,8 +66,13 @@ def test_engine_holds_by_message_rule_replies_and_releases(
 ) -> None:
     settings = settings_from_toml(CONFIG)
     assert settings.account is not None
-    backend = GraphBackend(settings.account, settings.holding, StaticTokens(DEMO_TOKEN),
-                           base_url=sim.url, poll_seconds=0.1)
+    backend = GraphBackend(
+        settings.account,
+        settings.holding,
+        StaticTokens(DEMO_TOKEN),
+        base_url=sim.url,
+        poll_seconds=0.1,
+    )
     store = Store.open(tmp_path / "state.sqlite3")
     events: queue.Queue[Callable[[], object]] = queue.Queue()
     engine = Engine(settings, backend, store, RealClock(), Notes())
@@ -80,11 +85,14 @@ def test_engine_holds_by_message_rule_replies_and_releases(
         assert until()
 
     try:
-        engine.start(on_new=lambda item: events.put(lambda: engine.on_new_mail(item)),
-                     on_resync=lambda: events.put(engine.resync))
+        engine.start(
+            on_new=lambda item: events.put(lambda: engine.on_new_mail(item)),
+            on_resync=lambda: events.put(engine.resync),
+        )
         engine.focus_start(30)
-        assert [r["isEnabled"] for r in sim.rules()
-                if r["displayName"] == f"{PREFIX}focus"] == [True]
+        assert [r["isEnabled"] for r in sim.rules() if r["displayName"] == f"{PREFIX}focus"] == [
+            True
+        ]
         time.sleep(1.1)  # Graph times are whole seconds, like EWS
         bob = sim.deliver("Bob <bob@corp.example>", "Lunch?")
         boss = sim.deliver("Boss <boss@corp.example>", "Now!")
@@ -100,8 +108,9 @@ def test_engine_holds_by_message_rule_replies_and_releases(
         assert release is not None
         assert [r.message_id for r in release.released] == [bob]  # ann waits for check-in
         assert bob in {i.message_id for i in backend.list_folder(Folder.INBOX)}
-        assert [r["isEnabled"] for r in sim.rules()
-                if r["displayName"] == f"{PREFIX}focus"] == [False]
+        assert [r["isEnabled"] for r in sim.rules() if r["displayName"] == f"{PREFIX}focus"] == [
+            False
+        ]
     finally:
         backend.close()
         store.close()

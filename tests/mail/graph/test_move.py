@@ -50,8 +50,9 @@ def test_ten_percent_throttled_loses_and_duplicates_nothing(
     fired = [f for f in sim.faults.fired if f["kind"] == "throttle"]
     assert any(f["in_batch"] for f in fired)
     assert sim.max_concurrency <= 4
-    places = Counter(m["internet_message_id"] for name, msgs in sim.mailbox_snapshot().items()
-                     for m in msgs)
+    places = Counter(
+        m["internet_message_id"] for name, msgs in sim.mailbox_snapshot().items() for m in msgs
+    )
     assert len(places) == 250 and set(places.values()) == {1}
     assert len(sim.folder_messages("inbox")) == 250
     assert backend.client is not None and backend.client.throttled == len(fired)

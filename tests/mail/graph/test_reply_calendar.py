@@ -16,8 +16,9 @@ from focusguard.sim.graph import GraphSimulator
 def test_reply_is_threaded_and_carries_x_auto_response_suppress(
     sim: GraphSimulator, backend: GraphBackend
 ) -> None:
-    imid = sim.deliver("Ann <ann@client.example>", "Order 4711",
-                       headers={"References": "<older@client.example>"})
+    imid = sim.deliver(
+        "Ann <ann@client.example>", "Order 4711", headers={"References": "<older@client.example>"}
+    )
     [item] = backend.list_folder(Folder.INBOX)
     backend.send_reply(item, "We will answer at 13:00.", autoreply.REPLY_HEADERS)
     [sent] = sim.sent()
@@ -51,11 +52,15 @@ def test_simulator_refuses_non_x_headers_like_graph(sim: GraphSimulator) -> None
     sim.deliver("Ann <ann@client.example>", "x")
     headers = {"Authorization": f"Bearer {DEMO_TOKEN}"}
     msg = next(iter(sim.mailbox.messages.values()))
-    draft = requests.post(f"{sim.url}/me/messages/{msg.immutable_id}/createReply",
-                          headers=headers, timeout=5).json()
-    resp = requests.patch(f"{sim.url}/me/messages/{draft['id']}", headers=headers, timeout=5,
-                          json={"internetMessageHeaders": [{"name": "Auto-Submitted",
-                                                            "value": "auto-replied"}]})
+    draft = requests.post(
+        f"{sim.url}/me/messages/{msg.immutable_id}/createReply", headers=headers, timeout=5
+    ).json()
+    resp = requests.patch(
+        f"{sim.url}/me/messages/{draft['id']}",
+        headers=headers,
+        timeout=5,
+        json={"internetMessageHeaders": [{"name": "Auto-Submitted", "value": "auto-replied"}]},
+    )
     assert resp.status_code == 400
     assert resp.json()["error"]["code"] == "InvalidInternetMessageHeader"
 
@@ -65,12 +70,14 @@ def test_calendar_focus_matches_subject_case_insensitively_and_stripped(
 ) -> None:
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     for hour in range(12):  # more than one page of 10
-        sim.add_calendar_item("Team sync" if hour % 2 else "Other", day + timedelta(hours=hour),
-                              day + timedelta(hours=hour, minutes=30))
+        sim.add_calendar_item(
+            "Team sync" if hour % 2 else "Other",
+            day + timedelta(hours=hour),
+            day + timedelta(hours=hour, minutes=30),
+        )
     sim.add_calendar_item("  focus TIME ", day + timedelta(hours=13), day + timedelta(hours=15))
     sim.add_calendar_item("Focus time", day + timedelta(days=3), day + timedelta(days=3, hours=1))
-    sim.add_calendar_item("Focus time (not)", day + timedelta(hours=16),
-                          day + timedelta(hours=17))
+    sim.add_calendar_item("Focus time (not)", day + timedelta(hours=16), day + timedelta(hours=17))
     blocks = backend.calendar_focus("Focus time", day, day + timedelta(days=1))
     assert blocks == [Interval(day + timedelta(hours=13), day + timedelta(hours=15))]
     assert backend.calendar_focus("", day, day + timedelta(days=1)) == []

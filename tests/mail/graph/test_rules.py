@@ -14,8 +14,12 @@ from tests.mail.graph.conftest import FakeClock, hold_rules
 
 
 def folder_of(sim: GraphSimulator, imid: str) -> list[str]:
-    return [name for name, msgs in sim.mailbox_snapshot().items()
-            for m in msgs if m["internet_message_id"] == imid]
+    return [
+        name
+        for name, msgs in sim.mailbox_snapshot().items()
+        for m in msgs
+        if m["internet_message_id"] == imid
+    ]
 
 
 def test_customer_rule_holds_at_delivery_with_urgent_and_own_domain_exceptions(
@@ -44,7 +48,8 @@ def test_customer_rule_holds_at_delivery_with_urgent_and_own_domain_exceptions(
     assert rule["actions"]["stopProcessingRules"] is True
     assert rule["conditions"] == {"senderContains": ["client.example"]}
     assert rule["exceptions"]["fromAddresses"] == [
-        {"emailAddress": {"address": "boss@client.example"}}]
+        {"emailAddress": {"address": "boss@client.example"}}
+    ]
     assert rule["exceptions"]["senderContains"] == ["corp.example", "pager.example"]
 
 
@@ -88,8 +93,11 @@ def test_watcher_switches_rules_at_the_boundary_without_the_engine(
     sim: GraphSimulator, make_backend: Callable[..., GraphBackend], clock: FakeClock
 ) -> None:
     backend = make_backend()
-    backend.apply_rules(hold_rules(focus=Interval(clock.now + timedelta(seconds=30),
-                                                  clock.now + timedelta(hours=1))))
+    backend.apply_rules(
+        hold_rules(
+            focus=Interval(clock.now + timedelta(seconds=30), clock.now + timedelta(hours=1))
+        )
+    )
     backend.watch(lambda item: None, lambda: None)
     clock.advance(seconds=31)
     import time
@@ -100,8 +108,9 @@ def test_watcher_switches_rules_at_the_boundary_without_the_engine(
         time.sleep(0.05)
 
 
-def test_rules_off_when_no_plan(sim: GraphSimulator, backend: GraphBackend,
-                                clock: FakeClock) -> None:
+def test_rules_off_when_no_plan(
+    sim: GraphSimulator, backend: GraphBackend, clock: FakeClock
+) -> None:
     backend.apply_rules(hold_rules(customer=Interval(clock.now, clock.now + timedelta(hours=1))))
     outcome = backend.apply_rules(None)
     assert outcome.mode is RuleMode.SERVER_RULE
@@ -114,8 +123,9 @@ def test_a_rule_left_on_by_a_crash_is_switched_off_at_start_and_reported(
     sim: GraphSimulator, make_backend: Callable[..., GraphBackend], clock: FakeClock
 ) -> None:
     crashed = make_backend(switch_off_on_close=False)
-    crashed.apply_rules(hold_rules(focus=Interval(clock.now - timedelta(hours=2),
-                                                  clock.now + timedelta(hours=1))))
+    crashed.apply_rules(
+        hold_rules(focus=Interval(clock.now - timedelta(hours=2), clock.now + timedelta(hours=1)))
+    )
     crashed.close()  # as if the process died: the rule stays on
     assert [r["isEnabled"] for r in sim.rules()] == [True]
 
@@ -137,8 +147,9 @@ def test_client_move_mode_switches_off_leftover_rules_at_connect(
     assert [r["isEnabled"] for r in sim.rules()] == [False]
 
 
-def test_close_switches_rules_off(sim: GraphSimulator, make_backend: Callable[..., GraphBackend],
-                                  clock: FakeClock) -> None:
+def test_close_switches_rules_off(
+    sim: GraphSimulator, make_backend: Callable[..., GraphBackend], clock: FakeClock
+) -> None:
     backend = make_backend()
     backend.apply_rules(hold_rules(customer=Interval(clock.now, clock.now + timedelta(hours=1))))
     backend.close()
@@ -149,16 +160,20 @@ def test_the_users_own_rules_are_never_modified_and_run_first(
     sim: GraphSimulator, backend: GraphBackend, clock: FakeClock
 ) -> None:
     sim.create_folder("Newsletters", parent="inbox")
-    user_id = sim.add_user_rule("Newsletters", sequence=3,
-                                conditions={"senderContains": ["news@"]},
-                                actions={"moveToFolder": "Newsletters",
-                                         "stopProcessingRules": True})
+    user_id = sim.add_user_rule(
+        "Newsletters",
+        sequence=3,
+        conditions={"senderContains": ["news@"]},
+        actions={"moveToFolder": "Newsletters", "stopProcessingRules": True},
+    )
     before = [r for r in sim.rules() if r["id"] == user_id]
-    backend.apply_rules(hold_rules(all_external=True, customer=Interval(
-        clock.now, clock.now + timedelta(hours=1))))
+    backend.apply_rules(
+        hold_rules(all_external=True, customer=Interval(clock.now, clock.now + timedelta(hours=1)))
+    )
     backend.apply_rules(None)
-    backend.apply_rules(hold_rules(all_external=True, customer=Interval(
-        clock.now, clock.now + timedelta(hours=1))))
+    backend.apply_rules(
+        hold_rules(all_external=True, customer=Interval(clock.now, clock.now + timedelta(hours=1)))
+    )
     assert [r for r in sim.rules() if r["id"] == user_id] == before
     ours = [r for r in sim.rules() if r["displayName"].startswith(PREFIX)]
     assert all(r["sequence"] > 3 for r in ours)

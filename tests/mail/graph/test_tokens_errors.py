@@ -48,29 +48,33 @@ class FakeMsalApp:
         self.token_no += 1
         self.cache.state = f"cache-with-refresh-token-{self.token_no}"
         self.cache.has_state_changed = True
-        return {"access_token": f"at-{self.token_no}", "token_type": "Bearer",
-                "expires_in": 3600}
+        return {"access_token": f"at-{self.token_no}", "token_type": "Bearer", "expires_in": 3600}
 
     def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
         return [a for a in self.accounts if username in (None, a["username"])]
 
-    def acquire_token_silent_with_error(self, scopes: list[str], account: Any,
-                                        force_refresh: bool = False) -> Any:
+    def acquire_token_silent_with_error(
+        self, scopes: list[str], account: Any, force_refresh: bool = False
+    ) -> Any:
         self.calls.append(("silent", {"scopes": scopes, "force_refresh": force_refresh}))
         if self.silent:
             return self.silent.pop(0)
         return self._issue()
 
-    def acquire_token_interactive(self, scopes: list[str], login_hint: str | None = None,
-                                  prompt: str | None = None) -> Any:
+    def acquire_token_interactive(
+        self, scopes: list[str], login_hint: str | None = None, prompt: str | None = None
+    ) -> Any:
         self.calls.append(("interactive", {"login_hint": login_hint}))
         self.accounts = [{"username": MAILBOX, "home_account_id": "uid.tid"}]
         return self._issue()
 
     def initiate_device_flow(self, scopes: list[str]) -> dict[str, Any]:
         self.calls.append(("device", scopes))
-        return {"user_code": "ABCD-EFGH", "message": "To sign in, go to "
-                "https://microsoft.com/devicelogin and enter the code ABCD-EFGH."}
+        return {
+            "user_code": "ABCD-EFGH",
+            "message": "To sign in, go to "
+            "https://microsoft.com/devicelogin and enter the code ABCD-EFGH.",
+        }
 
     def acquire_token_by_device_flow(self, flow: dict[str, Any]) -> Any:
         self.accounts = [{"username": MAILBOX, "home_account_id": "uid.tid"}]
@@ -80,8 +84,9 @@ class FakeMsalApp:
         self.accounts.remove(acct)
 
 
-def make_tokens(*, signed_in: bool = True, stored: str | None = None
-                ) -> tuple[MsalTokens, FakeMsalApp, Keyring]:
+def make_tokens(
+    *, signed_in: bool = True, stored: str | None = None
+) -> tuple[MsalTokens, FakeMsalApp, Keyring]:
     keyring = Keyring(service="FocusGuard-test")
     if stored is not None:
         keyring.set(cache_key(MAILBOX), stored)
@@ -111,8 +116,14 @@ def test_a_rejected_token_is_refreshed_with_force_refresh() -> None:
 
 def test_revoked_refresh_token_asks_to_sign_in_again() -> None:
     tokens, app, _ = make_tokens()
-    app.silent.append({"error": "invalid_grant", "error_description":
-                       "AADSTS50173: The provided grant has expired due to it being revoked."})
+    app.silent.append(
+        {
+            "error": "invalid_grant",
+            "error_description": (
+                "AADSTS50173: The provided grant has expired due to it being revoked."
+            ),
+        }
+    )
     with pytest.raises(AuthError) as err:
         tokens.token()
     assert err.value.title == "Sign-in needed"
@@ -157,23 +168,29 @@ def test_device_code_sign_in_shows_the_code_and_stores_the_cache() -> None:
 
 def test_browser_sign_in_uses_the_login_hint() -> None:
     tokens, app, _ = make_tokens(signed_in=False)
-    sign_in(account(), Keyring(service="FocusGuard-test"), device_code=False,
-            show=lambda _: None, tokens=tokens)
+    sign_in(
+        account(),
+        Keyring(service="FocusGuard-test"),
+        device_code=False,
+        show=lambda _: None,
+        tokens=tokens,
+    )
     assert ("interactive", {"login_hint": MAILBOX}) in app.calls
 
 
 def test_cancelled_sign_in_is_an_auth_error() -> None:
     tokens, app, _ = make_tokens(signed_in=False)
     app.acquire_token_interactive = lambda *a, **k: {  # type: ignore[method-assign]
-        "error": "access_denied", "error_description": "The user cancelled."}
+        "error": "access_denied",
+        "error_description": "The user cancelled.",
+    }
     with pytest.raises(AuthError, match="did not complete"):
         tokens.sign_in_interactive()
 
 
 def test_no_client_id_is_explained() -> None:
     with pytest.raises(AuthError, match="client_id"):
-        MsalTokens(account(client_id=None), Keyring(service="FocusGuard-test"),
-                   cache=FakeCache())
+        MsalTokens(account(client_id=None), Keyring(service="FocusGuard-test"), cache=FakeCache())
 
 
 # ---- over HTTP against the simulator ----------------------------------------------------
@@ -194,14 +211,18 @@ def test_token_that_stays_rejected_is_an_auth_error_with_the_fix(
         backend.list_folder(Folder.INBOX)
     assert err.value.message == (
         "Microsoft 365 rejected the sign-in for me@corp.example — sign in again with "
-        "`focusguard account login`.")
+        "`focusguard account login`."
+    )
 
 
 def test_tokens_issued_by_the_sim_token_endpoint_work(
     sim: GraphSimulator, make_backend: Callable[..., GraphBackend]
 ) -> None:
-    token = requests.post(f"{sim.authority}/oauth2/v2.0/token", timeout=5,
-                          data={"grant_type": "device_code", "client_id": "x"}).json()
+    token = requests.post(
+        f"{sim.authority}/oauth2/v2.0/token",
+        timeout=5,
+        data={"grant_type": "device_code", "client_id": "x"},
+    ).json()
     backend = make_backend(token=token["access_token"])
     assert backend.list_folder(Folder.HELD) == []
     with pytest.raises(AuthError):
@@ -209,8 +230,9 @@ def test_tokens_issued_by_the_sim_token_endpoint_work(
 
 
 def test_errors_have_titles_and_unreachable_server_is_retryable() -> None:
-    dead = GraphBackend(account(), HoldingSettings(), StaticTokens("t"),
-                        base_url="http://127.0.0.1:9/v1.0")
+    dead = GraphBackend(
+        account(), HoldingSettings(), StaticTokens("t"), base_url="http://127.0.0.1:9/v1.0"
+    )
     with pytest.raises(MailError) as err:
         dead.connect()
     assert err.value.title == "Microsoft 365 unreachable" and err.value.retryable
@@ -223,9 +245,7 @@ def test_plain_http_only_to_loopback() -> None:
         check_base_url("http://graph.example.com/v1.0")
 
 
-def test_connect_backend_env_override_is_loopback_only(
-    monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_connect_backend_env_override_is_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     from focusguard.core.settings import (
         AutoreplySettings,
         PeopleSettings,
@@ -233,8 +253,13 @@ def test_connect_backend_env_override_is_loopback_only(
         Settings,
     )
 
-    settings = Settings(account(), PeopleSettings(), ScheduleSettings(timezone="UTC"),
-                        AutoreplySettings(), HoldingSettings())
+    settings = Settings(
+        account(),
+        PeopleSettings(),
+        ScheduleSettings(timezone="UTC"),
+        AutoreplySettings(),
+        HoldingSettings(),
+    )
     monkeypatch.setenv(backend_mod.URL_ENV, "http://127.0.0.1:8766/v1.0")
     monkeypatch.setenv(backend_mod.TOKEN_ENV, "sim-token")
     made = connect_backend(settings)
@@ -246,11 +271,11 @@ def test_connect_backend_env_override_is_loopback_only(
 
 
 def test_no_token_ever_reaches_a_log_line_or_an_error(
-    sim: GraphSimulator, make_backend: Callable[..., GraphBackend],
-    caplog: pytest.LogCaptureFixture
+    sim: GraphSimulator, make_backend: Callable[..., GraphBackend], caplog: pytest.LogCaptureFixture
 ) -> None:
-    token = requests.post(f"{sim.authority}/oauth2/v2.0/token", timeout=5,
-                          data={"grant_type": "device_code"}).json()["access_token"]
+    token = requests.post(
+        f"{sim.authority}/oauth2/v2.0/token", timeout=5, data={"grant_type": "device_code"}
+    ).json()["access_token"]
     caplog.set_level(logging.DEBUG)
     backend = make_backend(token=token)
     sim.deliver("Ann <ann@client.example>", "x")
