@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSystemTrayIco
 
 from focusguard import APP_ID, APP_NAME, control
 from focusguard.runtime import Runtime
-from focusguard.ui import icons
+from focusguard.ui import autostart, icons
+from focusguard.ui.autostart import Autostart
 from focusguard.ui.bridge import Bridge, StatusFeed
 from focusguard.ui.menu import Intents
 from focusguard.ui.notifier import TrayNotifier
@@ -94,6 +95,9 @@ def ask_running_instance(root: Path | None = None) -> bool:
 class Shell(QObject):
     """The GUI around one runtime."""
 
+    # The settings window saved new settings: the launcher restarts the runtime with them.
+    settings_saved = Signal()
+
     def __init__(
         self,
         runtime: Runtime,
@@ -103,6 +107,7 @@ class Shell(QObject):
         settings_path: Path | None,
         title: str = APP_NAME,
         tray_available: bool | None = None,
+        autostart: Autostart | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -120,6 +125,7 @@ class Shell(QObject):
             open_digest=self.open_digest,
             open_settings=self.open_settings if settings_path is not None else None,
             quit_app=self.quit,
+            autostart=autostart,
         )
         if tray_available is None:
             tray_available = QSystemTrayIcon.isSystemTrayAvailable()
@@ -168,6 +174,9 @@ class Shell(QObject):
         return Path(server.address).parent
 
     def stop(self) -> None:
+        # Notifications still queued for this shell's tray or window must not reach them
+        # once they are gone (a restart with new settings builds new ones).
+        self.notifier.set_sink(None)
         if self.tray is not None:
             self.tray.dispose()
         if self.window is not None:
@@ -223,7 +232,9 @@ class Shell(QObject):
                 log.exception("the settings dialog is not available")
                 self.notifier.notify("Settings", "The settings window is not available.")
                 return
-            self._settings = SettingsDialog(self.settings_path)
+            dialog = SettingsDialog(self.settings_path)
+            dialog.saved.connect(lambda _settings: self.settings_saved.emit())
+            self._settings = dialog
         self._settings.show()
         self._settings.raise_()
         self._settings.activateWindow()
@@ -273,6 +284,13 @@ def run_with(runtime: Runtime, settings_path: Path | None, *, demo: bool = False
     attach(runtime, bridge, notifier)
     title = f"{APP_NAME} (demo)" if demo else APP_NAME
     shell = Shell(runtime, bridge, notifier, settings_path=settings_path, title=title)
+    shell.settings_saved.connect(
+        lambda: notifier.notify(
+            "Settings saved",
+            "This FocusGuard was started with its settings already built; they apply the "
+            "next time FocusGuard starts with that settings file.",
+        )
+    )
     if not shell.start():
         return 0
     return _exec(app, shell)
@@ -301,7 +319,9 @@ def build_shell(config: Path) -> Shell:
         on_outcome=bridge.post_outcome,
         on_show=bridge.post_show,
     )
-    shell = Shell(runtime, bridge, notifier, settings_path=config)
+    shell = Shell(
+        runtime, bridge, notifier, settings_path=config, autostart=autostart.for_platform()
+    )
     shell.owns_store = True
     return shell
 
@@ -328,8 +348,20 @@ class Launcher(QObject):
             return 1
         if not shell.start():
             return 0
+        shell.settings_saved.connect(self._restart)
         self.shell = shell
         return None
+
+    @Slot()
+    def _restart(self) -> None:
+        """New settings: a new runtime with them (held mail stays in the ledger and on the
+        server; the new engine reconciles it at start)."""
+        old, self.shell = self.shell, None
+        if old is not None:
+            old.stop()
+        code = self.start()
+        if code is not None:
+            self.app.exit(code)
 
     def first_run(self) -> None:
         from focusguard.ui.wizard import FirstRunWizard

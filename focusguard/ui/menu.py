@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu
 
 from focusguard.core.ports import MailError
 from focusguard.runtime import Runtime
+from focusguard.ui.autostart import Autostart
 from focusguard.ui.bridge import Bridge, Snapshot
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Intents:
         open_settings: Callable[[], None] | None,
         quit_app: Callable[[], None],
         ask_minutes: Callable[[], int | None] = ask_custom_minutes,
+        autostart: Autostart | None = None,
     ) -> None:
         self._runtime = runtime
         self._bridge = bridge
@@ -63,6 +65,27 @@ class Intents:
         self.open_settings = open_settings
         self.quit = quit_app
         self._ask_minutes = ask_minutes
+        self.autostart = autostart
+
+    def starts_at_login(self) -> bool | None:
+        """Whether FocusGuard starts at login; None where that cannot be set."""
+        if self.autostart is None:
+            return None
+        try:
+            return self.autostart.enabled()
+        except OSError:
+            return None
+
+    def toggle_start_at_login(self) -> None:
+        if self.autostart is None:
+            return
+        try:
+            if self.autostart.enabled():
+                self.autostart.disable()
+            else:
+                self.autostart.enable()
+        except OSError as exc:
+            self._bridge.post_failure("Could not change start at login", str(exc))
 
     def _submit(self, what: str, fn: Callable[[], object]) -> Future[object]:
         future = self._runtime.submit(fn)
@@ -125,6 +148,7 @@ class Entry:
     run: Callable[[], object] | None = None
     enabled: bool = True
     children: tuple[Entry, ...] = field(default_factory=tuple)
+    checked: bool | None = None  # None: not a checkable item
 
     @property
     def is_separator(self) -> bool:
@@ -167,9 +191,17 @@ def entries(snap: Snapshot, intents: Intents) -> list[Entry]:
         SEPARATOR,
         pause,
         Entry("Se&ttings…", intents.open_settings, enabled=intents.open_settings is not None),
+        *_start_at_login(intents),
         SEPARATOR,
         Entry("&Quit FocusGuard", intents.quit),
     ]
+
+
+def _start_at_login(intents: Intents) -> tuple[Entry, ...]:
+    checked = intents.starts_at_login()
+    if checked is None:
+        return ()
+    return (Entry("Start at &login", intents.toggle_start_at_login, checked=checked),)
 
 
 def _bind(fn: Callable[..., object], *args: object) -> Callable[[], object]:
@@ -193,6 +225,9 @@ def populate(menu: QMenu, items: Sequence[Entry]) -> None:
         else:
             action = QAction(item.text, menu)
             action.setEnabled(item.enabled and item.run is not None)
+            if item.checked is not None:
+                action.setCheckable(True)
+                action.setChecked(item.checked)
             if item.run is not None:
                 run = item.run
                 action.triggered.connect(lambda _checked=False, run=run: run())

@@ -177,6 +177,7 @@ def make_shell(ui_rig: UiRig) -> Iterator[object]:
         settings_path: Path | None = None,
         title: str = "FocusGuard",
         record: bool = True,
+        autostart: object = None,
     ) -> Shell:
         shell = Shell(
             ui_rig.runtime,
@@ -185,6 +186,7 @@ def make_shell(ui_rig: UiRig) -> Iterator[object]:
             settings_path=settings_path,
             title=title,
             tray_available=tray_available,
+            autostart=autostart,  # type: ignore[arg-type]
         )
         if record and shell.tray is not None:
             # Offscreen there is no notification server; record what the tray would show.
