@@ -9,7 +9,6 @@ is truth. The engine is single-threaded; `core.worker` runs it on one worker thr
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -279,7 +278,7 @@ class Engine:
                 self.store.update_item_id(rec.message_id, item.item_id)
             else:
                 # Released before, now back in the held folder: never hold twice.
-                self._move_back([item])
+                self.backend.move([item], Folder.INBOX)
         elif rec.state is HeldState.HELD:
             # Back in the Inbox (released, or the user moved it): the ledger follows.
             self.store.mark_released([rec.message_id], now)
@@ -302,10 +301,6 @@ class Engine:
                 web_link=item.web_link,
             )
         )
-
-    def _move_back(self, items: Sequence[MailItem]) -> bool:
-        result = self.backend.move(items, Folder.INBOX)
-        return bool(result.moved)
 
     def _maybe_autoreply(self, item: MailItem, decision: Decision, now: datetime) -> bool:
         cfg = self.settings.autoreply
@@ -576,8 +571,6 @@ class Engine:
     def describe(self, t: datetime) -> str:
         return format_clock(t, self._schedule.zone, self.clock.now())
 
-    def counts_by_sender(self) -> Counter[str]:
-        return Counter(r.address or r.sender for r in self.store.held())
 
 
 def address_text(address: object) -> str | None:
