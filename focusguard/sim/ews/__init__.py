@@ -4,7 +4,8 @@ See docs/simulator.md. It deliberately imports nothing from the product (domain/
 not exchangelib: it plays the server, with Exchange's own semantics.
 """
 
+from ..common.demo import seed_demo_mailbox
 from .faults import Fault
-from .simulator import EwsSimulator, seed_demo_mailbox, serve
+from .simulator import EwsSimulator, serve
 
 __all__ = ["EwsSimulator", "Fault", "seed_demo_mailbox", "serve"]

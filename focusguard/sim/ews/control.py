@@ -1,80 +1,29 @@
-"""JSON control API on the simulator's own port (``/_control/...``), for demos and tests that
-drive a standalone simulator. Documented in docs/simulator.md."""
+"""The EWS simulator's JSON control API (`/_control/...`, docs/simulator.md): the shared routes
+of common.control plus the request log in EWS's shape, schema errors and the Outlook rule blob."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..common import control
 from .mailbox import MailboxError
 
 if TYPE_CHECKING:
     from .simulator import EwsSimulator
 
-PREFIX = "/_control/"
-
-
-def _aware(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError(f"datetime needs a UTC offset: {text!r}")
-    return value
-
 
 def handle(sim: EwsSimulator, method: str, path: str, raw: bytes) -> tuple[int, Any]:
-    route = path.split("?")[0][len(PREFIX):].strip("/")
-    try:
-        data: dict[str, Any] = json.loads(raw) if raw.strip() else {}
-        if not isinstance(data, dict):
-            raise ValueError("the request body must be a JSON object")
-        return _route(sim, method, route, data)
-    except (ValueError, TypeError, KeyError, MailboxError) as exc:
-        return 400, {"error": f"{type(exc).__name__}: {exc}"}
-
-
-def _route(sim: EwsSimulator, method: str, route: str, data: dict[str, Any]) -> tuple[int, Any]:
-    gets: dict[str, Callable[[], Any]] = {
-        "mailbox": lambda: sim.mailbox_snapshot(),
-        "sent": lambda: sim.sent(),
-        "popups": lambda: sim.popups,
-        "moves": lambda: sim.moves,
-        "deliveries": lambda: sim.deliveries,
-        "rules": lambda: sim.rules(),
-        "faults": lambda: sim.faults.active(),
+    gets: dict[str, control.Get] = {
         "requests": lambda: [{"operation": op, "time": t} for op, t in sim.request_log],
         "errors": lambda: {"schema_errors": sim.schema_errors, "errors": sim.errors,
                            "unsupported": sim.unsupported_ops},
-        "status": lambda: sim.status(),
     }
-    if method == "GET" and route in gets:
-        return 200, gets[route]()
-    if method != "POST":
-        return 404, {"error": f"no such endpoint: {method} {PREFIX}{route}"}
-    if route == "deliver":
-        received = _aware(data["received"]) if data.get("received") else None
-        imid = sim.deliver(sender=data["from"], subject=data.get("subject", ""),
-                           headers=data.get("headers"), importance=data.get("importance",
-                                                                            "Normal"),
-                           body=data.get("body", ""), received=received, to=data.get("to"))
-        return 200, {"internet_message_id": imid}
-    if route == "fault":
-        sim.fault(**data)
-        return 200, {"faults": sim.faults.active()}
-    if route == "faults/clear":
-        sim.clear_faults()
-        return 200, {"faults": []}
-    if route == "calendar":
-        item_id = sim.add_calendar_item(data["subject"], _aware(data["start"]),
-                                        _aware(data["end"]))
-        return 200, {"item_id": item_id}
-    if route == "outlook-rule-blob":
-        sim.set_outlook_rule_blob(bool(data["exists"]))
-        return 200, {"exists": sim.mailbox.outlook_rule_blob,
-                     "destroyed": sim.outlook_rule_blob_destroyed}
-    if route == "folders":
-        folder_id = sim.create_folder(data["name"], parent=data.get("parent", "inbox"))
-        return 200, {"folder_id": folder_id}
-    return 404, {"error": f"no such endpoint: POST {PREFIX}{route}"}
+    posts: dict[str, control.Post] = {"outlook-rule-blob": lambda data: _rule_blob(sim, data)}
+    return control.handle(sim, method, path, raw, gets=gets, posts=posts,
+                          errors=(MailboxError,))
 
+
+def _rule_blob(sim: EwsSimulator, data: dict[str, Any]) -> dict[str, Any]:
+    sim.set_outlook_rule_blob(bool(data["exists"]))
+    return {"exists": sim.mailbox.outlook_rule_blob,
+            "destroyed": sim.outlook_rule_blob_destroyed}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from .mailbox import Mailbox, MailboxError
 from .model import Folder
 from .restrictions import FOLDER_FIELDS, RestrictionError, compile_restriction
-from .shapes import folder_element
-from .soap import Element, local, m, response_message, response_root, sub, t, xbool
+from .shapes import folder_element, indexed_page
+from .soap import Element, local, m, response_message, response_root, sub, t
 
 
 def resolve_folder(mb: Mailbox, elem: Element) -> Folder:
@@ -19,6 +21,26 @@ def resolve_folder(mb: Mailbox, elem: Element) -> Folder:
     raise MailboxError("ErrorInvalidIdMalformed", f"Unsupported folder id element {name}.")
 
 
+def each_folder(mb: Mailbox, msgs: Element, op: str, holder: Element | None) -> Iterator[Folder]:
+    """The folders `holder` lists, in order. EWS answers per id, so one that does not resolve
+    gets its own error ResponseMessage in `msgs` and is skipped."""
+    for elem in holder if holder is not None else []:
+        try:
+            folder = resolve_folder(mb, elem)
+        except MailboxError as exc:
+            response_message(msgs, op, exc.code, exc.message)
+            continue
+        yield folder
+
+
+def required_folder(mb: Mailbox, req: Element, tag: str) -> Folder:
+    """The one folder the `tag` child of `req` names (ToFolderId, SyncFolderId, ...)."""
+    holder = req.find(m(tag))
+    if holder is None or len(holder) == 0:
+        raise MailboxError("ErrorInvalidOperation", f"{tag} is required.")
+    return resolve_folder(mb, holder[0])
+
+
 def append_folder(mb: Mailbox, parent: Element, folder: Folder) -> None:
     items = mb.folder_items(folder.id)
     folder_element(parent, folder, len(items), sum(not i.is_read for i in items),
@@ -27,14 +49,8 @@ def append_folder(mb: Mailbox, parent: Element, folder: Folder) -> None:
 
 def get_folder(mb: Mailbox, req: Element) -> Element:
     root, msgs = response_root("GetFolder")
-    ids = req.find(m("FolderIds"))
     with mb.lock:
-        for elem in ids if ids is not None else []:
-            try:
-                folder = resolve_folder(mb, elem)
-            except MailboxError as exc:
-                response_message(msgs, "GetFolder", exc.code, exc.message)
-                continue
+        for folder in each_folder(mb, msgs, "GetFolder", req.find(m("FolderIds"))):
             msg = response_message(msgs, "GetFolder")
             append_folder(mb, sub(msg, m("Folders")), folder)
     return root
@@ -51,22 +67,12 @@ def find_folder(mb: Mailbox, req: Element) -> Element:
     except RestrictionError as exc:
         response_message(msgs, "FindFolder", exc.code, str(exc))
         return root
-    parents = req.find(m("ParentFolderIds"))
     with mb.lock:
-        for elem in parents if parents is not None else []:
-            try:
-                parent = resolve_folder(mb, elem)
-            except MailboxError as exc:
-                response_message(msgs, "FindFolder", exc.code, exc.message)
-                continue
+        for parent in each_folder(mb, msgs, "FindFolder", req.find(m("ParentFolderIds"))):
             found = mb.descendants(parent.id) if deep else mb.children(parent.id)
             found = [f for f in found if pred(f)]
-            page = found[offset:offset + max_entries]
             msg = response_message(msgs, "FindFolder")
-            end = offset + len(page)
-            rf = sub(msg, m("RootFolder"), IndexedPagingOffset=str(end),
-                     TotalItemsInView=str(len(found)),
-                     IncludesLastItemInRange=xbool(end >= len(found)))
+            rf, page = indexed_page(msg, found, offset, max_entries)
             folders = sub(rf, t("Folders"))
             for folder in page:
                 append_folder(mb, folders, folder)
@@ -80,16 +86,13 @@ _ELEMENT_CLASS = {"Folder": None, "CalendarFolder": "IPF.Appointment",
 
 def create_folder(mb: Mailbox, req: Element) -> Element:
     root, msgs = response_root("CreateFolder")
-    parent_el = req.find(m("ParentFolderId"))
     folders_el = req.find(m("Folders"))
     for new in folders_el if folders_el is not None else []:
         element = local(new)
         name = new.findtext(t("DisplayName")) or ""
         cls = new.findtext(t("FolderClass")) or _ELEMENT_CLASS.get(element) or "IPF.Note"
         try:
-            if parent_el is None or len(parent_el) == 0:
-                raise MailboxError("ErrorInvalidOperation", "ParentFolderId is required.")
-            parent = resolve_folder(mb, parent_el[0])
+            parent = required_folder(mb, req, "ParentFolderId")
             folder = mb.create_folder(parent.id, name, cls,
                                       element if element in _ELEMENT_CLASS else "Folder")
         except MailboxError as exc:

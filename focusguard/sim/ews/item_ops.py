@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .folder_ops import resolve_folder
+from .folder_ops import each_folder, required_folder
 from .mailbox import Mailbox, MailboxError
 from .model import Item
 from .restrictions import (
@@ -14,7 +14,7 @@ from .restrictions import (
     sort_items,
     sort_key_funcs,
 )
-from .shapes import Shape, item_element, parse_shape
+from .shapes import Shape, indexed_page, item_element, parse_shape
 from .soap import (
     Element,
     local,
@@ -50,14 +50,8 @@ def find_item(mb: Mailbox, req: Element) -> Element:
         return root
     cal_view = req.find(m("CalendarView"))
     paged = req.find(m("IndexedPageItemView"))
-    parents = req.find(m("ParentFolderIds"))
     with mb.lock:
-        for elem in parents if parents is not None else []:
-            try:
-                folder = resolve_folder(mb, elem)
-            except MailboxError as exc:
-                response_message(msgs, "FindItem", exc.code, exc.message)
-                continue
+        for folder in each_folder(mb, msgs, "FindItem", req.find(m("ParentFolderIds"))):
             items = [i for i in mb.folder_items(folder.id) if pred(i)]
             msg = response_message(msgs, "FindItem")
             if cal_view is not None:
@@ -79,11 +73,7 @@ def find_item(mb: Mailbox, req: Element) -> Element:
                     offset = int(paged.get("Offset", "0"))
                     if paged.get("BasePoint") == "End":
                         offset = max(len(ordered) - offset - limit, 0)
-                page = ordered[offset:offset + limit]
-                nxt = offset + len(page)
-                rf = sub(msg, m("RootFolder"), IndexedPagingOffset=str(nxt),
-                         TotalItemsInView=str(len(ordered)),
-                         IncludesLastItemInRange=xbool(nxt >= len(ordered)))
+                rf, page = indexed_page(msg, ordered, offset, limit)
             out = sub(rf, t("Items"))
             for item in page:
                 _append_item(mb, out, item, shape)
@@ -107,12 +97,9 @@ def get_item(mb: Mailbox, req: Element) -> Element:
 
 def _move_or_copy(mb: Mailbox, req: Element, op: str) -> Element:
     root, msgs = response_root(op)
-    target_el = req.find(m("ToFolderId"))
     with mb.lock:
         try:
-            if target_el is None or len(target_el) == 0:
-                raise MailboxError("ErrorInvalidOperation", "ToFolderId is required.")
-            target = resolve_folder(mb, target_el[0])
+            target = required_folder(mb, req, "ToFolderId")
         except MailboxError as exc:
             for _ in _item_ids(req):
                 response_message(msgs, op, exc.code, exc.message)
@@ -204,12 +191,9 @@ def sync_folder_items(mb: Mailbox, req: Element) -> Element:
     shape = parse_shape(req.find(m("ItemShape")))
     max_changes = int(req.findtext(m("MaxChangesReturned")) or "512")
     state_txt = (req.findtext(m("SyncState")) or "").strip()
-    sync_el = req.find(m("SyncFolderId"))
     with mb.lock:
         try:
-            if sync_el is None or len(sync_el) == 0:
-                raise MailboxError("ErrorInvalidOperation", "SyncFolderId is required.")
-            folder = resolve_folder(mb, sync_el[0])
+            folder = required_folder(mb, req, "SyncFolderId")
             since = 0
             if state_txt:
                 try:

@@ -14,6 +14,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..common.clock import utcnow
+from ..common.recorder import Recorder
+from ..common.transport import merge_headers, message_id
 from . import rules as rules_mod
 from .model import (
     Address,
@@ -23,7 +26,6 @@ from .model import (
     Subscription,
     new_change_key,
     new_id,
-    utcnow,
 )
 from .soap import xdt
 
@@ -68,21 +70,17 @@ def parse_sender(sender: str) -> Address:
     return Address(name=name, email=addr)
 
 
-class Mailbox:
+class Mailbox(Recorder):
     def __init__(self, address: str = "me@corp.example", display_name: str = "Me") -> None:
+        super().__init__()
         self.address = address
         self.display_name = display_name
-        self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
         self.folders: dict[str, Folder] = {}
         self.items: dict[str, Item] = {}
         self.rules: list[rules_mod.Rule] = []
         self.subscriptions: dict[str, Subscription] = {}
         self.journals: dict[str, Journal] = {}
-        self.sent: list[dict[str, Any]] = []
-        self.popups: list[dict[str, Any]] = []
-        self.moves: list[dict[str, Any]] = []
-        self.deliveries: list[dict[str, Any]] = []
         self.outlook_rule_blob = False
         self.outlook_rule_blob_destroyed = False
         self.blob_events: list[dict[str, Any]] = []
@@ -253,8 +251,7 @@ class Mailbox:
         from_addr = parse_sender(sender)
         when = (received or utcnow()).astimezone(dt.UTC).replace(microsecond=0)
         extra = dict(headers or {})
-        imid = next((v for k, v in extra.items() if k.lower() == "message-id"), None)
-        imid = imid or f"<{uuid.uuid4().hex}@client.sim.focusguard.example>"
+        imid = message_id(extra)
         recipients = [parse_sender(r) for r in (to or [self.address])]
         base: list[tuple[str, str]] = [
             ("Received", f"from sim-transport by sim-mbx; {email.utils.format_datetime(when)}"),
@@ -268,9 +265,7 @@ class Mailbox:
         ]
         if importance != "Normal":
             base.append(("Importance", importance))
-        overridden = {k.lower() for k in extra}
-        header_list = [(k, v) for k, v in base if k.lower() not in overridden]
-        header_list += list(extra.items())
+        header_list = merge_headers(base, extra)
         facts = rules_mod.Message(
             sender_name=from_addr.name, sender_email=from_addr.email, subject=subject, body=body,
             importance=importance, received=when, recipients=[r.email for r in recipients],
@@ -301,10 +296,7 @@ class Mailbox:
                 "internet_message_id": imid, "folder": self.folders[target].name,
                 "rules": [r.name for r in fired], "item_id": item.id,
             }
-            self.deliveries.append(record)
-            if target == inbox.id:
-                self.popups.append({k: record[k] for k in
-                                    ("time", "from", "subject", "internet_message_id")})
+            self.record_delivery(record, to_inbox=target == inbox.id)
             return imid
 
     def add_calendar_item(self, subject: str, start: dt.datetime, end: dt.datetime,

@@ -7,6 +7,8 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 
+from ..common.clock import utcnow
+
 
 def new_id(kind: bytes = b"I") -> str:
     """An opaque base64 id, shaped like Exchange's (long, not guessable, not reused)."""
@@ -15,10 +17,6 @@ def new_id(kind: bytes = b"I") -> str:
 
 def new_change_key() -> str:
     return base64.b64encode(b"CQAAABYAAA" + secrets.token_bytes(12)).decode()
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 @dataclass

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..common.clock import utcnow
 from .folder_ops import resolve_folder
 from .mailbox import Mailbox, MailboxError
-from .model import Event, Subscription, utcnow
+from .model import Event, Subscription
 from .soap import Element, local, m, response_message, response_root, sub, t, xbool, xdt
 
 ALL_EVENT_TYPES = {"CopiedEvent", "CreatedEvent", "DeletedEvent", "ModifiedEvent", "MovedEvent",

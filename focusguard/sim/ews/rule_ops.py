@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 
+from ..common.clock import utcnow
 from . import rules as rules_mod
 from .mailbox import Mailbox
-from .model import new_id, utcnow
+from .model import new_id
 from .soap import Element, local, m, new, parse_bool, sub, t, xbool, xdt
 
 

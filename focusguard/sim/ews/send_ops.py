@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..common.clock import utcnow
 from .folder_ops import resolve_folder
 from .mailbox import Mailbox, MailboxError
-from .model import Address, ExtendedProp, Item, new_change_key, new_id, utcnow
+from .model import Address, ExtendedProp, Item, new_change_key, new_id
 from .soap import Element, local, m, parse_bool, parse_dt, response_message, response_root, sub, t
 
 _RESPONSES = {"ReplyToItem": "reply", "ReplyAllToItem": "reply_all", "ForwardItem": "forward"}

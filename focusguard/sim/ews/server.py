@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import logging
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from ..common.http import SimRequestHandler, retry_after
 from . import control, streaming
 from .dispatch import HANDLERS, STREAMING_OPS
 from .faults import Fault
@@ -21,7 +20,7 @@ from .schema import validate
 from .soap import SOAP_NS, Element, SchemaViolationError, envelope, fault, local, serialize
 
 if TYPE_CHECKING:
-    from .simulator import EwsSimulator
+    from .simulator import EwsSimulator  # noqa: F401 - named in EwsRequestHandler's base
 
 log = logging.getLogger(__name__)
 EWS_PATH = "/ews/exchange.asmx"
@@ -32,41 +31,13 @@ class ResponseSchemaError(RuntimeError):
     """The simulator produced a response that breaks the EWS schema: a simulator bug."""
 
 
-class SimHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr: tuple[str, int], sim: EwsSimulator) -> None:
-        self.sim = sim
-        super().__init__(addr, EwsRequestHandler)
-
-
-class EwsRequestHandler(BaseHTTPRequestHandler):
-    # HTTP/1.1 keeps exchangelib's pooled connections alive and allows chunked streaming.
-    protocol_version = "HTTP/1.1"
-    server: SimHTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-    @property
-    def sim(self) -> EwsSimulator:
-        return self.server.sim
+class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
+    control_indent = 2  # for people reading `curl $SIM/...` (docs/simulator.md)
 
     # ---- plumbing -------------------------------------------------------------------------
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
     def _send(self, status: int, body: bytes, content_type: str = "text/xml; charset=utf-8",
               headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, body, content_type, headers)
 
     def _send_401(self) -> None:
         self._send(401, b"401 - Unauthorized", "text/plain",
@@ -84,23 +55,22 @@ class EwsRequestHandler(BaseHTTPRequestHandler):
 
     # ---- HTTP verbs -------------------------------------------------------------------------
     def do_GET(self) -> None:
-        if self.path.startswith(control.PREFIX):
-            self._control("GET", b"")
+        if self.is_control():
+            self.answer_control("GET", b"")
         else:
             self._send(404, b"not found", "text/plain")
 
     def do_POST(self) -> None:
-        body = self._read_body()
-        if self.path.startswith(control.PREFIX):
-            self._control("POST", body)
+        body = self.read_body()
+        if self.is_control():
+            self.answer_control("POST", body)
         elif self.path.split("?")[0].lower() == EWS_PATH:
             self._soap(body)
         else:
             self._send(404, b"not found", "text/plain")
 
-    def _control(self, method: str, body: bytes) -> None:
-        status, payload = control.handle(self.sim, method, self.path, body)
-        self._send(status, json.dumps(payload, indent=2).encode(), "application/json")
+    def handle_control(self, method: str, raw: bytes) -> tuple[int, Any]:
+        return control.handle(self.sim, method, self.path, raw)
 
     # ---- SOAP -----------------------------------------------------------------------------
     def _soap(self, raw: bytes) -> None:
@@ -178,10 +148,8 @@ class EwsRequestHandler(BaseHTTPRequestHandler):
         if injected.kind == "http_401":
             self._send_401()
         elif injected.kind == "http_503":
-            headers = {}
-            if injected.retry_after_s is not None:
-                headers["Retry-After"] = str(injected.retry_after_s)
-            self._send(503, b"Service Unavailable", "text/plain", headers)
+            self._send(503, b"Service Unavailable", "text/plain",
+                       retry_after(injected.retry_after_s))
         elif injected.kind == "server_busy":
             flt = fault("ErrorServerBusy", "The server cannot service this request right now. "
                         "Try again later.",

@@ -7,9 +7,12 @@ because strict mode validates every response.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .model import Address, Folder, Item
-from .soap import Element, local, sub, t, xbool, xdt
+from .soap import Element, local, m, sub, t, xbool, xdt
+
+T = TypeVar("T")
 
 # Field URIs (without the "item:"/"message:" prefix) that each base shape returns.
 _DEFAULT = {
@@ -187,3 +190,15 @@ def folder_element(parent: Element, folder: Folder, total: int, unread: int,
         # Only FolderType (and its TasksFolder subtype) carries UnreadCount in the schema.
         sub(el, t("UnreadCount"), str(unread))
     return el
+
+
+def indexed_page(msg: Element, found: list[T], offset: int, limit: int
+                 ) -> tuple[Element, list[T]]:
+    """One page of an IndexedPageItemView/IndexedPageFolderView and its m:RootFolder, whose
+    IndexedPagingOffset is where the client's next page starts."""
+    page = found[offset:offset + limit]
+    end = offset + len(page)
+    root_folder = sub(msg, m("RootFolder"), IndexedPagingOffset=str(end),
+                      TotalItemsInView=str(len(found)),
+                      IncludesLastItemInRange=xbool(end >= len(found)))
+    return root_folder, page

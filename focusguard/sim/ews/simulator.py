@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
+from ..common.clock import utcnow
+from ..common.demo import seed_demo_mailbox
+from ..common.http import SimRequestHandler
+from ..common.simulator import Simulator, serve_until_stopped
 from . import rules as rules_mod
-from .faults import Fault, FaultInjector
+from .faults import Fault
 from .mailbox import Mailbox, MailboxError
-from .model import utcnow
 from .schema import find_schema_dir, load_schema
-from .server import SimHTTPServer
+from .server import EwsRequestHandler
 from .soap import sub, t, xdt
 
 log = logging.getLogger(__name__)
 
 
-class EwsSimulator:
+class EwsSimulator(Simulator[Mailbox, Fault]):
     """A stateful Exchange Web Services server on 127.0.0.1 for tests and demos.
 
     ``strict=None`` turns schema validation on when Microsoft's schema is found (see
@@ -33,14 +34,14 @@ class EwsSimulator:
     (tests shrink it), ``heartbeat_s`` the interval of streaming heartbeats.
     """
 
+    thread_name = "ews-sim"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, strict: bool | None = None,
                  password: str | None = None, mailbox: str = "me@corp.example", *,
                  display_name: str = "Me", schema_dir: Path | None = None, seed: int = 0,
                  stream_minute_s: float = 60.0, heartbeat_s: float = 30.0) -> None:
-        self.host, self.port = host, port
+        super().__init__(host, port, Mailbox(mailbox, display_name), seed)
         self.password = password
-        self.mailbox = Mailbox(mailbox, display_name)
-        self.faults = FaultInjector(seed)
         self.stream_minute_s = stream_minute_s
         self.heartbeat_s = heartbeat_s
         self.stopping = threading.Event()
@@ -55,46 +56,29 @@ class EwsSimulator:
         self.schema_errors: list[dict[str, str]] = []
         self.errors: list[dict[str, str]] = []
         self.unsupported_ops: list[str] = []
-        self._server: SimHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
     @property
     def strict(self) -> bool:
         return self.schema is not None
 
+    def handler(self) -> type[SimRequestHandler[Any]]:
+        return EwsRequestHandler
+
     def start(self) -> EwsSimulator:
         self.stopping.clear()
-        self._server = SimHTTPServer((self.host, self.port), self)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name=f"ews-sim-{self.port}", daemon=True)
-        self._thread.start()
-        return self
+        return super().start()
 
     def stop(self) -> None:
+        # Streaming connections wait on `changed`; wake them so they see `stopping` and end.
         self.stopping.set()
         with self.mailbox.changed:
             self.mailbox.changed.notify_all()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> EwsSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/EWS/Exchange.asmx"
-
-    @property
-    def control_url(self) -> str:
-        return f"http://{self.host}:{self.port}/_control"
+        return f"{self.root_url}/EWS/Exchange.asmx"
 
     # ---- records kept by the server -------------------------------------------------------
     def check_credentials(self, user: str, password: str) -> bool:
@@ -212,32 +196,9 @@ class EwsSimulator:
                     rule["actions"][f"{key}_name"] = self.mailbox.folders[fid].name  # type: ignore[index]
         return out
 
-    def mailbox_snapshot(self) -> dict[str, list[dict[str, Any]]]:
-        """{folder (distinguished id or display name): [message summaries, oldest first]}."""
-        return self.mailbox.snapshot()
-
     def folder_messages(self, name: str) -> list[dict[str, Any]]:
         folder = self.mailbox.folder_by_path(name)
         return self.mailbox.snapshot()[folder.distinguished or folder.name]
-
-    def sent(self) -> list[dict[str, Any]]:
-        with self.mailbox.lock:
-            return list(self.mailbox.sent)
-
-    @property
-    def popups(self) -> list[dict[str, Any]]:
-        with self.mailbox.lock:
-            return list(self.mailbox.popups)
-
-    @property
-    def moves(self) -> list[dict[str, Any]]:
-        with self.mailbox.lock:
-            return list(self.mailbox.moves)
-
-    @property
-    def deliveries(self) -> list[dict[str, Any]]:
-        with self.mailbox.lock:
-            return list(self.mailbox.deliveries)
 
     def status(self) -> dict[str, Any]:
         with self.mailbox.lock:
@@ -257,22 +218,6 @@ class EwsSimulator:
                               backoff_ms=backoff_ms, delay_s=delay_s,
                               retry_after_s=retry_after_s))
 
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
-
-def seed_demo_mailbox(sim: EwsSimulator) -> None:
-    """A small believable mailbox for `focusguard sim --seed-demo` and the demo."""
-    now = utcnow()
-    sim.deliver("Ann Customer <ann@client.example>", "Order 4711 — delivery date?",
-                body="Hi, when will order 4711 ship?", received=now - dt.timedelta(hours=2))
-    sim.deliver("Bob Colleague <bob@corp.example>", "Lunch?", body="12:30 at the usual place?",
-                received=now - dt.timedelta(hours=1))
-    day = now.replace(hour=0, minute=0, second=0)
-    sim.add_calendar_item("Focus time", day + dt.timedelta(hours=9), day + dt.timedelta(hours=11))
-    sim.add_calendar_item("Team sync", day + dt.timedelta(hours=14),
-                          day + dt.timedelta(hours=14, minutes=30))
-
 
 def serve(host: str, port: int, strict: bool | None, seed_demo: bool = False) -> None:
     """Run a standalone simulator until Ctrl-C (used by ``focusguard sim``)."""
@@ -280,22 +225,8 @@ def serve(host: str, port: int, strict: bool | None, seed_demo: bool = False) ->
     if seed_demo:
         seed_demo_mailbox(sim)
     sim.start()
-    print(f"EWS simulator on {sim.url} (strict={'on' if sim.strict else 'off'}); "
-          f"control API at {sim.control_url}/ — Ctrl-C to stop", flush=True)
-    done = threading.Event()
-    previous = signal.getsignal(signal.SIGTERM)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        while not done.is_set():
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, previous)
-        print("EWS simulator stopped.", flush=True)
+    serve_until_stopped(sim, f"EWS simulator on {sim.url} (strict={'on' if sim.strict else 'off'}"
+                        f"); control API at {sim.control_url}/ — Ctrl-C to stop", "EWS")
 
 
-__all__ = ["EwsSimulator", "MailboxError", "seed_demo_mailbox", "serve"]
+__all__ = ["EwsSimulator", "MailboxError", "serve"]

@@ -8,13 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import itertools
-import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ..common.clock import utcnow
+from ..common.recorder import Recorder
+from ..common.transport import merge_headers, message_id
 from . import rules as rules_mod
-from .model import WELL_KNOWN, Event, GraphError, MailFolder, Message, MessageRule, new_id, utcnow
+from .model import WELL_KNOWN, Event, GraphError, MailFolder, Message, MessageRule, new_id
 
 DISPLAY_NAMES = {"msgfolderroot": "Top of Information Store", "inbox": "Inbox",
                  "drafts": "Drafts", "sentitems": "Sent Items", "deleteditems": "Deleted Items",
@@ -39,20 +41,16 @@ def _not_found(what: str) -> GraphError:
                       f"store. ({what})")
 
 
-class Mailbox:
+class Mailbox(Recorder):
     def __init__(self, address: str, display_name: str) -> None:
+        super().__init__()
         self.address = address
         self.display_name = display_name
-        self.lock = threading.RLock()
         self.folders: dict[str, MailFolder] = {}
         self.messages: dict[str, Message] = {}  # immutable id -> message
         self._rest_index: dict[str, str] = {}  # current REST id -> immutable id
         self.rules: list[MessageRule] = []
         self.events: list[Event] = []
-        self.sent: list[dict[str, Any]] = []
-        self.popups: list[dict[str, Any]] = []
-        self.deliveries: list[dict[str, Any]] = []
-        self.moves: list[dict[str, Any]] = []
         self.journal: list[tuple[int, str, str]] = []  # (seq, folder id, immutable id)
         self.delta_epoch = 1
         self._seq = itertools.count(1)
@@ -141,8 +139,7 @@ class Mailbox:
         name, address = parse_sender(sender)
         when = (received or utcnow()).astimezone(dt.UTC).replace(microsecond=0)
         extra = dict(headers or {})
-        imid = next((v for k, v in extra.items() if k.lower() == "message-id"), None)
-        imid = imid or f"<{uuid.uuid4().hex}@client.sim.focusguard.example>"
+        imid = message_id(extra)
         recipients = [parse_sender(r) for r in (to or [f"{self.display_name} <{self.address}>"])]
         base = [
             ("Received", f"from sim-transport by sim-exo; {email.utils.format_datetime(when)}"),
@@ -154,9 +151,7 @@ class Mailbox:
             ("MIME-Version", "1.0"),
             ("Content-Type", "text/plain; charset=utf-8"),
         ]
-        overridden = {k.lower() for k in extra}
-        header_list = [(k, v) for k, v in base if k.lower() not in overridden]
-        header_list += list(extra.items())
+        header_list = merge_headers(base, extra)
         with self.lock:
             msg = Message(new_id("M"), new_id("R"), "", imid, name, address, subject, when,
                           header_list, body, "text", importance, to=recipients)
@@ -167,10 +162,7 @@ class Mailbox:
             record = {"time": when.isoformat(), "from": sender, "subject": subject,
                       "internet_message_id": imid, "folder": target.well_known
                       or target.display_name, "rules": fired, "id": msg.immutable_id}
-            self.deliveries.append(record)
-            if target.well_known == "inbox":
-                self.popups.append({k: record[k] for k in
-                                    ("time", "from", "subject", "internet_message_id")})
+            self.record_delivery(record, to_inbox=target.well_known == "inbox")
         return imid
 
     def _run_rules(self, msg: Message) -> tuple[MailFolder, list[str], bool]:

@@ -13,12 +13,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..common.clock import utcnow
+
 WELL_KNOWN = ("msgfolderroot", "inbox", "drafts", "sentitems", "deleteditems", "junkemail",
               "archive", "outbox")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def new_id(prefix: str) -> str:

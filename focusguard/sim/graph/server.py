@@ -7,10 +7,10 @@ import json
 import logging
 import secrets
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ..common.http import SimRequestHandler, retry_after
 from . import control, routes
 from .faults import Fault
 from .model import GraphError
@@ -23,21 +23,8 @@ API_PREFIX = "/v1.0"
 MAX_BATCH = 20  # https://learn.microsoft.com/en-us/graph/json-batching#batch-size-limitations
 
 
-class SimHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def __init__(self, addr: tuple[str, int], sim: GraphSimulator) -> None:
-        self.sim = sim
-        super().__init__(addr, GraphRequestHandler)
-
-
 def _fault_response(fault: Fault) -> routes.Response:
-    headers: dict[str, str] = {}
-    if fault.retry_after_s is not None:
-        value = fault.retry_after_s
-        headers["Retry-After"] = str(int(value)) if float(value).is_integer() else str(value)
+    headers = retry_after(fault.retry_after_s)
     if fault.kind == "throttle":
         error = GraphError(429, "ApplicationThrottled", "Application is over its "
                            "MailboxConcurrency limit.", headers)
@@ -51,33 +38,14 @@ def _fault_response(fault: Fault) -> routes.Response:
     return routes.Response(error.status, error.body(), error.headers)
 
 
-class GraphRequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: SimHTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
-
-    @property
-    def sim(self) -> GraphSimulator:
-        return self.server.sim
-
+class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
     # ---- plumbing -------------------------------------------------------------------------
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
-              content_type: str = "application/json") -> None:
-        body = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        if payload is not None:
-            self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
+    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        """A JSON response; payload None is an empty body without a Content-Type (202/204)."""
+        if payload is None:
+            self.send_body(status, b"", None, headers)
+        else:
+            self.send_body(status, json.dumps(payload).encode(), "application/json", headers)
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -92,17 +60,19 @@ class GraphRequestHandler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     def _handle(self, method: str) -> None:
-        raw = self._read_body()
+        raw = self.read_body()
         parts = urlsplit(self.path)
-        if parts.path.startswith(control.PREFIX):
-            status, payload = control.handle(self.sim, method, self.path, raw)
-            self._send(status, payload)
+        if self.is_control():
+            self.answer_control(method, raw)
         elif parts.path.endswith("/oauth2/v2.0/token") and method == "POST":
             self._token(raw)
         elif parts.path == API_PREFIX or parts.path.startswith(API_PREFIX + "/"):
             self._api(method, parts.path[len(API_PREFIX):], parts.query, raw)
         else:
             self._send(404, {"error": {"code": "NotFound", "message": "not found"}})
+
+    def handle_control(self, method: str, raw: bytes) -> tuple[int, Any]:
+        return control.handle(self.sim, method, self.path, raw)
 
     # ---- token endpoint (a stand-in for login.microsoftonline.com) ------------------------
     def _token(self, raw: bytes) -> None:
@@ -135,7 +105,7 @@ class GraphRequestHandler(BaseHTTPRequestHandler):
                 status = 401
                 self._send(401, error.body(), error.headers)
                 return
-            fault = sim.faults.take(op)
+            fault = sim.faults.take(op, in_batch=False)
             if fault is not None and fault.kind == "slow":
                 time.sleep(fault.delay_s)
                 fault = None
@@ -224,4 +194,4 @@ def run(sim: GraphSimulator, req: routes.Request) -> routes.Response:
         return routes.Response(500, error.body())
 
 
-__all__ = ["SimHTTPServer", "run"]
+__all__ = ["GraphRequestHandler", "run"]

@@ -5,22 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import signal
 import threading
 import time
 from typing import Any
 
-from .faults import Fault, FaultInjector
+from ..common.clock import utcnow
+from ..common.demo import seed_demo_mailbox
+from ..common.http import SimRequestHandler
+from ..common.simulator import Simulator, serve_until_stopped
+from .faults import Fault
 from .mailbox import Mailbox
-from .model import iso, utcnow
-from .server import SimHTTPServer
+from .model import iso
+from .server import GraphRequestHandler
 
 log = logging.getLogger(__name__)
 
 DEMO_TOKEN = "focusguard-graph-sim-demo-token"  # noqa: S105 - a fixed token for the simulator
 
 
-class GraphSimulator:
+class GraphSimulator(Simulator[Mailbox, Fault]):
     """A stateful Microsoft Graph (Outlook mail) server on 127.0.0.1 for tests and demos.
 
     Bearer tokens: `static_token` (default DEMO_TOKEN) or any token issued by the simulator's
@@ -29,14 +32,14 @@ class GraphSimulator:
     concurrency observable). `seed` drives `rate` faults.
     """
 
+    thread_name = "graph-sim"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0, mailbox: str = "me@corp.example",
                  *, display_name: str = "Me", static_token: str | None = DEMO_TOKEN,
                  page_size: int = 10, latency_s: float = 0.0, seed: int = 0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the Graph simulator only listens on loopback")
-        self.host, self.port = host, port
-        self.mailbox = Mailbox(mailbox, display_name)
-        self.faults = FaultInjector(seed)
+        super().__init__(host, port, Mailbox(mailbox, display_name), seed)
         self.static_token = static_token
         self.page_size = page_size
         self.latency_s = latency_s
@@ -48,43 +51,15 @@ class GraphSimulator:
         self.errors: list[dict[str, str]] = []
         self._in_flight = 0
         self.max_concurrency = 0
-        self._server: SimHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------
-    def start(self) -> GraphSimulator:
-        self._server = SimHTTPServer((self.host, self.port), self)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name=f"graph-sim-{self.port}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> GraphSimulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def handler(self) -> type[SimRequestHandler[Any]]:
+        return GraphRequestHandler
 
     @property
     def url(self) -> str:
         """The Graph base URL, like https://graph.microsoft.com/v1.0."""
         return f"{self.root_url}/v1.0"
-
-    @property
-    def control_url(self) -> str:
-        return f"{self.root_url}/_control"
 
     @property
     def authority(self) -> str:
@@ -203,32 +178,9 @@ class GraphSimulator:
                     rule["actions"]["moveToFolder_name"] = self.mailbox.folders[fid].display_name
             return out
 
-    def mailbox_snapshot(self) -> dict[str, list[dict[str, Any]]]:
-        """{folder (well-known name or display name): [messages, oldest first]}."""
-        return self.mailbox.snapshot()
-
     def folder_messages(self, name: str) -> list[dict[str, Any]]:
         folder = self.mailbox.folder_by_name(name)
         return self.mailbox.snapshot()[folder.well_known or folder.display_name]
-
-    def sent(self) -> list[dict[str, Any]]:
-        with self.mailbox.lock:
-            return list(self.mailbox.sent)
-
-    @property
-    def popups(self) -> list[dict[str, Any]]:
-        with self.mailbox.lock:
-            return list(self.mailbox.popups)
-
-    @property
-    def moves(self) -> list[dict[str, Any]]:
-        with self.mailbox.lock:
-            return list(self.mailbox.moves)
-
-    @property
-    def deliveries(self) -> list[dict[str, Any]]:
-        with self.mailbox.lock:
-            return list(self.mailbox.deliveries)
 
     def status(self) -> dict[str, Any]:
         with self._lock:
@@ -244,22 +196,6 @@ class GraphSimulator:
                               retry_after_s=retry_after_s, delay_s=delay_s,
                               top_level_only=top_level_only))
 
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
-
-def seed_demo_mailbox(sim: GraphSimulator) -> None:
-    """Two messages and today's "Focus time" / "Team sync" appointments."""
-    now = utcnow()
-    sim.deliver("Ann Customer <ann@client.example>", "Order 4711 — delivery date?",
-                body="Hi, when will order 4711 ship?", received=now - dt.timedelta(hours=2))
-    sim.deliver("Bob Colleague <bob@corp.example>", "Lunch?", body="12:30 at the usual place?",
-                received=now - dt.timedelta(hours=1))
-    day = now.replace(hour=0, minute=0, second=0)
-    sim.add_calendar_item("Focus time", day + dt.timedelta(hours=9), day + dt.timedelta(hours=11))
-    sim.add_calendar_item("Team sync", day + dt.timedelta(hours=14),
-                          day + dt.timedelta(hours=14, minutes=30))
-
 
 def serve(host: str = "127.0.0.1", port: int = 8766, seed_demo: bool = True) -> None:
     """Run a standalone simulator until Ctrl-C or SIGTERM (`focusguard sim --graph`)."""
@@ -267,21 +203,6 @@ def serve(host: str = "127.0.0.1", port: int = 8766, seed_demo: bool = True) -> 
     if seed_demo:
         seed_demo_mailbox(sim)
     sim.start()
-    print(f"Graph simulator on {sim.url} (bearer token {sim.static_token!r} or one from "
-          f"{sim.authority}/oauth2/v2.0/token); control API at {sim.control_url}/ — started "
-          f"{iso(utcnow())}, Ctrl-C to stop", flush=True)
-    done = threading.Event()
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGTERM) if main else None
-    if main:
-        signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        while not done.is_set():
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
-        if main:
-            signal.signal(signal.SIGTERM, previous)
-        print("Graph simulator stopped.", flush=True)
+    serve_until_stopped(sim, f"Graph simulator on {sim.url} (bearer token {sim.static_token!r} "
+                        f"or one from {sim.authority}/oauth2/v2.0/token); control API at "
+                        f"{sim.control_url}/ — started {iso(utcnow())}, Ctrl-C to stop", "Graph")

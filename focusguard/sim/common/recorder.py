@@ -1,0 +1,39 @@
+"""What the user would have seen and what left the mailbox: deliveries, pop-ups, moves and
+sent mail, as JSON-ready dicts for the Python and control APIs."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+# What a desktop alert shows; a pop-up record is the delivery record cut down to these.
+POPUP_FIELDS = ("time", "from", "subject", "internet_message_id")
+
+
+class Recorder:
+    """Base of both simulated mailboxes. `lock` is the mailbox's one re-entrant lock, so the
+    records change atomically with the mailbox state they describe."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.sent: list[dict[str, Any]] = []
+        self.popups: list[dict[str, Any]] = []
+        self.deliveries: list[dict[str, Any]] = []
+        self.moves: list[dict[str, Any]] = []
+
+    def record_delivery(self, record: dict[str, Any], *, to_inbox: bool) -> None:
+        """Outlook alerts only for new mail delivered to the default Inbox: a message a rule
+        moved elsewhere is a delivery but no pop-up (and later moves into the Inbox neither)."""
+        with self.lock:
+            self.deliveries.append(record)
+            if to_inbox:
+                self.popups.append({k: record[k] for k in POPUP_FIELDS})
+
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """{folder (well-known/distinguished id or display name): [messages, oldest first]}."""
+        raise NotImplementedError
+
+    def copy(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A snapshot of one record list, safe to hand out while the server keeps running."""
+        with self.lock:
+            return list(records)

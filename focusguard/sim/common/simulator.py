@@ -1,0 +1,108 @@
+"""The lifecycle and observations both simulators share: a server thread on 127.0.0.1, the
+records of what the user saw, fault clearing, and the standalone `serve` loop."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from .faults import Fault, FaultInjector
+from .http import SimHTTPServer, SimRequestHandler
+from .recorder import Recorder
+
+M = TypeVar("M", bound=Recorder)
+F = TypeVar("F", bound=Fault)
+
+
+class Simulator(Generic[M, F]):
+    """Base of EwsSimulator and GraphSimulator; they add their protocol's API and semantics."""
+
+    thread_name: ClassVar[str]  # prefix of the server thread's name, e.g. "ews-sim"
+
+    def __init__(self, host: str, port: int, mailbox: M, seed: int) -> None:
+        self.host, self.port = host, port
+        self.mailbox = mailbox
+        self.faults: FaultInjector[F] = FaultInjector(seed)
+        self._server: SimHTTPServer[Self] | None = None
+        self._thread: threading.Thread | None = None
+
+    def handler(self) -> type[SimRequestHandler[Self]]:
+        """The request handler class of this simulator's protocol."""
+        raise NotImplementedError
+
+    # ---- lifecycle ------------------------------------------------------------------------
+    def start(self) -> Self:
+        self._server = SimHTTPServer((self.host, self.port), self, self.handler())
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.1},
+                                        name=f"{self.thread_name}-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.root_url}/_control"
+
+    # ---- observations ---------------------------------------------------------------------
+    def mailbox_snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        """{folder (well-known/distinguished id or display name): [messages, oldest first]}."""
+        return self.mailbox.snapshot()
+
+    def sent(self) -> list[dict[str, Any]]:
+        return self.mailbox.copy(self.mailbox.sent)
+
+    @property
+    def popups(self) -> list[dict[str, Any]]:
+        return self.mailbox.copy(self.mailbox.popups)
+
+    @property
+    def moves(self) -> list[dict[str, Any]]:
+        return self.mailbox.copy(self.mailbox.moves)
+
+    @property
+    def deliveries(self) -> list[dict[str, Any]]:
+        return self.mailbox.copy(self.mailbox.deliveries)
+
+    # ---- faults ---------------------------------------------------------------------------
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+
+def serve_until_stopped(sim: Simulator[Any, Any], banner: str, name: str) -> None:
+    """Print `banner`, run until Ctrl-C or SIGTERM, stop the simulator (`focusguard sim`)."""
+    print(banner, flush=True)
+    done = threading.Event()
+    # Signal handlers can only be installed from the main thread (tests call this in others).
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main else None
+    if main:
+        signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        while not done.is_set():
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        print(f"{name} simulator stopped.", flush=True)
