@@ -32,9 +32,16 @@ class Controlled(Protocol):
     def sent(self) -> list[dict[str, Any]]: ...
     def rules(self) -> list[dict[str, Any]]: ...
     def status(self) -> dict[str, Any]: ...
-    def deliver(self, sender: str, subject: str = ..., headers: dict[str, str] | None = ...,
-                importance: str = ..., body: str = ..., received: dt.datetime | None = ...,
-                to: list[str] | None = ...) -> str: ...
+    def deliver(
+        self,
+        sender: str,
+        subject: str = ...,
+        headers: dict[str, str] | None = ...,
+        importance: str = ...,
+        body: str = ...,
+        received: dt.datetime | None = ...,
+        to: list[str] | None = ...,
+    ) -> str: ...
     def add_calendar_item(self, subject: str, start: dt.datetime, end: dt.datetime) -> str: ...
     def create_folder(self, name: str, parent: str = ...) -> str: ...
     def fault(self, *args: Any, **kwargs: Any) -> None: ...
@@ -48,11 +55,19 @@ def aware(text: str) -> dt.datetime:
     return value
 
 
-def handle(sim: Controlled, method: str, path: str, raw: bytes, *, gets: Mapping[str, Get],
-           posts: Mapping[str, Post], errors: tuple[type[Exception], ...]) -> tuple[int, Any]:
+def handle(
+    sim: Controlled,
+    method: str,
+    path: str,
+    raw: bytes,
+    *,
+    gets: Mapping[str, Get],
+    posts: Mapping[str, Post],
+    errors: tuple[type[Exception], ...],
+) -> tuple[int, Any]:
     """Answer one control request: (HTTP status, JSON payload). `gets`/`posts` add the
     simulator's own routes; `errors` are its domain errors, answered with 400 like bad input."""
-    route = path.split("?")[0][len(PREFIX):].strip("/")
+    route = path.split("?")[0][len(PREFIX) :].strip("/")
     bad_input: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError, *errors)
     try:
         data: dict[str, Any] = json.loads(raw) if raw.strip() else {}
@@ -90,11 +105,17 @@ def _posts(sim: Controlled) -> dict[str, Post]:
         "deliver": lambda data: _deliver(sim, data),
         "fault": lambda data: _fault(sim, data),
         "faults/clear": lambda data: _clear_faults(sim),
-        "calendar": lambda data: {"item_id": sim.add_calendar_item(
-            data["subject"], aware(data["start"]), aware(data["end"]))},
+        "calendar": lambda data: {
+            "item_id": sim.add_calendar_item(
+                data["subject"], aware(data["start"]), aware(data["end"])
+            )
+        },
         # Without "parent" each simulator's own default applies ("inbox" / "msgfolderroot").
-        "folders": lambda data: {"folder_id": sim.create_folder(
-            data["name"], **{k: data[k] for k in ("parent",) if k in data})},
+        "folders": lambda data: {
+            "folder_id": sim.create_folder(
+                data["name"], **{k: data[k] for k in ("parent",) if k in data}
+            )
+        },
     }
 
 
@@ -102,9 +123,15 @@ def _deliver(sim: Controlled, data: dict[str, Any]) -> dict[str, Any]:
     received = aware(data["received"]) if data.get("received") else None
     # Without "importance" each simulator's own default applies ("Normal" / "normal").
     optional = {k: data[k] for k in ("importance",) if k in data}
-    imid = sim.deliver(data["from"], data.get("subject", ""), headers=data.get("headers"),
-                       body=data.get("body", ""), received=received, to=data.get("to"),
-                       **optional)
+    imid = sim.deliver(
+        data["from"],
+        data.get("subject", ""),
+        headers=data.get("headers"),
+        body=data.get("body", ""),
+        received=received,
+        to=data.get("to"),
+        **optional,
+    )
     return {"internet_message_id": imid}
 
 

@@ -23,8 +23,7 @@ class SimHTTPServer(ThreadingHTTPServer, Generic[S]):
     # benchmarks); the default backlog of 5 would refuse some of them.
     request_queue_size = 64
 
-    def __init__(self, addr: tuple[str, int], sim: S,
-                 handler: type[SimRequestHandler[S]]) -> None:
+    def __init__(self, addr: tuple[str, int], sim: S, handler: type[SimRequestHandler[S]]) -> None:
         self.sim = sim
         super().__init__(addr, handler)
 
@@ -46,8 +45,13 @@ class SimRequestHandler(BaseHTTPRequestHandler, Generic[S]):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def send_body(self, status: int, body: bytes, content_type: str | None,
-                  headers: dict[str, str] | None = None) -> None:
+    def send_body(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """A complete response; `content_type` None sends none (an empty 202/204)."""
         self.send_response(status)
         if content_type is not None:
@@ -63,8 +67,9 @@ class SimRequestHandler(BaseHTTPRequestHandler, Generic[S]):
 
     def answer_control(self, method: str, raw: bytes) -> None:
         status, payload = self.handle_control(method, raw)
-        self.send_body(status, json.dumps(payload, indent=self.control_indent).encode(),
-                       "application/json")
+        self.send_body(
+            status, json.dumps(payload, indent=self.control_indent).encode(), "application/json"
+        )
 
     def handle_control(self, method: str, raw: bytes) -> tuple[int, Any]:
         """The simulator's control.handle for this request."""

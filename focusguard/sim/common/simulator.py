@@ -36,9 +36,12 @@ class Simulator(Generic[M, F]):
     def start(self) -> Self:
         self._server = SimHTTPServer((self.host, self.port), self, self.handler())
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name=f"{self.thread_name}-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"{self.thread_name}-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

@@ -17,8 +17,7 @@ def convert_id(mb: Mailbox, req: Element) -> Element:
     root, msgs = response_root("ConvertId")
     ids = req.find(m("SourceIds"))
     for _ in ids if ids is not None else [None]:
-        response_message(msgs, "ConvertId", "ErrorInvalidIdMalformed",
-                         "Id is malformed.")
+        response_message(msgs, "ConvertId", "ErrorInvalidIdMalformed", "Id is malformed.")
     return root
 
 

@@ -23,4 +23,5 @@ class Fault(faults.Fault):
     def applies_to(self, operation: str, **context: Any) -> bool:
         # A dropped stream only makes sense for a streaming response.
         return super().applies_to(operation) and (
-            self.kind != "drop_stream" or operation == "GetStreamingEvents")
+            self.kind != "drop_stream" or operation == "GetStreamingEvents"
+        )

@@ -43,8 +43,9 @@ def required_folder(mb: Mailbox, req: Element, tag: str) -> Folder:
 
 def append_folder(mb: Mailbox, parent: Element, folder: Folder) -> None:
     items = mb.folder_items(folder.id)
-    folder_element(parent, folder, len(items), sum(not i.is_read for i in items),
-                   len(mb.children(folder.id)))
+    folder_element(
+        parent, folder, len(items), sum(not i.is_read for i in items), len(mb.children(folder.id))
+    )
 
 
 def get_folder(mb: Mailbox, req: Element) -> Element:
@@ -79,9 +80,13 @@ def find_folder(mb: Mailbox, req: Element) -> Element:
     return root
 
 
-_ELEMENT_CLASS = {"Folder": None, "CalendarFolder": "IPF.Appointment",
-                  "ContactsFolder": "IPF.Contact", "TasksFolder": "IPF.Task",
-                  "SearchFolder": None}
+_ELEMENT_CLASS = {
+    "Folder": None,
+    "CalendarFolder": "IPF.Appointment",
+    "ContactsFolder": "IPF.Contact",
+    "TasksFolder": "IPF.Task",
+    "SearchFolder": None,
+}
 
 
 def create_folder(mb: Mailbox, req: Element) -> Element:
@@ -93,8 +98,9 @@ def create_folder(mb: Mailbox, req: Element) -> Element:
         cls = new.findtext(t("FolderClass")) or _ELEMENT_CLASS.get(element) or "IPF.Note"
         try:
             parent = required_folder(mb, req, "ParentFolderId")
-            folder = mb.create_folder(parent.id, name, cls,
-                                      element if element in _ELEMENT_CLASS else "Folder")
+            folder = mb.create_folder(
+                parent.id, name, cls, element if element in _ELEMENT_CLASS else "Folder"
+            )
         except MailboxError as exc:
             response_message(msgs, "CreateFolder", exc.code, exc.message)
             continue
@@ -112,8 +118,9 @@ def delete_folder(mb: Mailbox, req: Element) -> Element:
             with mb.lock:
                 folder = resolve_folder(mb, elem)
                 if folder.distinguished:
-                    raise MailboxError("ErrorDeleteDistinguishedFolder",
-                                       "Distinguished folders cannot be deleted.")
+                    raise MailboxError(
+                        "ErrorDeleteDistinguishedFolder", "Distinguished folders cannot be deleted."
+                    )
                 for gone in [folder, *mb.descendants(folder.id)]:
                     for item in mb.folder_items(gone.id):
                         del mb.items[item.id]

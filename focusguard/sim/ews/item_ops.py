@@ -58,12 +58,18 @@ def find_item(mb: Mailbox, req: Element) -> Element:
                 start = parse_dt(cal_view.get("StartDate", ""))
                 end = parse_dt(cal_view.get("EndDate", ""))
                 # A calendar view returns every item overlapping the window, oldest first.
-                hits = sorted((i for i in items if i.start and i.end and i.start < end
-                               and i.end > start), key=lambda i: i.start or start)
+                hits = sorted(
+                    (i for i in items if i.start and i.end and i.start < end and i.end > start),
+                    key=lambda i: i.start or start,
+                )
                 limit = int(cal_view.get("MaxEntriesReturned", str(len(hits) or 1)))
                 page = hits[:limit]
-                rf = sub(msg, m("RootFolder"), TotalItemsInView=str(len(hits)),
-                         IncludesLastItemInRange=xbool(len(page) == len(hits)))
+                rf = sub(
+                    msg,
+                    m("RootFolder"),
+                    TotalItemsInView=str(len(hits)),
+                    IncludesLastItemInRange=xbool(len(page) == len(hits)),
+                )
             else:
                 ordered = sort_items(items, keys)
                 limit = len(ordered)
@@ -161,14 +167,18 @@ def update_item(mb: Mailbox, req: Element) -> Element:
                 for upd in updates if updates is not None else []:
                     uri_el = upd.find(t("FieldURI"))
                     uri = uri_el.get("FieldURI", "") if uri_el is not None else ""
-                    if uri == "item:Categories" and local(upd) in ("SetItemField",
-                                                                   "DeleteItemField"):
+                    if uri == "item:Categories" and local(upd) in (
+                        "SetItemField",
+                        "DeleteItemField",
+                    ):
                         cats = upd.find(f".//{t('Categories')}")
                         item.categories = [s.text or "" for s in cats] if cats is not None else []
                         continue
                     if uri not in _SETTABLE or local(upd) != "SetItemField":
-                        raise MailboxError("ErrorInvalidPropertySet",
-                                           f"The simulator cannot update {uri or 'that field'}.")
+                        raise MailboxError(
+                            "ErrorInvalidPropertySet",
+                            f"The simulator cannot update {uri or 'that field'}.",
+                        )
                     tag, setter = _SETTABLE[uri]
                     value_el = upd.find(f".//{t(tag)}")
                     setter(item, value_el.text if value_el is not None else None)
@@ -200,11 +210,13 @@ def sync_folder_items(mb: Mailbox, req: Element) -> Element:
                     fid, seq_txt = base64.b64decode(state_txt).decode().rsplit(":", 1)
                     since = int(seq_txt)
                 except (ValueError, UnicodeDecodeError):
-                    raise MailboxError("ErrorInvalidSyncStateData",
-                                       "The sync state is invalid.") from None
+                    raise MailboxError(
+                        "ErrorInvalidSyncStateData", "The sync state is invalid."
+                    ) from None
                 if fid != folder.id:
-                    raise MailboxError("ErrorInvalidSyncStateData",
-                                       "The sync state belongs to another folder.")
+                    raise MailboxError(
+                        "ErrorInvalidSyncStateData", "The sync state belongs to another folder."
+                    )
         except MailboxError as exc:
             response_message(msgs, "SyncFolderItems", exc.code, exc.message)
             return root

@@ -91,10 +91,17 @@ class Mailbox(Recorder):
             self._add_folder(name, parent_id, cls, element, dist)
 
     # ---- folders -------------------------------------------------------------------------
-    def _add_folder(self, name: str, parent_id: str | None, folder_class: str | None,
-                    element: str = "Folder", distinguished: str | None = None) -> Folder:
-        folder = Folder(new_id(b"F"), new_change_key(), parent_id, name, folder_class,
-                        distinguished, element)
+    def _add_folder(
+        self,
+        name: str,
+        parent_id: str | None,
+        folder_class: str | None,
+        element: str = "Folder",
+        distinguished: str | None = None,
+    ) -> Folder:
+        folder = Folder(
+            new_id(b"F"), new_change_key(), parent_id, name, folder_class, distinguished, element
+        )
         self.folders[folder.id] = folder
         self.journals[folder.id] = Journal()
         return folder
@@ -103,15 +110,17 @@ class Mailbox(Recorder):
         for folder in self.folders.values():
             if folder.distinguished == dist_id:
                 return folder
-        raise MailboxError("ErrorFolderNotFound",
-                           f"The distinguished folder {dist_id} wasn't found.")
+        raise MailboxError(
+            "ErrorFolderNotFound", f"The distinguished folder {dist_id} wasn't found."
+        )
 
     def folder(self, folder_id: str) -> Folder:
         try:
             return self.folders[folder_id]
         except KeyError:
-            raise MailboxError("ErrorFolderNotFound", "The specified folder could not be found in "
-                               "the store.") from None
+            raise MailboxError(
+                "ErrorFolderNotFound", "The specified folder could not be found in the store."
+            ) from None
 
     def children(self, folder_id: str) -> list[Folder]:
         return [f for f in self.folders.values() if f.parent_id == folder_id]
@@ -123,16 +132,18 @@ class Mailbox(Recorder):
             out.extend(self.descendants(child.id))
         return out
 
-    def create_folder(self, parent_id: str, name: str, folder_class: str | None,
-                      element: str = "Folder") -> Folder:
+    def create_folder(
+        self, parent_id: str, name: str, folder_class: str | None, element: str = "Folder"
+    ) -> Folder:
         with self.lock:
             self.folder(parent_id)
             if not name.strip():
                 raise MailboxError("ErrorInvalidOperation", "A folder needs a display name.")
             # Exchange compares sibling folder names case-insensitively.
             if any(f.name.lower() == name.lower() for f in self.children(parent_id)):
-                raise MailboxError("ErrorFolderExists",
-                                   "A folder with the specified name already exists.")
+                raise MailboxError(
+                    "ErrorFolderExists", "A folder with the specified name already exists."
+                )
             return self._add_folder(name, parent_id, folder_class or "IPF.Note", element)
 
     def folder_by_path(self, name: str) -> Folder:
@@ -157,8 +168,14 @@ class Mailbox(Recorder):
     def _journal(self, folder_id: str, change: str, item_id: str) -> None:
         self.journals[folder_id].entries.append((self._next_seq(), change, item_id))
 
-    def _emit(self, kind: str, item_id: str | None, parent_id: str, old_item_id: str | None = None,
-              old_parent_id: str | None = None) -> None:
+    def _emit(
+        self,
+        kind: str,
+        item_id: str | None,
+        parent_id: str,
+        old_item_id: str | None = None,
+        old_parent_id: str | None = None,
+    ) -> None:
         now = utcnow()
         for sub in self.subscriptions.values():
             event = Event(kind, 0, now, item_id, parent_id, old_item_id, old_parent_id)
@@ -179,8 +196,9 @@ class Mailbox(Recorder):
         try:
             return self.items[item_id]
         except KeyError:
-            raise MailboxError("ErrorItemNotFound",
-                               "The specified object was not found in the store.") from None
+            raise MailboxError(
+                "ErrorItemNotFound", "The specified object was not found in the store."
+            ) from None
 
     def move_item(self, item_id: str, to_folder_id: str, *, reason: str = "MoveItem") -> Item:
         """Move an item; like Exchange, the item gets a new ItemId and ChangeKey."""
@@ -195,21 +213,37 @@ class Mailbox(Recorder):
             self.items[item.id] = item
             self._journal(target.id, "Create", item.id)
             self._emit("MovedEvent", item.id, target.id, old_id, source.id)
-            self.moves.append({
-                "time": xdt(utcnow()), "from_folder": source.name, "to_folder": target.name,
-                "old_item_id": old_id, "item_id": item.id, "subject": item.subject,
-                "internet_message_id": item.internet_message_id, "reason": reason,
-            })
+            self.moves.append(
+                {
+                    "time": xdt(utcnow()),
+                    "from_folder": source.name,
+                    "to_folder": target.name,
+                    "old_item_id": old_id,
+                    "item_id": item.id,
+                    "subject": item.subject,
+                    "internet_message_id": item.internet_message_id,
+                    "reason": reason,
+                }
+            )
             return item
 
     def copy_item(self, item_id: str, to_folder_id: str) -> Item:
         with self.lock:
             src = self.item(item_id)
             self.folder(to_folder_id)
-            dup = Item(**{**src.__dict__, "id": new_id(), "change_key": new_change_key(),
-                          "folder_id": to_folder_id, "headers": list(src.headers),
-                          "extended": list(src.extended), "to": list(src.to),
-                          "cc": list(src.cc), "categories": list(src.categories)})
+            dup = Item(
+                **{
+                    **src.__dict__,
+                    "id": new_id(),
+                    "change_key": new_change_key(),
+                    "folder_id": to_folder_id,
+                    "headers": list(src.headers),
+                    "extended": list(src.extended),
+                    "to": list(src.to),
+                    "cc": list(src.cc),
+                    "categories": list(src.categories),
+                }
+            )
             self._store(dup, new_mail=False)
             return dup
 
@@ -238,9 +272,17 @@ class Mailbox(Recorder):
             return item
 
     # ---- transport delivery ----------------------------------------------------------------
-    def deliver(self, sender: str, subject: str, *, headers: dict[str, str] | None = None,
-                importance: str = "Normal", body: str = "", received: dt.datetime | None = None,
-                to: list[str] | None = None) -> str:
+    def deliver(
+        self,
+        sender: str,
+        subject: str,
+        *,
+        headers: dict[str, str] | None = None,
+        importance: str = "Normal",
+        body: str = "",
+        received: dt.datetime | None = None,
+        to: list[str] | None = None,
+    ) -> str:
         """Deliver a message like the transport would: inbox rules first, then events.
 
         Returns the Internet Message-ID. Every message that ends up in the Inbox is recorded as
@@ -267,8 +309,13 @@ class Mailbox(Recorder):
             base.append(("Importance", importance))
         header_list = merge_headers(base, extra)
         facts = rules_mod.Message(
-            sender_name=from_addr.name, sender_email=from_addr.email, subject=subject, body=body,
-            importance=importance, received=when, recipients=[r.email for r in recipients],
+            sender_name=from_addr.name,
+            sender_email=from_addr.email,
+            subject=subject,
+            body=body,
+            importance=importance,
+            received=when,
+            recipients=[r.email for r in recipients],
             header_block="\r\n".join(f"{k}: {v}" for k, v in header_list),
         )
         with self.lock:
@@ -280,10 +327,20 @@ class Mailbox(Recorder):
             if actions.move_to_folder and actions.move_to_folder in self.folders:
                 target = actions.move_to_folder
             item = Item(
-                id=new_id(), change_key=new_change_key(), folder_id=target, element="Message",
-                subject=subject, body=body, sender=from_addr, to=recipients,
-                importance=actions.mark_importance or importance, received=when, sent=when,
-                created=when, internet_message_id=imid, headers=header_list,
+                id=new_id(),
+                change_key=new_change_key(),
+                folder_id=target,
+                element="Message",
+                subject=subject,
+                body=body,
+                sender=from_addr,
+                to=recipients,
+                importance=actions.mark_importance or importance,
+                received=when,
+                sent=when,
+                created=when,
+                internet_message_id=imid,
+                headers=header_list,
                 is_read=actions.mark_as_read,
                 in_reply_to=next((v for k, v in header_list if k.lower() == "in-reply-to"), None),
                 references=next((v for k, v in header_list if k.lower() == "references"), None),
@@ -292,23 +349,35 @@ class Mailbox(Recorder):
             if actions.copy_to_folder and actions.copy_to_folder in self.folders:
                 self.copy_item(item.id, actions.copy_to_folder)
             record = {
-                "time": xdt(when), "from": from_addr.display(), "subject": subject,
-                "internet_message_id": imid, "folder": self.folders[target].name,
-                "rules": [r.name for r in fired], "item_id": item.id,
+                "time": xdt(when),
+                "from": from_addr.display(),
+                "subject": subject,
+                "internet_message_id": imid,
+                "folder": self.folders[target].name,
+                "rules": [r.name for r in fired],
+                "item_id": item.id,
             }
             self.record_delivery(record, to_inbox=target == inbox.id)
             return imid
 
-    def add_calendar_item(self, subject: str, start: dt.datetime, end: dt.datetime,
-                          free_busy: str = "Busy") -> Item:
+    def add_calendar_item(
+        self, subject: str, start: dt.datetime, end: dt.datetime, free_busy: str = "Busy"
+    ) -> Item:
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("calendar items need aware datetimes")
         cal = self.distinguished("calendar")
-        item = Item(id=new_id(), change_key=new_change_key(), folder_id=cal.id,
-                    element="CalendarItem", subject=subject, item_class="IPM.Appointment",
-                    start=start.astimezone(dt.UTC).replace(microsecond=0),
-                    end=end.astimezone(dt.UTC).replace(microsecond=0), free_busy=free_busy,
-                    sender=Address(self.display_name, self.address))
+        item = Item(
+            id=new_id(),
+            change_key=new_change_key(),
+            folder_id=cal.id,
+            element="CalendarItem",
+            subject=subject,
+            item_class="IPM.Appointment",
+            start=start.astimezone(dt.UTC).replace(microsecond=0),
+            end=end.astimezone(dt.UTC).replace(microsecond=0),
+            free_busy=free_busy,
+            sender=Address(self.display_name, self.address),
+        )
         with self.lock:
             self._store(item, new_mail=False)
         return item
@@ -333,8 +402,11 @@ class Mailbox(Recorder):
         ]
         if item.cc:
             headers.append(("Cc", ", ".join(a.display() for a in item.cc)))
-        headers += [("Subject", item.subject), ("Date", email.utils.format_datetime(now)),
-                    ("Message-ID", imid)]
+        headers += [
+            ("Subject", item.subject),
+            ("Date", email.utils.format_datetime(now)),
+            ("Message-ID", imid),
+        ]
         if item.in_reply_to:
             headers.append(("In-Reply-To", item.in_reply_to))
         if item.references:
@@ -348,10 +420,16 @@ class Mailbox(Recorder):
         headers += [("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8")]
         item.headers = headers
         record: dict[str, Any] = {
-            "time": xdt(now), "kind": kind, "from": item.sender.display(),
-            "to": [a.email for a in item.to], "cc": [a.email for a in item.cc],
-            "subject": item.subject, "body": item.body, "internet_message_id": imid,
-            "in_reply_to": item.in_reply_to, "references": item.references,
+            "time": xdt(now),
+            "kind": kind,
+            "from": item.sender.display(),
+            "to": [a.email for a in item.to],
+            "cc": [a.email for a in item.cc],
+            "subject": item.subject,
+            "body": item.body,
+            "internet_message_id": imid,
+            "in_reply_to": item.in_reply_to,
+            "references": item.references,
             "headers": dict(headers),
             "extended_properties": [{**p.attrs, "value": p.value} for p in item.extended],
         }
@@ -360,8 +438,13 @@ class Mailbox(Recorder):
         return record
 
     # ---- subscriptions ---------------------------------------------------------------------
-    def subscribe(self, kind: str, folder_ids: set[str] | None, event_types: set[str],
-                  timeout_minutes: int = 30) -> Subscription:
+    def subscribe(
+        self,
+        kind: str,
+        folder_ids: set[str] | None,
+        event_types: set[str],
+        timeout_minutes: int = 30,
+    ) -> Subscription:
         with self.lock:
             sub = Subscription(new_id(b"S"), kind, folder_ids, event_types, timeout_minutes)
             sub.last_seq = self._seq
@@ -371,8 +454,9 @@ class Mailbox(Recorder):
     def subscription(self, sub_id: str, kind: str | None = None) -> Subscription:
         sub = self.subscriptions.get(sub_id)
         if sub is None or (kind is not None and sub.kind != kind):
-            raise MailboxError("ErrorSubscriptionNotFound", "The specified subscription was "
-                               "not found.")
+            raise MailboxError(
+                "ErrorSubscriptionNotFound", "The specified subscription was not found."
+            )
         return sub
 
     def watermark(self, sub: Subscription, seq: int) -> str:
@@ -417,10 +501,15 @@ class Mailbox(Recorder):
 
 def item_summary(item: Item) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "item_id": item.id, "change_key": item.change_key,
-        "from": item.sender.display() if item.sender else None, "subject": item.subject,
-        "internet_message_id": item.internet_message_id, "received": xdt(item.received),
-        "importance": item.importance, "is_read": item.is_read, "headers": dict(item.headers),
+        "item_id": item.id,
+        "change_key": item.change_key,
+        "from": item.sender.display() if item.sender else None,
+        "subject": item.subject,
+        "internet_message_id": item.internet_message_id,
+        "received": xdt(item.received),
+        "importance": item.importance,
+        "is_read": item.is_read,
+        "headers": dict(item.headers),
     }
     if item.element == "CalendarItem" and item.start and item.end:
         out.update(start=xdt(item.start), end=xdt(item.end), kind="calendar")

@@ -10,8 +10,15 @@ from .mailbox import Mailbox, MailboxError
 from .model import Event, Subscription
 from .soap import Element, local, m, response_message, response_root, sub, t, xbool, xdt
 
-ALL_EVENT_TYPES = {"CopiedEvent", "CreatedEvent", "DeletedEvent", "ModifiedEvent", "MovedEvent",
-                   "NewMailEvent", "FreeBusyChangedEvent"}
+ALL_EVENT_TYPES = {
+    "CopiedEvent",
+    "CreatedEvent",
+    "DeletedEvent",
+    "ModifiedEvent",
+    "MovedEvent",
+    "NewMailEvent",
+    "FreeBusyChangedEvent",
+}
 # GetEvents hands out at most this many events per call and sets MoreEvents when it stops early.
 PULL_BATCH = 50
 
@@ -35,11 +42,14 @@ def subscribe(mb: Mailbox, req: Element) -> Element:
     try:
         if request is None:
             raise MailboxError("ErrorInvalidSubscriptionRequest", "No subscription request.")
-        kind = {"PullSubscriptionRequest": "pull",
-                "StreamingSubscriptionRequest": "streaming"}.get(local(request))
+        kind = {"PullSubscriptionRequest": "pull", "StreamingSubscriptionRequest": "streaming"}.get(
+            local(request)
+        )
         if kind is None:
-            raise MailboxError("ErrorInvalidSubscriptionRequest",
-                               f"{local(request)} is not supported by the simulator.")
+            raise MailboxError(
+                "ErrorInvalidSubscriptionRequest",
+                f"{local(request)} is not supported by the simulator.",
+            )
         types_el = request.find(t("EventTypes"))
         types = {e.text or "" for e in types_el} if types_el is not None else set()
         if not types or not types <= ALL_EVENT_TYPES:
@@ -48,8 +58,9 @@ def subscribe(mb: Mailbox, req: Element) -> Element:
             folder_ids: set[str] | None = None
             if request.get("SubscribeToAllFolders") not in ("true", "1"):
                 ids_el = request.find(t("FolderIds"))
-                folder_ids = {resolve_folder(mb, e).id for e in
-                              (ids_el if ids_el is not None else [])}
+                folder_ids = {
+                    resolve_folder(mb, e).id for e in (ids_el if ids_el is not None else [])
+                }
                 if not folder_ids:
                     raise MailboxError("ErrorInvalidSubscriptionRequest", "No folders given.")
             timeout = int(request.findtext(t("Timeout")) or "30")
@@ -106,8 +117,12 @@ def unsubscribe(mb: Mailbox, req: Element) -> Element:
     sub_id = req.findtext(m("SubscriptionId")) or ""
     with mb.lock:
         if mb.subscriptions.pop(sub_id, None) is None:
-            response_message(msgs, "Unsubscribe", "ErrorSubscriptionNotFound",
-                             "The specified subscription was not found.")
+            response_message(
+                msgs,
+                "Unsubscribe",
+                "ErrorSubscriptionNotFound",
+                "The specified subscription was not found.",
+            )
         else:
             mb.changed.notify_all()  # a stream serving it should close
             response_message(msgs, "Unsubscribe")

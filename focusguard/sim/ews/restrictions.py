@@ -56,13 +56,16 @@ FOLDER_FIELDS: dict[str, Getter] = {
 
 
 def _field(elem: Element, fields: dict[str, Getter]) -> Getter:
-    path = next((c for c in elem if local(c) in ("FieldURI", "IndexedFieldURI",
-                                                  "ExtendedFieldURI")), None)
+    path = next(
+        (c for c in elem if local(c) in ("FieldURI", "IndexedFieldURI", "ExtendedFieldURI")), None
+    )
     uri = path.get("FieldURI", "") if path is not None else ""
     if path is None or local(path) != "FieldURI" or uri not in fields:
         what = uri or (local(path) if path is not None else "?")
-        raise RestrictionError("ErrorUnsupportedPathForQuery",
-                               f"The property path {what} is not supported by the simulator.")
+        raise RestrictionError(
+            "ErrorUnsupportedPathForQuery",
+            f"The property path {what} is not supported by the simulator.",
+        )
     return fields[uri]
 
 
@@ -70,8 +73,9 @@ def _constant(elem: Element) -> str:
     holder = elem.find(t("FieldURIOrConstant"))
     const = holder.find(t("Constant")) if holder is not None else elem.find(t("Constant"))
     if const is None:
-        raise RestrictionError("ErrorUnsupportedQueryFilter",
-                               "Only constant comparison values are supported.")
+        raise RestrictionError(
+            "ErrorUnsupportedQueryFilter", "Only constant comparison values are supported."
+        )
     return str(const.get("Value", ""))
 
 
@@ -136,8 +140,10 @@ def compile_restriction(elem: Element | None, fields: dict[str, Getter]) -> Call
         const = elem.find(t("Constant"))
         needle = const.get("Value", "") if const is not None else ""
         mode = elem.get("ContainmentMode", "FullString")
-        ignore_case = "IgnoreCase" in elem.get("ContainmentComparison", "Exact") or elem.get(
-            "ContainmentComparison", "Exact") == "Loose"
+        ignore_case = (
+            "IgnoreCase" in elem.get("ContainmentComparison", "Exact")
+            or elem.get("ContainmentComparison", "Exact") == "Loose"
+        )
 
         def contains(obj: Any) -> bool:
             value = getter(obj)
@@ -155,8 +161,10 @@ def compile_restriction(elem: Element | None, fields: dict[str, Getter]) -> Call
             return False
 
         return contains
-    raise RestrictionError("ErrorUnsupportedQueryFilter",
-                           f"The search expression {name} is not supported by the simulator.")
+    raise RestrictionError(
+        "ErrorUnsupportedQueryFilter",
+        f"The search expression {name} is not supported by the simulator.",
+    )
 
 
 def sort_key_funcs(sort_el: Element | None) -> list[tuple[Getter, bool]]:

@@ -41,8 +41,11 @@ def update_inbox_rules(mb: Mailbox, req: Element) -> Element:
         if mb.outlook_rule_blob and not remove_blob:
             # Documented: without RemoveOutlookRuleBlob=true Exchange refuses to touch the rules
             # while Outlook's client-side rule blob exists.
-            return _root("UpdateInboxRules", "ErrorOutlookRuleBlobExists",
-                         "The Outlook rule blob exists; set RemoveOutlookRuleBlob to remove it.")
+            return _root(
+                "UpdateInboxRules",
+                "ErrorOutlookRuleBlobExists",
+                "The Outlook rule blob exists; set RemoveOutlookRuleBlob to remove it.",
+            )
         working = [copy.copy(r) for r in mb.rules]
         failures: list[tuple[int, list[rules_mod.RuleError]]] = []
         for index, op in enumerate(ops if ops is not None else []):
@@ -52,8 +55,9 @@ def update_inbox_rules(mb: Mailbox, req: Element) -> Element:
                 failures.append((index, errors))
         if failures:
             # The whole request is rejected; no operation is applied.
-            root = _root("UpdateInboxRules", "ErrorInboxRulesValidationError",
-                         "Inbox rule validation error.")
+            root = _root(
+                "UpdateInboxRules", "ErrorInboxRulesValidationError", "Inbox rule validation error."
+            )
             holder = sub(root, m("RuleOperationErrors"))
             for index, errors in failures:
                 op_err = sub(holder, t("RuleOperationError"))
@@ -79,15 +83,17 @@ def _find(working: list[rules_mod.Rule], rule_id: str | None) -> rules_mod.Rule 
     return next((r for r in working if r.id == rule_id), None)
 
 
-def _apply(mb: Mailbox, working: list[rules_mod.Rule], op: Element,
-           errors: list[rules_mod.RuleError]) -> None:
+def _apply(
+    mb: Mailbox, working: list[rules_mod.Rule], op: Element, errors: list[rules_mod.RuleError]
+) -> None:
     name = local(op)
     if name == "DeleteRuleOperation":
         rule_id = op.findtext(t("RuleId"))
         existing = _find(working, rule_id)
         if existing is None:
-            errors.append(rules_mod.RuleError("RuleId", "RuleNotFound",
-                                              "The rule wasn't found.", rule_id))
+            errors.append(
+                rules_mod.RuleError("RuleId", "RuleNotFound", "The rule wasn't found.", rule_id)
+            )
         else:
             working.remove(existing)
         return
@@ -98,20 +104,26 @@ def _apply(mb: Mailbox, working: list[rules_mod.Rule], op: Element,
     rule_id = rule_el.findtext(t("RuleId"))
     if name == "CreateRuleOperation":
         if rule_id:
-            errors.append(rules_mod.RuleError("RuleId", "CreateWithRuleId",
-                                              "A new rule can't have a RuleId.", rule_id))
+            errors.append(
+                rules_mod.RuleError(
+                    "RuleId", "CreateWithRuleId", "A new rule can't have a RuleId.", rule_id
+                )
+            )
             return
-        rule = rules_mod.parse_rule(rule_el, _new_rule_id(), mb.next_rule_order(),
-                                    mb.resolve_folder_element, errors)
+        rule = rules_mod.parse_rule(
+            rule_el, _new_rule_id(), mb.next_rule_order(), mb.resolve_folder_element, errors
+        )
         working.append(rule)
     elif name == "SetRuleOperation":
         existing = _find(working, rule_id)
         if existing is None:
-            errors.append(rules_mod.RuleError("RuleId", "RuleNotFound",
-                                              "The rule wasn't found.", rule_id))
+            errors.append(
+                rules_mod.RuleError("RuleId", "RuleNotFound", "The rule wasn't found.", rule_id)
+            )
             return
-        rule = rules_mod.parse_rule(rule_el, existing.id, existing.order,
-                                    mb.resolve_folder_element, errors)
+        rule = rules_mod.parse_rule(
+            rule_el, existing.id, existing.order, mb.resolve_folder_element, errors
+        )
         working[working.index(existing)] = rule
 
 

@@ -24,15 +24,36 @@ from .soap import Element, SchemaViolationError, local, parse_dt, sub, t, xbool,
 # Predicates whose text is a boolean; echoed back as true/false because exchangelib only parses
 # those words (clients send 1/0).
 _BOOL_ELEMENTS = {
-    "Delete", "MarkAsRead", "PermanentDelete", "StopProcessingRules", "HasAttachments",
-    "IsApprovalRequest", "IsAutomaticForward", "IsAutomaticReply", "IsEncrypted",
-    "IsMeetingRequest", "IsMeetingResponse", "IsNDR", "IsPermissionControlled", "IsReadReceipt",
-    "IsSigned", "IsVoicemail", "NotSentToMe", "SentCcMe", "SentOnlyToMe", "SentToMe",
-    "SentToOrCcMe", "IsEnabled",
+    "Delete",
+    "MarkAsRead",
+    "PermanentDelete",
+    "StopProcessingRules",
+    "HasAttachments",
+    "IsApprovalRequest",
+    "IsAutomaticForward",
+    "IsAutomaticReply",
+    "IsEncrypted",
+    "IsMeetingRequest",
+    "IsMeetingResponse",
+    "IsNDR",
+    "IsPermissionControlled",
+    "IsReadReceipt",
+    "IsSigned",
+    "IsVoicemail",
+    "NotSentToMe",
+    "SentCcMe",
+    "SentOnlyToMe",
+    "SentToMe",
+    "SentToOrCcMe",
+    "IsEnabled",
 }
 _STRING_LISTS = {
-    "ContainsSenderStrings", "ContainsSubjectStrings", "ContainsBodyStrings",
-    "ContainsSubjectOrBodyStrings", "ContainsHeaderStrings", "ContainsRecipientStrings",
+    "ContainsSenderStrings",
+    "ContainsSubjectStrings",
+    "ContainsBodyStrings",
+    "ContainsSubjectOrBodyStrings",
+    "ContainsHeaderStrings",
+    "ContainsRecipientStrings",
 }
 _ADDRESS_LISTS = {"FromAddresses", "SentToAddresses"}
 _EVALUATED = _STRING_LISTS | _ADDRESS_LISTS | {"Importance", "WithinDateRange", "HasAttachments"}
@@ -78,8 +99,11 @@ class Predicates:
 
     def kinds(self) -> int:
         return (
-            len(self.strings) + len(self.addresses) + (self.importance is not None)
-            + (self.date_range is not None) + (self.has_attachments is not None)
+            len(self.strings)
+            + len(self.addresses)
+            + (self.importance is not None)
+            + (self.date_range is not None)
+            + (self.has_attachments is not None)
             + len(self.unsupported)
         )
 
@@ -98,8 +122,9 @@ class Predicates:
             out.append(msg.importance == self.importance)
         if self.date_range is not None:
             start, end = self.date_range
-            out.append((start is None or msg.received >= start)
-                       and (end is None or msg.received < end))
+            out.append(
+                (start is None or msg.received >= start) and (end is None or msg.received < end)
+            )
         if self.has_attachments is not None:
             out.append(msg.has_attachments == self.has_attachments)
         # A predicate the simulator cannot evaluate never matches: it neither fires a rule nor
@@ -178,14 +203,21 @@ class Rule:
 
         a = self.actions
         return {
-            "id": self.id, "name": self.name, "priority": self.priority,
-            "enabled": self.enabled, "not_supported": self.not_supported,
-            "conditions": preds(self.conditions), "exceptions": preds(self.exceptions),
+            "id": self.id,
+            "name": self.name,
+            "priority": self.priority,
+            "enabled": self.enabled,
+            "not_supported": self.not_supported,
+            "conditions": preds(self.conditions),
+            "exceptions": preds(self.exceptions),
             "actions": {
-                "move_to_folder": a.move_to_folder, "copy_to_folder": a.copy_to_folder,
-                "delete": a.delete, "mark_as_read": a.mark_as_read,
+                "move_to_folder": a.move_to_folder,
+                "copy_to_folder": a.copy_to_folder,
+                "delete": a.delete,
+                "mark_as_read": a.mark_as_read,
                 "stop_processing_rules": a.stop_processing_rules,
-                "mark_importance": a.mark_importance, "ignored": list(a.ignored),
+                "mark_importance": a.mark_importance,
+                "ignored": list(a.ignored),
             },
         }
 
@@ -231,16 +263,27 @@ def _parse_date_range(
     start = parse_dt(start_txt) if start_txt else None
     end = parse_dt(end_txt) if end_txt else None
     if start is None and end is None:
-        errors.append(RuleError(f"{prefix}:WithinDateRange", "MissingRangeValue",
-                                "A date range needs a start or an end."))
+        errors.append(
+            RuleError(
+                f"{prefix}:WithinDateRange",
+                "MissingRangeValue",
+                "A date range needs a start or an end.",
+            )
+        )
     elif start is not None and end is not None and start > end:
-        errors.append(RuleError(f"{prefix}:WithinDateRange", "InvalidDateRange",
-                                "The start of the date range is after its end."))
+        errors.append(
+            RuleError(
+                f"{prefix}:WithinDateRange",
+                "InvalidDateRange",
+                "The start of the date range is after its end.",
+            )
+        )
     return start, end
 
 
-def parse_actions(elem: Element | None, resolve: FolderResolver,
-                  errors: list[RuleError]) -> Actions:
+def parse_actions(
+    elem: Element | None, resolve: FolderResolver, errors: list[RuleError]
+) -> Actions:
     actions = Actions()
     if elem is None or len(elem) == 0:
         errors.append(RuleError("Actions", "MissingAction", "A rule needs at least one action."))
@@ -251,8 +294,9 @@ def parse_actions(elem: Element | None, resolve: FolderResolver,
             target = child[0] if len(child) else None
             folder_id = resolve(target) if target is not None else None
             if folder_id is None:
-                errors.append(RuleError(f"Action:{name}", "FolderDoesNotExist",
-                                        "The folder doesn't exist."))
+                errors.append(
+                    RuleError(f"Action:{name}", "FolderDoesNotExist", "The folder doesn't exist.")
+                )
             elif name == "MoveToFolder":
                 actions.move_to_folder = folder_id
             else:
@@ -270,8 +314,9 @@ def parse_actions(elem: Element | None, resolve: FolderResolver,
     return actions
 
 
-def parse_rule(elem: Element, rule_id: str, order: int, resolve: FolderResolver,
-               errors: list[RuleError]) -> Rule:
+def parse_rule(
+    elem: Element, rule_id: str, order: int, resolve: FolderResolver, errors: list[RuleError]
+) -> Rule:
     name = (elem.findtext(t("DisplayName")) or "").strip()
     if not name:
         errors.append(RuleError("DisplayName", "EmptyValueFound", "The rule needs a name."))
@@ -281,8 +326,9 @@ def parse_rule(elem: Element, rule_id: str, order: int, resolve: FolderResolver,
     except ValueError:
         priority = 1
     if priority < 1:
-        errors.append(RuleError("Priority", "InvalidValue", "Priority must be at least 1.",
-                                priority_txt))
+        errors.append(
+            RuleError("Priority", "InvalidValue", "Priority must be at least 1.", priority_txt)
+        )
     enabled_txt = elem.findtext(t("IsEnabled"))
     conditions_el = elem.find(t("Conditions"))
     exceptions_el = elem.find(t("Exceptions"))
@@ -334,8 +380,10 @@ def rule_element(parent: Element, rule: Rule, folder_ref: Callable[[str], tuple[
     if rule.raw_actions is not None:
         actions = copy.deepcopy(rule.raw_actions)
         # Exchange stores the resolved folder, so a DistinguishedFolderId comes back as FolderId.
-        for name, folder_id in (("MoveToFolder", rule.actions.move_to_folder),
-                                ("CopyToFolder", rule.actions.copy_to_folder)):
+        for name, folder_id in (
+            ("MoveToFolder", rule.actions.move_to_folder),
+            ("CopyToFolder", rule.actions.copy_to_folder),
+        ):
             node = actions.find(t(name))
             if node is not None and folder_id is not None:
                 for child in list(node):

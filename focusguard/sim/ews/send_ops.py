@@ -35,7 +35,10 @@ def _extended(elem: Element) -> list[ExtendedProp]:
 def _message_from(elem: Element, folder_id: str) -> Item:
     body = elem.find(t("Body"))
     return Item(
-        id=new_id(), change_key=new_change_key(), folder_id=folder_id, element="Message",
+        id=new_id(),
+        change_key=new_change_key(),
+        folder_id=folder_id,
+        element="Message",
         subject=elem.findtext(t("Subject")) or "",
         body=(body.text or "") if body is not None else "",
         body_type=body.get("BodyType", "Text") if body is not None else "Text",
@@ -43,7 +46,8 @@ def _message_from(elem: Element, folder_id: str) -> Item:
         cc=_addresses(elem.find(t("CcRecipients"))),
         importance=elem.findtext(t("Importance")) or "Normal",
         extended=_extended(elem),
-        is_read=parse_bool(elem.findtext(t("IsRead"))) if elem.find(t("IsRead")) is not None
+        is_read=parse_bool(elem.findtext(t("IsRead")))
+        if elem.find(t("IsRead")) is not None
         else True,
         # A client threading a new message itself (MessageType InReplyTo / References).
         in_reply_to=elem.findtext(t("InReplyTo")) or None,
@@ -78,9 +82,14 @@ def _calendar_from(elem: Element, folder_id: str, mb: Mailbox) -> Item:
     if not start_txt or not end_txt:
         raise MailboxError("ErrorInvalidRequest", "Start and End are required.")
     return Item(
-        id=new_id(), change_key=new_change_key(), folder_id=folder_id, element="CalendarItem",
-        subject=elem.findtext(t("Subject")) or "", item_class="IPM.Appointment",
-        start=parse_dt(start_txt), end=parse_dt(end_txt),
+        id=new_id(),
+        change_key=new_change_key(),
+        folder_id=folder_id,
+        element="CalendarItem",
+        subject=elem.findtext(t("Subject")) or "",
+        item_class="IPM.Appointment",
+        start=parse_dt(start_txt),
+        end=parse_dt(end_txt),
         free_busy=elem.findtext(t("LegacyFreeBusyStatus")) or "Busy",
         is_all_day=parse_bool(elem.findtext(t("IsAllDayEvent"))),
         sender=Address(mb.display_name, mb.address),
@@ -96,9 +105,13 @@ def _send(mb: Mailbox, item: Item, kind: str, reference: Item | None, save_to: s
     # Mail the user sends to their own address comes back through transport (and rules).
     for rcpt in item.to + item.cc:
         if rcpt.email.lower() == mb.address.lower():
-            mb.deliver(item.sender.display() if item.sender else mb.address, item.subject,
-                       body=item.body, headers={"Message-ID": f"<{new_id()[:24]}@loop>"},
-                       importance=item.importance)
+            mb.deliver(
+                item.sender.display() if item.sender else mb.address,
+                item.subject,
+                body=item.body,
+                headers={"Message-ID": f"<{new_id()[:24]}@loop>"},
+                importance=item.importance,
+            )
 
 
 def create_item(mb: Mailbox, req: Element) -> Element:
@@ -110,8 +123,11 @@ def create_item(mb: Mailbox, req: Element) -> Element:
         name = local(elem)
         try:
             with mb.lock:
-                saved_to = resolve_folder(mb, saved_el[0]).id if saved_el is not None and len(
-                    saved_el) else None
+                saved_to = (
+                    resolve_folder(mb, saved_el[0]).id
+                    if saved_el is not None and len(saved_el)
+                    else None
+                )
                 reference: Item | None = None
                 if name == "CalendarItem":
                     folder = saved_to or mb.distinguished("calendar").id
@@ -127,8 +143,9 @@ def create_item(mb: Mailbox, req: Element) -> Element:
                     kind = _RESPONSES[name]
                     item, reference = _response_item(mb, elem, kind)
                 else:
-                    raise MailboxError("ErrorInvalidItemForOperation",
-                                       f"The simulator cannot create {name} items.")
+                    raise MailboxError(
+                        "ErrorInvalidItemForOperation", f"The simulator cannot create {name} items."
+                    )
                 if disposition == "SaveOnly":
                     item.folder_id = saved_to or mb.distinguished("drafts").id
                     item.sender = Address(mb.display_name, mb.address)
@@ -138,10 +155,14 @@ def create_item(mb: Mailbox, req: Element) -> Element:
                     sub(out, t("ItemId"), Id=item.id, ChangeKey=item.change_key)
                     continue
                 if not item.to and not item.cc:
-                    raise MailboxError("ErrorInvalidRecipients",
-                                       "At least one recipient is required.")
-                keep = (saved_to or mb.distinguished("sentitems").id
-                        if disposition == "SendAndSaveCopy" else None)
+                    raise MailboxError(
+                        "ErrorInvalidRecipients", "At least one recipient is required."
+                    )
+                keep = (
+                    saved_to or mb.distinguished("sentitems").id
+                    if disposition == "SendAndSaveCopy"
+                    else None
+                )
                 _send(mb, item, kind, reference, keep)
         except MailboxError as exc:
             response_message(msgs, "CreateItem", exc.code, exc.message)
@@ -161,13 +182,17 @@ def send_item(mb: Mailbox, req: Element) -> Element:
             with mb.lock:
                 draft = mb.item(id_el.get("Id", ""))
                 if not draft.to and not draft.cc:
-                    raise MailboxError("ErrorInvalidRecipients",
-                                       "At least one recipient is required.")
+                    raise MailboxError(
+                        "ErrorInvalidRecipients", "At least one recipient is required."
+                    )
                 mb.delete_item(draft.id, "HardDelete")
                 target = None
                 if save:
-                    target = (resolve_folder(mb, saved_el[0]).id if saved_el is not None
-                              and len(saved_el) else mb.distinguished("sentitems").id)
+                    target = (
+                        resolve_folder(mb, saved_el[0]).id
+                        if saved_el is not None and len(saved_el)
+                        else mb.distinguished("sentitems").id
+                    )
                 draft.sent = utcnow()
                 _send(mb, draft, "message", None, target)
         except MailboxError as exc:
@@ -175,4 +200,3 @@ def send_item(mb: Mailbox, req: Element) -> Element:
             continue
         response_message(msgs, "SendItem")
     return root
-

@@ -35,13 +35,22 @@ class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
     control_indent = 2  # for people reading `curl $SIM/...` (docs/simulator.md)
 
     # ---- plumbing -------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes, content_type: str = "text/xml; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "text/xml; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_body(status, body, content_type, headers)
 
     def _send_401(self) -> None:
-        self._send(401, b"401 - Unauthorized", "text/plain",
-                   {"WWW-Authenticate": 'Basic realm="sim-mbx.focusguard.example"'})
+        self._send(
+            401,
+            b"401 - Unauthorized",
+            "text/plain",
+            {"WWW-Authenticate": 'Basic realm="sim-mbx.focusguard.example"'},
+        )
 
     def _authorised(self) -> bool:
         header = self.headers.get("Authorization", "")
@@ -102,8 +111,14 @@ class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
         handler = HANDLERS.get(op)
         if handler is None:
             self.sim.record_unsupported(op)
-            self._send(500, serialize(envelope([fault(
-                "ErrorInvalidRequest", f"The simulator does not implement {op}.")])))
+            self._send(
+                500,
+                serialize(
+                    envelope(
+                        [fault("ErrorInvalidRequest", f"The simulator does not implement {op}.")]
+                    )
+                ),
+            )
             return
         try:
             result = handler(self.sim.mailbox, req)
@@ -126,8 +141,12 @@ class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
         if self.sim.schema is not None:
             problem = validate(self.sim.schema, result)
             if problem:
-                log.error("EWS simulator response for %s breaks the schema: %s\n%s", op,
-                          problem, etree.tostring(result, pretty_print=True).decode())
+                log.error(
+                    "EWS simulator response for %s breaks the schema: %s\n%s",
+                    op,
+                    problem,
+                    etree.tostring(result, pretty_print=True).decode(),
+                )
                 self.sim.record_error(op, f"response: {problem}")
                 raise ResponseSchemaError(f"{op} response breaks the schema: {problem}")
         return serialize(envelope([result]))
@@ -135,8 +154,9 @@ class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
     def _schema_fault(self, op: str, problem: str) -> None:
         self.sim.record_schema_error(op, problem)
         msg = "The request failed schema validation."
-        self._send(500, serialize(envelope([fault("ErrorSchemaValidation", msg,
-                                                  violation=problem)])))
+        self._send(
+            500, serialize(envelope([fault("ErrorSchemaValidation", msg, violation=problem)]))
+        )
 
     def _apply_fault(self, injected: Fault) -> bool:
         """Apply an injected fault; True when the request is fully answered by it."""
@@ -148,12 +168,15 @@ class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
         if injected.kind == "http_401":
             self._send_401()
         elif injected.kind == "http_503":
-            self._send(503, b"Service Unavailable", "text/plain",
-                       retry_after(injected.retry_after_s))
+            self._send(
+                503, b"Service Unavailable", "text/plain", retry_after(injected.retry_after_s)
+            )
         elif injected.kind == "server_busy":
-            flt = fault("ErrorServerBusy", "The server cannot service this request right now. "
-                        "Try again later.",
-                        values={"BackOffMilliseconds": str(injected.backoff_ms)})
+            flt = fault(
+                "ErrorServerBusy",
+                "The server cannot service this request right now. Try again later.",
+                values={"BackOffMilliseconds": str(injected.backoff_ms)},
+            )
             self._send(500, serialize(envelope([flt])))
         return True
 
@@ -169,10 +192,16 @@ class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
             return self._render(elem, "GetStreamingEvents")
 
         try:
-            streaming.serve_stream(self.sim.mailbox, req, writer, render,
-                                   minute_s=self.sim.stream_minute_s,
-                                   heartbeat_s=self.sim.heartbeat_s,
-                                   stopping=self.sim.stopping.is_set, drop=drop)
+            streaming.serve_stream(
+                self.sim.mailbox,
+                req,
+                writer,
+                render,
+                minute_s=self.sim.stream_minute_s,
+                heartbeat_s=self.sim.heartbeat_s,
+                stopping=self.sim.stopping.is_set,
+                drop=drop,
+            )
             if not writer.dropped:
                 writer.finish()
         except ResponseSchemaError:

@@ -16,15 +16,44 @@ T = TypeVar("T")
 
 # Field URIs (without the "item:"/"message:" prefix) that each base shape returns.
 _DEFAULT = {
-    "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "DateTimeReceived",
-    "Size", "Importance", "HasAttachments", "IsRead", "From", "Sender", "ToRecipients",
-    "DateTimeSent", "DateTimeCreated", "Start", "End", "LegacyFreeBusyStatus", "IsAllDayEvent",
-    "Body", "InternetMessageId",
+    "ItemId",
+    "ParentFolderId",
+    "ItemClass",
+    "Subject",
+    "Sensitivity",
+    "DateTimeReceived",
+    "Size",
+    "Importance",
+    "HasAttachments",
+    "IsRead",
+    "From",
+    "Sender",
+    "ToRecipients",
+    "DateTimeSent",
+    "DateTimeCreated",
+    "Start",
+    "End",
+    "LegacyFreeBusyStatus",
+    "IsAllDayEvent",
+    "Body",
+    "InternetMessageId",
 }
 _ALL = _DEFAULT | {
-    "InternetMessageHeaders", "Categories", "InReplyTo", "References", "CcRecipients",
-    "ConversationTopic", "LastModifiedTime", "DisplayTo", "DisplayCc", "ReplyTo",
-    "IsDraft", "IsFromMe", "IsSubmitted", "Organizer", "Location",
+    "InternetMessageHeaders",
+    "Categories",
+    "InReplyTo",
+    "References",
+    "CcRecipients",
+    "ConversationTopic",
+    "LastModifiedTime",
+    "DisplayTo",
+    "DisplayCc",
+    "ReplyTo",
+    "IsDraft",
+    "IsFromMe",
+    "IsSubmitted",
+    "Organizer",
+    "Location",
 }
 
 
@@ -77,8 +106,13 @@ def _recipients(parent: Element, tag: str, addrs: list[Address]) -> None:
 
 
 def _matches_extended(prop_attrs: dict[str, str], wanted: dict[str, str]) -> bool:
-    keys = ("DistinguishedPropertySetId", "PropertySetId", "PropertyTag", "PropertyName",
-            "PropertyId")
+    keys = (
+        "DistinguishedPropertySetId",
+        "PropertySetId",
+        "PropertyTag",
+        "PropertyName",
+        "PropertyId",
+    )
     return all(prop_attrs.get(k) == wanted.get(k) for k in keys)
 
 
@@ -175,8 +209,9 @@ def _calendar_tail(el: Element, item: Item, f: set[str]) -> None:
         _mailbox(el, "Organizer", item.sender)
 
 
-def folder_element(parent: Element, folder: Folder, total: int, unread: int,
-                   child_count: int) -> Element:
+def folder_element(
+    parent: Element, folder: Folder, total: int, unread: int, child_count: int
+) -> Element:
     el = sub(parent, t(folder.element))
     sub(el, t("FolderId"), Id=folder.id, ChangeKey=folder.change_key)
     if folder.parent_id:
@@ -192,13 +227,16 @@ def folder_element(parent: Element, folder: Folder, total: int, unread: int,
     return el
 
 
-def indexed_page(msg: Element, found: list[T], offset: int, limit: int
-                 ) -> tuple[Element, list[T]]:
+def indexed_page(msg: Element, found: list[T], offset: int, limit: int) -> tuple[Element, list[T]]:
     """One page of an IndexedPageItemView/IndexedPageFolderView and its m:RootFolder, whose
     IndexedPagingOffset is where the client's next page starts."""
-    page = found[offset:offset + limit]
+    page = found[offset : offset + limit]
     end = offset + len(page)
-    root_folder = sub(msg, m("RootFolder"), IndexedPagingOffset=str(end),
-                      TotalItemsInView=str(len(found)),
-                      IncludesLastItemInRange=xbool(end >= len(found)))
+    root_folder = sub(
+        msg,
+        m("RootFolder"),
+        IndexedPagingOffset=str(end),
+        TotalItemsInView=str(len(found)),
+        IncludesLastItemInRange=xbool(end >= len(found)),
+    )
     return root_folder, page

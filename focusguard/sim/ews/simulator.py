@@ -36,10 +36,20 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
 
     thread_name = "ews-sim"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, strict: bool | None = None,
-                 password: str | None = None, mailbox: str = "me@corp.example", *,
-                 display_name: str = "Me", schema_dir: Path | None = None, seed: int = 0,
-                 stream_minute_s: float = 60.0, heartbeat_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        strict: bool | None = None,
+        password: str | None = None,
+        mailbox: str = "me@corp.example",
+        *,
+        display_name: str = "Me",
+        schema_dir: Path | None = None,
+        seed: int = 0,
+        stream_minute_s: float = 60.0,
+        heartbeat_s: float = 30.0,
+    ) -> None:
         super().__init__(host, port, Mailbox(mailbox, display_name), seed)
         self.password = password
         self.stream_minute_s = stream_minute_s
@@ -47,10 +57,13 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
         self.stopping = threading.Event()
         directory = schema_dir or find_schema_dir()
         if strict and directory is None:
-            raise FileNotFoundError("strict mode needs the EWS schema (set "
-                                    "FOCUSGUARD_EWS_SCHEMA_DIR or provide ../shared/ews-schema)")
+            raise FileNotFoundError(
+                "strict mode needs the EWS schema (set "
+                "FOCUSGUARD_EWS_SCHEMA_DIR or provide ../shared/ews-schema)"
+            )
         self.schema: etree.XMLSchema | None = (
-            load_schema(directory) if (strict or strict is None) and directory else None)
+            load_schema(directory) if (strict or strict is None) and directory else None
+        )
         self._log_lock = threading.Lock()
         self.request_log: list[tuple[str, str]] = []
         self.schema_errors: list[dict[str, str]] = []
@@ -106,15 +119,30 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
             return [op for op, _ in self.request_log]
 
     # ---- mailbox driving ------------------------------------------------------------------
-    def deliver(self, sender: str, subject: str = "", headers: dict[str, str] | None = None,
-                importance: str = "Normal", body: str = "", received: dt.datetime | None = None,
-                to: list[str] | None = None) -> str:
+    def deliver(
+        self,
+        sender: str,
+        subject: str = "",
+        headers: dict[str, str] | None = None,
+        importance: str = "Normal",
+        body: str = "",
+        received: dt.datetime | None = None,
+        to: list[str] | None = None,
+    ) -> str:
         """Transport delivery: inbox rules run first, then events fire. Returns Message-ID."""
-        return self.mailbox.deliver(sender, subject, headers=headers, importance=importance,
-                                    body=body, received=received, to=to)
+        return self.mailbox.deliver(
+            sender,
+            subject,
+            headers=headers,
+            importance=importance,
+            body=body,
+            received=received,
+            to=to,
+        )
 
-    def add_calendar_item(self, subject: str, start: dt.datetime, end: dt.datetime,
-                          free_busy: str = "Busy") -> str:
+    def add_calendar_item(
+        self, subject: str, start: dt.datetime, end: dt.datetime, free_busy: str = "Busy"
+    ) -> str:
         return self.mailbox.add_calendar_item(subject, start, end, free_busy).id
 
     def create_folder(self, name: str, parent: str = "inbox") -> str:
@@ -137,12 +165,20 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
         """True once an UpdateInboxRules with RemoveOutlookRuleBlob=true deleted the blob."""
         return self.mailbox.outlook_rule_blob_destroyed
 
-    def add_user_rule(self, name: str, *, priority: int = 1, enabled: bool = True,
-                      from_addresses: list[str] | None = None,
-                      contains_sender_strings: list[str] | None = None,
-                      contains_subject_strings: list[str] | None = None,
-                      importance: str | None = None, move_to: str | None = None,
-                      mark_as_read: bool = False, stop_processing_rules: bool = False) -> str:
+    def add_user_rule(
+        self,
+        name: str,
+        *,
+        priority: int = 1,
+        enabled: bool = True,
+        from_addresses: list[str] | None = None,
+        contains_sender_strings: list[str] | None = None,
+        contains_subject_strings: list[str] | None = None,
+        importance: str | None = None,
+        move_to: str | None = None,
+        mark_as_read: bool = False,
+        stop_processing_rules: bool = False,
+    ) -> str:
         """Add a rule as if the user made it in Outlook/OWA; returns its rule id."""
         rule_el = etree.Element(t("Rule"))
         sub(rule_el, t("DisplayName"), name)
@@ -169,16 +205,24 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
         with self.mailbox.lock:
             if move_to:
                 target = self.mailbox.folder_by_path(move_to)
-                sub(sub(actions, t("MoveToFolder")), t("FolderId"), Id=target.id,
-                    ChangeKey=target.change_key)
+                sub(
+                    sub(actions, t("MoveToFolder")),
+                    t("FolderId"),
+                    Id=target.id,
+                    ChangeKey=target.change_key,
+                )
             if mark_as_read:
                 sub(actions, t("MarkAsRead"), "true")
             if stop_processing_rules:
                 sub(actions, t("StopProcessingRules"), "true")
             errors: list[rules_mod.RuleError] = []
-            rule = rules_mod.parse_rule(rule_el, "U" + str(self.mailbox.next_rule_order()),
-                                        self.mailbox.next_rule_order(),
-                                        self.mailbox.resolve_folder_element, errors)
+            rule = rules_mod.parse_rule(
+                rule_el,
+                "U" + str(self.mailbox.next_rule_order()),
+                self.mailbox.next_rule_order(),
+                self.mailbox.resolve_folder_element,
+                errors,
+            )
             if errors:
                 raise ValueError("; ".join(f"{e.field_uri}: {e.code}" for e in errors))
             self.mailbox.rules.append(rule)
@@ -203,20 +247,38 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
     def status(self) -> dict[str, Any]:
         with self.mailbox.lock:
             return {
-                "url": self.url, "mailbox": self.mailbox.address, "strict": self.strict,
+                "url": self.url,
+                "mailbox": self.mailbox.address,
+                "strict": self.strict,
                 "outlook_rule_blob": self.mailbox.outlook_rule_blob,
                 "outlook_rule_blob_destroyed": self.mailbox.outlook_rule_blob_destroyed,
                 "subscriptions": len(self.mailbox.subscriptions),
-                "schema_errors": len(self.schema_errors), "errors": len(self.errors),
+                "schema_errors": len(self.schema_errors),
+                "errors": len(self.errors),
             }
 
     # ---- faults ---------------------------------------------------------------------------
-    def fault(self, kind: str, count: int | None = 1, operation: str | None = None,
-              rate: float | None = None, backoff_ms: int = 1000, delay_s: float = 1.0,
-              retry_after_s: int | None = 1) -> None:
-        self.faults.add(Fault(kind=kind, count=count, operation=operation, rate=rate,
-                              backoff_ms=backoff_ms, delay_s=delay_s,
-                              retry_after_s=retry_after_s))
+    def fault(
+        self,
+        kind: str,
+        count: int | None = 1,
+        operation: str | None = None,
+        rate: float | None = None,
+        backoff_ms: int = 1000,
+        delay_s: float = 1.0,
+        retry_after_s: int | None = 1,
+    ) -> None:
+        self.faults.add(
+            Fault(
+                kind=kind,
+                count=count,
+                operation=operation,
+                rate=rate,
+                backoff_ms=backoff_ms,
+                delay_s=delay_s,
+                retry_after_s=retry_after_s,
+            )
+        )
 
 
 def serve(host: str, port: int, strict: bool | None, seed_demo: bool = False) -> None:
@@ -225,8 +287,12 @@ def serve(host: str, port: int, strict: bool | None, seed_demo: bool = False) ->
     if seed_demo:
         seed_demo_mailbox(sim)
     sim.start()
-    serve_until_stopped(sim, f"EWS simulator on {sim.url} (strict={'on' if sim.strict else 'off'}"
-                        f"); control API at {sim.control_url}/ — Ctrl-C to stop", "EWS")
+    serve_until_stopped(
+        sim,
+        f"EWS simulator on {sim.url} (strict={'on' if sim.strict else 'off'}"
+        f"); control API at {sim.control_url}/ — Ctrl-C to stop",
+        "EWS",
+    )
 
 
 __all__ = ["EwsSimulator", "MailboxError", "serve"]

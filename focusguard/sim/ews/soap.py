@@ -106,8 +106,9 @@ def serialize(env: Element) -> bytes:
     return bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))
 
 
-def fault(code: str, message: str, *, values: dict[str, str] | None = None,
-          violation: str | None = None) -> Element:
+def fault(
+    code: str, message: str, *, values: dict[str, str] | None = None, violation: str | None = None
+) -> Element:
     """A SOAP fault shaped like Exchange's (used for ErrorServerBusy and ErrorSchemaValidation).
 
     exchangelib reads detail/e:ResponseCode, e:Message and t:MessageXml (note: types namespace).
@@ -135,8 +136,9 @@ def fault(code: str, message: str, *, values: dict[str, str] | None = None,
 _ITEM_INFO_OPS = {"CreateItem", "GetItem", "MoveItem", "CopyItem", "UpdateItem"}
 
 
-def response_message(parent: Element, op: str, code: str = "NoError",
-                     text: str | None = None) -> Element:
+def response_message(
+    parent: Element, op: str, code: str = "NoError", text: str | None = None
+) -> Element:
     """Append an <m:{op}ResponseMessage> with ResponseClass derived from the code."""
     cls = "Success" if code == "NoError" else "Error"
     msg = sub(parent, m(f"{op}ResponseMessage"), ResponseClass=cls)

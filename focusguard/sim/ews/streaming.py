@@ -34,8 +34,9 @@ def _status(status: str) -> Element:
 
 def error_envelope(bad_ids: list[str]) -> Element:
     root, msgs = response_root("GetStreamingEvents")
-    msg = response_message(msgs, "GetStreamingEvents", "ErrorInvalidSubscription",
-                           "Subscription is invalid.")
+    msg = response_message(
+        msgs, "GetStreamingEvents", "ErrorInvalidSubscription", "Subscription is invalid."
+    )
     ids = sub(msg, m("ErrorSubscriptionIds"))
     for sid in bad_ids:
         sub(ids, t("SubscriptionId"), sid)
@@ -59,15 +60,26 @@ def _notifications(mb: Mailbox, subs: list[Subscription]) -> Element | None:
     return root
 
 
-def serve_stream(mb: Mailbox, req: Element, out: ChunkWriter, render: Render, *,
-                 minute_s: float, heartbeat_s: float, stopping: Callable[[], bool],
-                 drop: bool = False) -> None:
+def serve_stream(
+    mb: Mailbox,
+    req: Element,
+    out: ChunkWriter,
+    render: Render,
+    *,
+    minute_s: float,
+    heartbeat_s: float,
+    stopping: Callable[[], bool],
+    drop: bool = False,
+) -> None:
     ids_el = req.find(m("SubscriptionIds"))
     sub_ids = [e.text or "" for e in ids_el] if ids_el is not None else []
     timeout_min = int(req.findtext(m("ConnectionTimeout")) or "30")
     with mb.lock:
-        bad = [s for s in sub_ids if mb.subscriptions.get(s) is None
-               or mb.subscriptions[s].kind != "streaming"]
+        bad = [
+            s
+            for s in sub_ids
+            if mb.subscriptions.get(s) is None or mb.subscriptions[s].kind != "streaming"
+        ]
     if bad or not sub_ids:
         out.write_chunk(render(error_envelope(bad or sub_ids)))
         return

@@ -18,9 +18,16 @@ from ..common.transport import merge_headers, message_id
 from . import rules as rules_mod
 from .model import WELL_KNOWN, Event, GraphError, MailFolder, Message, MessageRule, new_id
 
-DISPLAY_NAMES = {"msgfolderroot": "Top of Information Store", "inbox": "Inbox",
-                 "drafts": "Drafts", "sentitems": "Sent Items", "deleteditems": "Deleted Items",
-                 "junkemail": "Junk Email", "archive": "Archive", "outbox": "Outbox"}
+DISPLAY_NAMES = {
+    "msgfolderroot": "Top of Information Store",
+    "inbox": "Inbox",
+    "drafts": "Drafts",
+    "sentitems": "Sent Items",
+    "deleteditems": "Deleted Items",
+    "junkemail": "Junk Email",
+    "archive": "Archive",
+    "outbox": "Outbox",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +44,9 @@ def parse_sender(text: str) -> tuple[str, str]:
 
 
 def _not_found(what: str) -> GraphError:
-    return GraphError(404, "ErrorItemNotFound", f"The specified object was not found in the "
-                      f"store. ({what})")
+    return GraphError(
+        404, "ErrorItemNotFound", f"The specified object was not found in the store. ({what})"
+    )
 
 
 class Mailbox(Recorder):
@@ -60,8 +68,9 @@ class Mailbox(Recorder):
             self._add_folder(DISPLAY_NAMES[name], root.id, name)
 
     # ---- folders --------------------------------------------------------------------------
-    def _add_folder(self, name: str, parent: str | None, well_known: str | None = None
-                    ) -> MailFolder:
+    def _add_folder(
+        self, name: str, parent: str | None, well_known: str | None = None
+    ) -> MailFolder:
         folder = MailFolder(new_id("F"), name, parent, well_known)
         self.folders[folder.id] = folder
         return folder
@@ -74,8 +83,11 @@ class Mailbox(Recorder):
             for folder in self.folders.values():
                 if folder.well_known is not None and folder.well_known == ref.lower():
                     return folder
-        raise GraphError(404, "ErrorInvalidIdMalformed" if len(ref) < 8 else "ErrorItemNotFound",
-                         f"The specified folder {ref!r} was not found in the store.")
+        raise GraphError(
+            404,
+            "ErrorInvalidIdMalformed" if len(ref) < 8 else "ErrorItemNotFound",
+            f"The specified folder {ref!r} was not found in the store.",
+        )
 
     def folder_by_name(self, name: str) -> MailFolder:
         """Well-known name, id, or display name (tests and the control API)."""
@@ -98,15 +110,17 @@ class Mailbox(Recorder):
         with self.lock:
             parent = self.folder(parent_ref)
             if any(f.display_name.lower() == name.lower() for f in self.children(parent.id)):
-                raise GraphError(409, "ErrorFolderExists",
-                                 "A folder with the specified name already exists.")
+                raise GraphError(
+                    409, "ErrorFolderExists", "A folder with the specified name already exists."
+                )
             return self._add_folder(name, parent.id)
 
     def folder_json(self, folder: MailFolder) -> dict[str, Any]:
         with self.lock:
             items = [m for m in self.messages.values() if m.folder_id == folder.id]
-            return folder.to_json(len(items), sum(not m.is_read for m in items),
-                                  len(self.children(folder.id)))
+            return folder.to_json(
+                len(items), sum(not m.is_read for m in items), len(self.children(folder.id))
+            )
 
     # ---- messages -------------------------------------------------------------------------
     def message(self, ref: str) -> Message:
@@ -128,9 +142,17 @@ class Mailbox(Recorder):
         self._rest_index[msg.rest_id] = msg.immutable_id
         msg.created_seq = self._journal(msg.folder_id, msg)
 
-    def deliver(self, sender: str, subject: str = "", *, headers: dict[str, str] | None = None,
-                importance: str = "normal", body: str = "", received: dt.datetime | None = None,
-                to: list[str] | None = None) -> str:
+    def deliver(
+        self,
+        sender: str,
+        subject: str = "",
+        *,
+        headers: dict[str, str] | None = None,
+        importance: str = "normal",
+        body: str = "",
+        received: dt.datetime | None = None,
+        to: list[str] | None = None,
+    ) -> str:
         """Transport delivery: message rules first, then the message appears in its folder.
         Returns the Internet Message-ID. Inbox deliveries are recorded as pop-ups."""
         importance = importance.lower()
@@ -153,15 +175,34 @@ class Mailbox(Recorder):
         ]
         header_list = merge_headers(base, extra)
         with self.lock:
-            msg = Message(new_id("M"), new_id("R"), "", imid, name, address, subject, when,
-                          header_list, body, "text", importance, to=recipients)
+            msg = Message(
+                new_id("M"),
+                new_id("R"),
+                "",
+                imid,
+                name,
+                address,
+                subject,
+                when,
+                header_list,
+                body,
+                "text",
+                importance,
+                to=recipients,
+            )
             target, fired, read = self._run_rules(msg)
             msg.folder_id = target.id
             msg.is_read = read
             self._store(msg)
-            record = {"time": when.isoformat(), "from": sender, "subject": subject,
-                      "internet_message_id": imid, "folder": target.well_known
-                      or target.display_name, "rules": fired, "id": msg.immutable_id}
+            record = {
+                "time": when.isoformat(),
+                "from": sender,
+                "subject": subject,
+                "internet_message_id": imid,
+                "folder": target.well_known or target.display_name,
+                "rules": fired,
+                "id": msg.immutable_id,
+            }
             self.record_delivery(record, to_inbox=target.well_known == "inbox")
         return imid
 
@@ -203,12 +244,19 @@ class Mailbox(Recorder):
                 self._rest_index[msg.rest_id] = msg.immutable_id
                 msg.folder_id = target.id
                 msg.created_seq = self._journal(target.id, msg)
-            self.moves.append({"time": utcnow().isoformat(), "from_folder": self._label(source),
-                               "to_folder": self._label(target.id), "id": msg.immutable_id,
-                               "old_rest_id": old_rest, "rest_id": msg.rest_id,
-                               "subject": msg.subject,
-                               "internet_message_id": msg.internet_message_id,
-                               "reason": reason})
+            self.moves.append(
+                {
+                    "time": utcnow().isoformat(),
+                    "from_folder": self._label(source),
+                    "to_folder": self._label(target.id),
+                    "id": msg.immutable_id,
+                    "old_rest_id": old_rest,
+                    "rest_id": msg.rest_id,
+                    "subject": msg.subject,
+                    "internet_message_id": msg.internet_message_id,
+                    "reason": reason,
+                }
+            )
             return msg
 
     def _label(self, folder_id: str) -> str:
@@ -227,18 +275,31 @@ class Mailbox(Recorder):
             self._rest_index.pop(msg.rest_id, None)
 
     def update(self, ref: str, patch: dict[str, Any]) -> Message:
-        allowed = {"body", "subject", "internetMessageHeaders", "isRead", "importance",
-                   "toRecipients"}
+        allowed = {
+            "body",
+            "subject",
+            "internetMessageHeaders",
+            "isRead",
+            "importance",
+            "toRecipients",
+        }
         draft_only = {"body", "subject", "internetMessageHeaders", "toRecipients"}
         with self.lock:
             msg = self.message(ref)
             for key in patch:
                 if key not in allowed:
-                    raise GraphError(400, "RequestBodyRead", f"The property '{key}' does not "
-                                     "exist on type 'microsoft.graph.message' or is read-only.")
+                    raise GraphError(
+                        400,
+                        "RequestBodyRead",
+                        f"The property '{key}' does not "
+                        "exist on type 'microsoft.graph.message' or is read-only.",
+                    )
                 if key in draft_only and not msg.is_draft:
-                    raise GraphError(400, "ErrorInvalidPropertyUpdateSentMessage",
-                                     f"Update of '{key}' is only allowed on draft messages.")
+                    raise GraphError(
+                        400,
+                        "ErrorInvalidPropertyUpdateSentMessage",
+                        f"Update of '{key}' is only allowed on draft messages.",
+                    )
             headers = patch.get("internetMessageHeaders")
             if headers is not None:
                 msg.headers = [(h["name"], h["value"]) for h in _custom_headers(headers)]
@@ -253,8 +314,10 @@ class Mailbox(Recorder):
             if "importance" in patch:
                 msg.importance = str(patch["importance"]).lower()
             if "toRecipients" in patch:
-                msg.to = [(r["emailAddress"].get("name", ""), r["emailAddress"]["address"])
-                          for r in patch["toRecipients"]]
+                msg.to = [
+                    (r["emailAddress"].get("name", ""), r["emailAddress"]["address"])
+                    for r in patch["toRecipients"]
+                ]
             self._journal(msg.folder_id, msg)  # an update shows up in delta again
             return msg
 
@@ -267,12 +330,25 @@ class Mailbox(Recorder):
             if not subject.lower().startswith("re:"):
                 subject = f"RE: {subject}"
             quoted = "\n".join(f"> {line}" for line in original.body.splitlines())
-            draft = Message(new_id("M"), new_id("R"), self.folder("drafts").id,
-                            f"<{uuid.uuid4().hex}@sim-exo.focusguard.example>",
-                            self.display_name, self.address, subject, utcnow(), [],
-                            f"\n\n{quoted}", "text", "normal", is_read=True, is_draft=True,
-                            to=[(original.from_name, original.from_address)],
-                            in_reply_to=original.internet_message_id, references=references)
+            draft = Message(
+                new_id("M"),
+                new_id("R"),
+                self.folder("drafts").id,
+                f"<{uuid.uuid4().hex}@sim-exo.focusguard.example>",
+                self.display_name,
+                self.address,
+                subject,
+                utcnow(),
+                [],
+                f"\n\n{quoted}",
+                "text",
+                "normal",
+                is_read=True,
+                is_draft=True,
+                to=[(original.from_name, original.from_address)],
+                in_reply_to=original.internet_message_id,
+                references=references,
+            )
             self._store(draft)
             return draft
 
@@ -282,9 +358,13 @@ class Mailbox(Recorder):
             if not draft.is_draft:
                 raise GraphError(400, "ErrorInvalidOperation", "Only drafts can be sent.")
             if not draft.to:
-                raise GraphError(400, "ErrorInvalidRecipients", "At least one recipient is "
-                                 "not valid., A message can't be sent because it contains no "
-                                 "recipients.")
+                raise GraphError(
+                    400,
+                    "ErrorInvalidRecipients",
+                    "At least one recipient is "
+                    "not valid., A message can't be sent because it contains no "
+                    "recipients.",
+                )
             headers = dict(draft.headers)
             headers["Message-ID"] = draft.internet_message_id
             if draft.in_reply_to:
@@ -326,16 +406,22 @@ class Mailbox(Recorder):
         with self.lock:
             return self.journal[-1][0] if self.journal else 0
 
-    def delta_page(self, folder_id: str, since: int | None, until: int, offset: int,
-                   size: int) -> DeltaPage:
+    def delta_page(
+        self, folder_id: str, since: int | None, until: int, offset: int, size: int
+    ) -> DeltaPage:
         """One page of a delta round: `since` None = initial round (every message now in the
         folder that entered it up to `until`), else the changes in (since, until]."""
         with self.lock:
             entries: list[tuple[Message | None, str]] = []
             if since is None:
-                current = sorted((m for m in self.messages.values()
-                                  if m.folder_id == folder_id and m.created_seq <= until),
-                                 key=lambda m: m.created_seq)
+                current = sorted(
+                    (
+                        m
+                        for m in self.messages.values()
+                        if m.folder_id == folder_id and m.created_seq <= until
+                    ),
+                    key=lambda m: m.created_seq,
+                )
                 entries = [(m, m.immutable_id) for m in current]
             else:
                 touched: dict[str, None] = {}
@@ -347,7 +433,7 @@ class Mailbox(Recorder):
                     msg = self.messages.get(mid)
                     here = msg is not None and msg.folder_id == folder_id
                     entries.append((msg if here else None, mid))
-            page = entries[offset:offset + size]
+            page = entries[offset : offset + size]
             return DeltaPage(page, offset + size < len(entries))
 
     # ---- rules ----------------------------------------------------------------------------
@@ -372,21 +458,35 @@ class Mailbox(Recorder):
         sequence = data.get("sequence", 1)
         if not isinstance(sequence, int) or sequence < 1:
             raise GraphError(400, "ErrorInvalidRequest", "sequence must be a positive integer.")
-        unknown = set(data) - {"displayName", "sequence", "isEnabled", "conditions",
-                               "exceptions", "actions"}
+        unknown = set(data) - {
+            "displayName",
+            "sequence",
+            "isEnabled",
+            "conditions",
+            "exceptions",
+            "actions",
+        }
         if unknown:
-            raise GraphError(400, "RequestBodyRead", f"The property '{sorted(unknown)[0]}' "
-                             "does not exist on type 'microsoft.graph.messageRule'.")
+            raise GraphError(
+                400,
+                "RequestBodyRead",
+                f"The property '{sorted(unknown)[0]}' "
+                "does not exist on type 'microsoft.graph.messageRule'.",
+            )
         with self.lock:
             actions = rules_mod.validate_actions(data.get("actions"), self._folder_exists)
             if "moveToFolder" in actions:
                 actions["moveToFolder"] = self.folder(actions["moveToFolder"]).id
             rule = MessageRule(
-                id=new_id("RU"), display_name=name, sequence=sequence,
+                id=new_id("RU"),
+                display_name=name,
+                sequence=sequence,
                 is_enabled=bool(data.get("isEnabled", True)),
                 conditions=rules_mod.validate_predicates(data.get("conditions"), "conditions"),
                 exceptions=rules_mod.validate_predicates(data.get("exceptions"), "exceptions"),
-                actions=actions, order=next(self._order))
+                actions=actions,
+                order=next(self._order),
+            )
             self.rules.append(rule)
             return rule
 
@@ -402,8 +502,9 @@ class Mailbox(Recorder):
                     rule.display_name = value
                 elif key == "sequence":
                     if not isinstance(value, int) or value < 1:
-                        raise GraphError(400, "ErrorInvalidRequest",
-                                         "sequence must be a positive integer.")
+                        raise GraphError(
+                            400, "ErrorInvalidRequest", "sequence must be a positive integer."
+                        )
                     rule.sequence = value
                 elif key == "isEnabled":
                     rule.is_enabled = bool(value)
@@ -415,8 +516,12 @@ class Mailbox(Recorder):
                         actions["moveToFolder"] = self.folder(actions["moveToFolder"]).id
                     rule.actions = actions
                 elif key != "id":
-                    raise GraphError(400, "RequestBodyRead", f"The property '{key}' does not "
-                                     "exist on type 'microsoft.graph.messageRule'.")
+                    raise GraphError(
+                        400,
+                        "RequestBodyRead",
+                        f"The property '{key}' does not "
+                        "exist on type 'microsoft.graph.messageRule'.",
+                    )
             return rule
 
     def delete_rule(self, rule_id: str) -> None:
@@ -424,20 +529,24 @@ class Mailbox(Recorder):
             self.rules.remove(self.rule(rule_id))
 
     # ---- calendar -------------------------------------------------------------------------
-    def add_event(self, subject: str, start: dt.datetime, end: dt.datetime,
-                  show_as: str = "busy") -> Event:
+    def add_event(
+        self, subject: str, start: dt.datetime, end: dt.datetime, show_as: str = "busy"
+    ) -> Event:
         if start.tzinfo is None or end.tzinfo is None:
             raise ValueError("calendar times need a time zone")
-        event = Event(new_id("E"), subject, start.astimezone(dt.UTC), end.astimezone(dt.UTC),
-                      show_as)
+        event = Event(
+            new_id("E"), subject, start.astimezone(dt.UTC), end.astimezone(dt.UTC), show_as
+        )
         with self.lock:
             self.events.append(event)
         return event
 
     def calendar_view(self, start: dt.datetime, end: dt.datetime) -> list[Event]:
         with self.lock:
-            return sorted((e for e in self.events if e.start < end and e.end > start),
-                          key=lambda e: (e.start, e.id))
+            return sorted(
+                (e for e in self.events if e.start < end and e.end > start),
+                key=lambda e: (e.start, e.id),
+            )
 
     # ---- observing ------------------------------------------------------------------------
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
@@ -446,8 +555,10 @@ class Mailbox(Recorder):
             for folder in self.folders.values():
                 if folder.well_known == "msgfolderroot":
                     continue
-                items = sorted((m for m in self.messages.values() if m.folder_id == folder.id),
-                               key=lambda m: (m.received, m.created_seq))
+                items = sorted(
+                    (m for m in self.messages.values() if m.folder_id == folder.id),
+                    key=lambda m: (m.received, m.created_seq),
+                )
                 out[folder.well_known or folder.display_name] = [m.summary() for m in items]
             return out
 
@@ -463,12 +574,15 @@ def _custom_headers(headers: Any) -> list[dict[str, str]]:
         if not isinstance(name, str) or not isinstance(value, str):
             raise GraphError(400, "ErrorInvalidRequest", "Each header needs a name and a value.")
         if not name.lower().startswith("x-"):
-            raise GraphError(400, "InvalidInternetMessageHeader",
-                             f"The internet message header name '{name}' should start with "
-                             "'x-' or 'X-'.")
+            raise GraphError(
+                400,
+                "InvalidInternetMessageHeader",
+                f"The internet message header name '{name}' should start with 'x-' or 'X-'.",
+            )
         if "\r" in value or "\n" in value:
-            raise GraphError(400, "InvalidInternetMessageHeader", "Header values cannot span "
-                             "lines.")
+            raise GraphError(
+                400, "InvalidInternetMessageHeader", "Header values cannot span lines."
+            )
         out.append({"name": name, "value": value})
     if sum(len(h["name"]) + len(h["value"]) for h in out) > 5000:
         raise GraphError(400, "InvalidInternetMessageHeader", "Custom headers exceed 5 KB.")

@@ -15,8 +15,16 @@ from typing import Any
 
 from ..common.clock import utcnow
 
-WELL_KNOWN = ("msgfolderroot", "inbox", "drafts", "sentitems", "deleteditems", "junkemail",
-              "archive", "outbox")
+WELL_KNOWN = (
+    "msgfolderroot",
+    "inbox",
+    "drafts",
+    "sentitems",
+    "deleteditems",
+    "junkemail",
+    "archive",
+    "outbox",
+)
 
 
 def new_id(prefix: str) -> str:
@@ -37,7 +45,7 @@ def parse_iso(text: str) -> dt.datetime:
     head, dot, rest = text.partition(".")
     if dot:  # Graph writes 7 fractional digits; Python reads at most 6
         digits = "".join(c for c in rest if c.isdigit())
-        zone = rest[len(digits):]
+        zone = rest[len(digits) :]
         text = f"{head}.{digits[:6]}{zone}"
     value = dt.datetime.fromisoformat(text)
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
@@ -179,8 +187,9 @@ class Event:
 class GraphError(Exception):
     """An error response: HTTP status plus Graph's `{"error": {"code", "message"}}`."""
 
-    def __init__(self, status: int, code: str, message: str,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
@@ -188,5 +197,10 @@ class GraphError(Exception):
         self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message,
-                          "innerError": {"date": iso(utcnow())}}}
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "innerError": {"date": iso(utcnow())},
+            }
+        }

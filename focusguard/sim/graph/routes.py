@@ -20,9 +20,23 @@ from .model import GraphError, Message, parse_iso
 if TYPE_CHECKING:
     from .simulator import GraphSimulator
 
-DEFAULT_SELECT = ("id", "parentFolderId", "internetMessageId", "subject", "from", "sender",
-                  "toRecipients", "receivedDateTime", "sentDateTime", "body", "bodyPreview",
-                  "importance", "isRead", "isDraft", "webLink")
+DEFAULT_SELECT = (
+    "id",
+    "parentFolderId",
+    "internetMessageId",
+    "subject",
+    "from",
+    "sender",
+    "toRecipients",
+    "receivedDateTime",
+    "sentDateTime",
+    "body",
+    "bodyPreview",
+    "importance",
+    "isRead",
+    "isDraft",
+    "webLink",
+)
 
 
 @dataclass
@@ -78,8 +92,9 @@ def dispatch(sim: GraphSimulator, req: Request) -> Response:
     found = find(req.method, req.path)
     if found is None:
         if any(p.match(req.path) for _, p, _, _ in ROUTES):
-            raise GraphError(405, "Request_BadRequest",
-                             f"The {req.method} method is not allowed here.")
+            raise GraphError(
+                405, "Request_BadRequest", f"The {req.method} method is not allowed here."
+            )
         raise GraphError(400, "Request_BadRequest", f"Invalid request: {req.path}")
     _, handler, match = found
     return handler(sim, req, match)
@@ -96,15 +111,18 @@ def _select(req: Request) -> tuple[str, ...]:
     return ("id", *[s.strip() for s in raw.split(",") if s.strip() and s.strip() != "id"])
 
 
-def _shape(sim: GraphSimulator, msg: Message, req: Request,
-           select: tuple[str, ...] | None = None) -> dict[str, Any]:
+def _shape(
+    sim: GraphSimulator, msg: Message, req: Request, select: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     full = msg.to_json(req.immutable, sim.web_base)
     fields = select or _select(req)
     unknown = [f for f in fields if f not in full]
     if unknown:
-        raise GraphError(400, "RequestBroker--ParseUri",
-                         f"Could not find a property named '{unknown[0]}' on type "
-                         "'microsoft.graph.message'.")
+        raise GraphError(
+            400,
+            "RequestBroker--ParseUri",
+            f"Could not find a property named '{unknown[0]}' on type 'microsoft.graph.message'.",
+        )
     return {"@odata.etag": f'W/"{msg.created_seq}"', **{f: full[f] for f in fields}}
 
 
@@ -155,8 +173,11 @@ def _folders(sim: GraphSimulator, req: Request, parent_id: str) -> Response:
     if flt:
         match = _NAME_FILTER.match(flt.strip())
         if match is None:
-            raise GraphError(400, "ErrorInvalidUrlQueryFilter",
-                             "The simulator supports only displayName eq '...' here.")
+            raise GraphError(
+                400,
+                "ErrorInvalidUrlQueryFilter",
+                "The simulator supports only displayName eq '...' here.",
+            )
         wanted = match.group(1).replace("''", "'").lower()
         folders = [f for f in folders if f.display_name.lower() == wanted]
     return Response(200, {"value": [sim.mailbox.folder_json(f) for f in folders]})
@@ -183,8 +204,11 @@ def list_messages(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respon
     if flt:
         match = _RECEIVED_FILTER.match(flt.strip())
         if match is None:
-            raise GraphError(400, "ErrorInvalidUrlQueryFilter",
-                             "The simulator supports only receivedDateTime ge|gt <instant>.")
+            raise GraphError(
+                400,
+                "ErrorInvalidUrlQueryFilter",
+                "The simulator supports only receivedDateTime ge|gt <instant>.",
+            )
         strict = match.group(1) == "gt"
         since = parse_iso(match.group(2))
     items = sim.mailbox.list_messages(m.group(1), since)
@@ -192,7 +216,7 @@ def list_messages(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respon
         items = [i for i in items if i.received > since]
     top = _int(req.query, "$top", sim.page_size, 1000)
     skip = _int(req.query, "$skip", 0, 10**9)
-    page = items[skip:skip + top]
+    page = items[skip : skip + top]
     body: dict[str, Any] = {"value": [_shape(sim, i, req) for i in page]}
     if skip + top < len(items):
         query = dict(req.query)
@@ -227,11 +251,15 @@ def delta(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
     if token:
         state = _untoken(token)
         if state.get("f") != folder.id:
-            raise GraphError(400, "ErrorInvalidSyncStateData", "The sync state is for "
-                             "another folder.")
+            raise GraphError(
+                400, "ErrorInvalidSyncStateData", "The sync state is for another folder."
+            )
         if state.get("e") != mailbox.delta_epoch:
-            raise GraphError(410, "SyncStateNotFound", "The sync state generation is not "
-                             "found. Resync the collection.")
+            raise GraphError(
+                410,
+                "SyncStateNotFound",
+                "The sync state generation is not found. Resync the collection.",
+            )
         select = tuple(state.get("sel") or ())
         since = state.get("s")
         until = state["u"] if "$skiptoken" in req.query else mailbox.current_seq()
@@ -250,13 +278,13 @@ def delta(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
             value.append({"id": mid, "@removed": {"reason": "deleted"}})
         else:
             value.append(_shape(sim, msg, req, select))
-    state = {"f": folder.id, "e": mailbox.delta_epoch, "s": since, "u": until,
-             "sel": list(select)}
+    state = {"f": folder.id, "e": mailbox.delta_epoch, "s": since, "u": until, "sel": list(select)}
     path = f"/me/mailFolders/{folder.id}/messages/delta"
     body: dict[str, Any] = {"value": value}
     if page.more:
-        body["@odata.nextLink"] = _page(sim, path, {"$skiptoken": _token(
-            {**state, "o": offset + size})})
+        body["@odata.nextLink"] = _page(
+            sim, path, {"$skiptoken": _token({**state, "o": offset + size})}
+        )
     else:
         body["@odata.deltaLink"] = _page(sim, path, {"$deltatoken": _token(state)})
     return Response(200, body)
@@ -339,13 +367,17 @@ def calendar_view(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respon
         start = parse_iso(req.query["startDateTime"])
         end = parse_iso(req.query["endDateTime"])
     except (KeyError, ValueError):
-        raise GraphError(400, "ErrorInvalidParameter", "This request requires a time window "
-                         "specified by the query string parameters StartDateTime and "
-                         "EndDateTime.") from None
+        raise GraphError(
+            400,
+            "ErrorInvalidParameter",
+            "This request requires a time window "
+            "specified by the query string parameters StartDateTime and "
+            "EndDateTime.",
+        ) from None
     events = sim.mailbox.calendar_view(start, end)
     top = _int(req.query, "$top", sim.page_size, 1000)
     skip = _int(req.query, "$skip", 0, 10**9)
-    body: dict[str, Any] = {"value": [e.to_json() for e in events[skip:skip + top]]}
+    body: dict[str, Any] = {"value": [e.to_json() for e in events[skip : skip + top]]}
     if skip + top < len(events):
         body["@odata.nextLink"] = _page(sim, req.path, {**req.query, "$skip": str(skip + top)})
     return Response(200, body)

@@ -19,15 +19,39 @@ from typing import Any
 
 from .model import GraphError, Message
 
-STRING_LISTS = ("senderContains", "subjectContains", "bodyContains", "bodyOrSubjectContains",
-                "headerContains", "recipientContains")
+STRING_LISTS = (
+    "senderContains",
+    "subjectContains",
+    "bodyContains",
+    "bodyOrSubjectContains",
+    "headerContains",
+    "recipientContains",
+)
 ADDRESS_LISTS = ("fromAddresses", "sentToAddresses")
-BOOLEANS = ("isAutomaticReply", "isAutomaticForward", "hasAttachments", "sentToMe",
-            "sentOnlyToMe", "isEncrypted", "isSigned", "isMeetingRequest")
+BOOLEANS = (
+    "isAutomaticReply",
+    "isAutomaticForward",
+    "hasAttachments",
+    "sentToMe",
+    "sentOnlyToMe",
+    "isEncrypted",
+    "isSigned",
+    "isMeetingRequest",
+)
 PREDICATES = (*STRING_LISTS, *ADDRESS_LISTS, *BOOLEANS, "importance", "sensitivity")
-ACTIONS = ("moveToFolder", "copyToFolder", "delete", "permanentDelete", "markAsRead",
-           "markImportance", "stopProcessingRules", "assignCategories", "forwardTo",
-           "redirectTo", "forwardAsAttachmentTo")
+ACTIONS = (
+    "moveToFolder",
+    "copyToFolder",
+    "delete",
+    "permanentDelete",
+    "markAsRead",
+    "markImportance",
+    "stopProcessingRules",
+    "assignCategories",
+    "forwardTo",
+    "redirectTo",
+    "forwardAsAttachmentTo",
+)
 
 
 def _bad(message: str) -> GraphError:
@@ -43,9 +67,12 @@ def validate_predicates(value: Any, what: str) -> dict[str, Any]:
         if key.startswith("@odata"):
             continue
         if key not in PREDICATES:
-            raise GraphError(400, "RequestBodyRead",
-                             f"The property '{key}' does not exist on type "
-                             "'microsoft.graph.messageRulePredicates'.")
+            raise GraphError(
+                400,
+                "RequestBodyRead",
+                f"The property '{key}' does not exist on type "
+                "'microsoft.graph.messageRulePredicates'.",
+            )
         if key in STRING_LISTS and not (
             isinstance(item, list) and all(isinstance(s, str) for s in item)
         ):
@@ -67,9 +94,12 @@ def validate_actions(value: Any, folder_exists: Callable[[str], bool]) -> dict[s
         raise _bad("A rule needs at least one action.")
     for key, item in value.items():
         if key not in ACTIONS:
-            raise GraphError(400, "RequestBodyRead",
-                             f"The property '{key}' does not exist on type "
-                             "'microsoft.graph.messageRuleActions'.")
+            raise GraphError(
+                400,
+                "RequestBodyRead",
+                f"The property '{key}' does not exist on type "
+                "'microsoft.graph.messageRuleActions'.",
+            )
         if key in ("moveToFolder", "copyToFolder") and not (
             isinstance(item, str) and folder_exists(item)
         ):

@@ -26,15 +26,23 @@ MAX_BATCH = 20  # https://learn.microsoft.com/en-us/graph/json-batching#batch-si
 def _fault_response(fault: Fault) -> routes.Response:
     headers = retry_after(fault.retry_after_s)
     if fault.kind == "throttle":
-        error = GraphError(429, "ApplicationThrottled", "Application is over its "
-                           "MailboxConcurrency limit.", headers)
+        error = GraphError(
+            429,
+            "ApplicationThrottled",
+            "Application is over its MailboxConcurrency limit.",
+            headers,
+        )
     elif fault.kind == "http_503":
         error = GraphError(503, "ServiceUnavailable", "Service Unavailable", headers)
     elif fault.kind == "http_504":
         error = GraphError(504, "GatewayTimeout", "Gateway Timeout")
     else:  # token_expired
-        error = GraphError(401, "InvalidAuthenticationToken", "Access token has expired or is "
-                           "not yet valid.", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        error = GraphError(
+            401,
+            "InvalidAuthenticationToken",
+            "Access token has expired or is not yet valid.",
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     return routes.Response(error.status, error.body(), error.headers)
 
 
@@ -67,7 +75,7 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
         elif parts.path.endswith("/oauth2/v2.0/token") and method == "POST":
             self._token(raw)
         elif parts.path == API_PREFIX or parts.path.startswith(API_PREFIX + "/"):
-            self._api(method, parts.path[len(API_PREFIX):], parts.query, raw)
+            self._api(method, parts.path[len(API_PREFIX) :], parts.query, raw)
         else:
             self._send(404, {"error": {"code": "NotFound", "message": "not found"}})
 
@@ -80,15 +88,30 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
         if form.get("grant_type") == "refresh_token" and not self.sim.refresh_ok(
             form.get("refresh_token", "")
         ):
-            self._send(400, {"error": "invalid_grant", "error_description":
-                             "AADSTS70008: The refresh token has expired or been revoked."})
+            self._send(
+                400,
+                {
+                    "error": "invalid_grant",
+                    "error_description": (
+                        "AADSTS70008: The refresh token has expired or been revoked."
+                    ),
+                },
+            )
             return
         access = self.sim.issue_token()
         refresh = "sim-refresh-" + secrets.token_urlsafe(12)
         self.sim.remember_refresh(refresh)
-        self._send(200, {"token_type": "Bearer", "access_token": access, "expires_in": 3599,
-                         "ext_expires_in": 3599, "refresh_token": refresh,
-                         "scope": form.get("scope", "")})
+        self._send(
+            200,
+            {
+                "token_type": "Bearer",
+                "access_token": access,
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "refresh_token": refresh,
+                "scope": form.get("scope", ""),
+            },
+        )
 
     # ---- the API --------------------------------------------------------------------------
     def _api(self, method: str, path: str, query: str, raw: bytes) -> None:
@@ -99,9 +122,12 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
         try:
             auth = self.headers.get("Authorization", "")
             if not auth.startswith("Bearer ") or not sim.token_ok(auth[7:]):
-                error = GraphError(401, "InvalidAuthenticationToken",
-                                   "Access token validation failure. Invalid audience.",
-                                   {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                error = GraphError(
+                    401,
+                    "InvalidAuthenticationToken",
+                    "Access token validation failure. Invalid audience.",
+                    {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
                 status = 401
                 self._send(401, error.body(), error.headers)
                 return
@@ -129,8 +155,9 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
             return routes.Response(400, error.body())
         if path == "/$batch" and method == "POST":
             return self._batch(body)
-        req = routes.Request(method, path, dict(parse_qsl(query, keep_blank_values=True)),
-                             headers, body)
+        req = routes.Request(
+            method, path, dict(parse_qsl(query, keep_blank_values=True)), headers, body
+        )
         return run(self.sim, req)
 
     def _batch(self, body: Any) -> routes.Response:
@@ -139,8 +166,9 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
             error = GraphError(400, "BadRequest", "The batch needs a 'requests' array.")
             return routes.Response(400, error.body())
         if len(requests) > MAX_BATCH:
-            error = GraphError(400, "BadRequest", f"The number of batch requests exceeds the "
-                               f"limit of {MAX_BATCH}.")
+            error = GraphError(
+                400, "BadRequest", f"The number of batch requests exceeds the limit of {MAX_BATCH}."
+            )
             return routes.Response(400, error.body())
         ids = [str((r or {}).get("id", "")) for r in requests]
         if len(set(ids)) != len(ids) or "" in ids:
@@ -166,15 +194,20 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
             resp = _fault_response(fault)
         else:
             if "body" in sub and "content-type" not in headers:
-                error = GraphError(400, "BadRequest", "Content-Type header is required for a "
-                                   "request with a body.")
+                error = GraphError(
+                    400, "BadRequest", "Content-Type header is required for a request with a body."
+                )
                 resp = routes.Response(400, error.body())
             else:
-                req = routes.Request(method, path, dict(parse_qsl(url.query)), headers,
-                                     sub.get("body"))
+                req = routes.Request(
+                    method, path, dict(parse_qsl(url.query)), headers, sub.get("body")
+                )
                 resp = run(sim, req)
-        out: dict[str, Any] = {"id": str(sub["id"]), "status": resp.status,
-                               "headers": dict(resp.headers)}
+        out: dict[str, Any] = {
+            "id": str(sub["id"]),
+            "status": resp.status,
+            "headers": dict(resp.headers),
+        }
         if resp.body is not None:
             out["headers"].setdefault("Content-Type", "application/json")
             out["body"] = resp.body

@@ -34,9 +34,18 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
 
     thread_name = "graph-sim"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, mailbox: str = "me@corp.example",
-                 *, display_name: str = "Me", static_token: str | None = DEMO_TOKEN,
-                 page_size: int = 10, latency_s: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        mailbox: str = "me@corp.example",
+        *,
+        display_name: str = "Me",
+        static_token: str | None = DEMO_TOKEN,
+        page_size: int = 10,
+        latency_s: float = 0.0,
+        seed: int = 0,
+    ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the Graph simulator only listens on loopback")
         super().__init__(host, port, Mailbox(mailbox, display_name), seed)
@@ -80,7 +89,8 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
     def token_ok(self, token: str) -> bool:
         with self._lock:
             return token in self._issued or (
-                self.static_token is not None and token == self.static_token)
+                self.static_token is not None and token == self.static_token
+            )
 
     def remember_refresh(self, token: str) -> None:
         with self._lock:
@@ -99,8 +109,13 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
 
     # ---- accounting (called by the server) -------------------------------------------------
     def begin_request(self, method: str, path: str, operation: str) -> dict[str, Any]:
-        entry: dict[str, Any] = {"method": method, "path": path, "operation": operation,
-                                 "time": time.time(), "status": None}
+        entry: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "operation": operation,
+            "time": time.time(),
+            "status": None,
+        }
         with self._lock:
             self._in_flight += 1
             self.max_concurrency = max(self.max_concurrency, self._in_flight)
@@ -114,8 +129,9 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
 
     def log_sub_request(self, method: str, path: str, operation: str) -> None:
         with self._lock:
-            self.sub_request_log.append({"method": method, "path": path,
-                                         "operation": operation, "time": time.time()})
+            self.sub_request_log.append(
+                {"method": method, "path": path, "operation": operation, "time": time.time()}
+            )
 
     def record_error(self, where: str, problem: str) -> None:
         with self._lock:
@@ -132,15 +148,30 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
             self.max_concurrency = self._in_flight
 
     # ---- driving the mailbox --------------------------------------------------------------
-    def deliver(self, sender: str, subject: str = "", headers: dict[str, str] | None = None,
-                importance: str = "normal", body: str = "", received: dt.datetime | None = None,
-                to: list[str] | None = None) -> str:
+    def deliver(
+        self,
+        sender: str,
+        subject: str = "",
+        headers: dict[str, str] | None = None,
+        importance: str = "normal",
+        body: str = "",
+        received: dt.datetime | None = None,
+        to: list[str] | None = None,
+    ) -> str:
         """Transport delivery: message rules run first. Returns the Internet Message-ID."""
-        return self.mailbox.deliver(sender, subject, headers=headers, importance=importance,
-                                    body=body, received=received, to=to)
+        return self.mailbox.deliver(
+            sender,
+            subject,
+            headers=headers,
+            importance=importance,
+            body=body,
+            received=received,
+            to=to,
+        )
 
-    def add_calendar_item(self, subject: str, start: dt.datetime, end: dt.datetime,
-                          show_as: str = "busy") -> str:
+    def add_calendar_item(
+        self, subject: str, start: dt.datetime, end: dt.datetime, show_as: str = "busy"
+    ) -> str:
         return self.mailbox.add_event(subject, start, end, show_as).id
 
     def create_folder(self, name: str, parent: str = "msgfolderroot") -> str:
@@ -149,17 +180,30 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
     def folder_id(self, name: str) -> str:
         return self.mailbox.folder_by_name(name).id
 
-    def add_user_rule(self, name: str, *, sequence: int = 1, enabled: bool = True,
-                      conditions: dict[str, Any] | None = None,
-                      exceptions: dict[str, Any] | None = None,
-                      actions: dict[str, Any] | None = None) -> str:
+    def add_user_rule(
+        self,
+        name: str,
+        *,
+        sequence: int = 1,
+        enabled: bool = True,
+        conditions: dict[str, Any] | None = None,
+        exceptions: dict[str, Any] | None = None,
+        actions: dict[str, Any] | None = None,
+    ) -> str:
         """A rule "made in Outlook"; `actions.moveToFolder` may name a folder."""
         acts = dict(actions or {"markAsRead": True})
         if "moveToFolder" in acts:
             acts["moveToFolder"] = self.folder_id(acts["moveToFolder"])
-        rule = self.mailbox.create_rule({"displayName": name, "sequence": sequence,
-                                         "isEnabled": enabled, "conditions": conditions or {},
-                                         "exceptions": exceptions or {}, "actions": acts})
+        rule = self.mailbox.create_rule(
+            {
+                "displayName": name,
+                "sequence": sequence,
+                "isEnabled": enabled,
+                "conditions": conditions or {},
+                "exceptions": exceptions or {},
+                "actions": acts,
+            }
+        )
         return rule.id
 
     def expire_delta_tokens(self) -> None:
@@ -184,17 +228,37 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
 
     def status(self) -> dict[str, Any]:
         with self._lock:
-            return {"url": self.url, "mailbox": self.mailbox.address,
-                    "requests": len(self.request_log), "max_concurrency": self.max_concurrency,
-                    "errors": len(self.errors), "delta_epoch": self.mailbox.delta_epoch}
+            return {
+                "url": self.url,
+                "mailbox": self.mailbox.address,
+                "requests": len(self.request_log),
+                "max_concurrency": self.max_concurrency,
+                "errors": len(self.errors),
+                "delta_epoch": self.mailbox.delta_epoch,
+            }
 
     # ---- faults ---------------------------------------------------------------------------
-    def fault(self, kind: str, count: int | None = 1, operation: str | None = None,
-              rate: float | None = None, retry_after_s: float | None = 1,
-              delay_s: float = 1.0, top_level_only: bool = False) -> None:
-        self.faults.add(Fault(kind=kind, count=count, operation=operation, rate=rate,
-                              retry_after_s=retry_after_s, delay_s=delay_s,
-                              top_level_only=top_level_only))
+    def fault(
+        self,
+        kind: str,
+        count: int | None = 1,
+        operation: str | None = None,
+        rate: float | None = None,
+        retry_after_s: float | None = 1,
+        delay_s: float = 1.0,
+        top_level_only: bool = False,
+    ) -> None:
+        self.faults.add(
+            Fault(
+                kind=kind,
+                count=count,
+                operation=operation,
+                rate=rate,
+                retry_after_s=retry_after_s,
+                delay_s=delay_s,
+                top_level_only=top_level_only,
+            )
+        )
 
 
 def serve(host: str = "127.0.0.1", port: int = 8766, seed_demo: bool = True) -> None:
@@ -203,6 +267,10 @@ def serve(host: str = "127.0.0.1", port: int = 8766, seed_demo: bool = True) -> 
     if seed_demo:
         seed_demo_mailbox(sim)
     sim.start()
-    serve_until_stopped(sim, f"Graph simulator on {sim.url} (bearer token {sim.static_token!r} "
-                        f"or one from {sim.authority}/oauth2/v2.0/token); control API at "
-                        f"{sim.control_url}/ — started {iso(utcnow())}, Ctrl-C to stop", "Graph")
+    serve_until_stopped(
+        sim,
+        f"Graph simulator on {sim.url} (bearer token {sim.static_token!r} "
+        f"or one from {sim.authority}/oauth2/v2.0/token); control API at "
+        f"{sim.control_url}/ — started {iso(utcnow())}, Ctrl-C to stop",
+        "Graph",
+    )
