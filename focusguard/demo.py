@@ -322,7 +322,11 @@ def _run(home: Path, *, headless: bool, duration: float | None, speed: float, gr
 
             script.start()
             if duration is not None:
-                threading.Timer(duration, _quit_gui).start()
+                # A daemon timer: after Quit from the menu it must not keep the process
+                # alive until `duration` has passed.
+                timer = threading.Timer(duration, _quit_gui)
+                timer.daemon = True
+                timer.start()
             code = run_with(runtime, paths.config_file(), demo=True)
     finally:
         script.stop()
