@@ -36,6 +36,7 @@ from focusguard.ui.digest_model import (
     DigestModel,
     DigestSnapshot,
     records_under,
+    summary_text,
 )
 from focusguard.ui.future_relay import FutureRelay
 from focusguard.ui.plain_text import plain_label
@@ -332,17 +333,7 @@ class DigestWindow(QWidget):
         )
 
     def _update_summary(self) -> None:
-        groups = self.model.groups
-        held = self.model.held_count()
-        released = self.model.message_count() - held
-        if not groups:
-            self.summary.setText("No held mail. Nothing released today.")
-            return
-        customers = sum(1 for g in groups if g.held)
-        text = f"{_plural(held, 'email')} held from {_plural(customers, 'customer')}"
-        if released:
-            text += f"; {released} released today"
-        self.summary.setText(text)
+        self.summary.setText(summary_text(self.model.groups))
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.set_text(text)

@@ -164,6 +164,30 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def summary_text(groups: Sequence[CustomerGroup]) -> str:
+    """ "3 emails held: 2 from 1 customer, 1 other; 1 released today". Colleagues' mail held
+    during focus is in the list too, but only customers are counted as customers."""
+    records = [r for g in groups for r in g.records]
+    if not records:
+        return "No held mail. Nothing released today."
+    held = [r for r in records if r.state is HeldState.HELD]
+    released = len(records) - len(held)
+    from_customers = [r for r in held if r.category == "customer"]
+    customers = len({customer_key(r) for r in from_customers})
+    text = f"{_plural(len(held), 'email')} held"
+    if from_customers and len(from_customers) == len(held):
+        text += f" from {_plural(customers, 'customer')}"
+    elif from_customers:
+        others = len(held) - len(from_customers)
+        text += (
+            f": {len(from_customers)} from {_plural(customers, 'customer')}, "
+            f"{_plural(others, 'other')}"
+        )
+    if released:
+        text += f"; {released} released today"
+    return text
+
+
 class DigestModel(QAbstractItemModel):
     """Two levels. A customer row's internalId is 0; a message row's is its group + 1."""
 
@@ -281,8 +305,9 @@ class DigestModel(QAbstractItemModel):
                 parts.append(f"{group.released} released")
             return ", ".join(parts)
         if column == Column.WAITED and group.held:
-            oldest = min(waited(r, self._now) for r in group.records if r.state is HeldState.HELD)
-            return f"up to {humanise(oldest)}"
+            longest = max(waited(r, self._now) for r in group.records if r.state is HeldState.HELD)
+            text = humanise(longest)
+            return text if text.startswith("under") else f"up to {text}"
         return ""
 
     def _message_data(self, rec: HeldRecord, column: int, role: int) -> Any:

@@ -114,7 +114,7 @@ class SettingsDialog(QDialog):
         self.settings_path = Path(settings_path)
         self._test_connection = test_connection or default_test_connection
         self._now = now or (lambda: datetime.now().astimezone())
-        self.setWindowTitle("FocusGuard settings")
+        self.setWindowTitle("Settings — FocusGuard")
         self.resize(640, 560)
         self.settings, self.load_problems = self._load()
         self._base = self.settings.to_dict()  # keys the form does not show survive saving

@@ -21,6 +21,7 @@ from focusguard.ui.digest_model import (
     group_records,
     humanise,
     records_under,
+    summary_text,
 )
 from tests.ui.digest_fixtures import (
     HOSTILE_SENDER,
@@ -194,3 +195,26 @@ def test_ten_thousand_rows_build_correctly() -> None:
     group = proxy.index(0, 0)
     assert proxy.rowCount(group) == 1
     assert proxy.index(0, 1, group).data(D) == "Subject 9999"
+
+
+def test_summary_counts_only_customers_as_customers() -> None:
+    from dataclasses import replace
+
+    records = [
+        record(1, "ann@client.example"),
+        record(2, "bob@client.example"),
+        replace(record(3, "pat@corp.example"), category="internal"),
+        record(4, "eve@other.example", state=HeldState.RELEASED),
+    ]
+    assert summary_text(group_records(records)) == (
+        "3 emails held: 2 from 1 customer, 1 other; 1 released today"
+    )
+    assert summary_text(group_records(records[:2])) == "2 emails held from 1 customer"
+    assert summary_text(group_records([])) == "No held mail. Nothing released today."
+
+
+def test_a_group_waited_for_as_long_as_its_oldest_held_mail() -> None:
+    model = model_of(
+        [record(1, "a@x.example", received=NOW - timedelta(hours=2)), record(2, "b@x.example")]
+    )
+    assert model.index(0, Column.WAITED).data(D) == "up to 2 h"
