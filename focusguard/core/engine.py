@@ -572,7 +572,6 @@ class Engine:
         return format_clock(t, self._schedule.zone, self.clock.now())
 
 
-
 def address_text(address: object) -> str | None:
     return None if address is None else str(address)
 

@@ -46,8 +46,14 @@ def sim() -> Iterator[EwsSimulator]:
     assert simulator.unsupported_ops == [], simulator.unsupported_ops
 
 
-def make_account(sim: EwsSimulator, *, password: str = "p", retry_policy: object = None,
-                 pinned: bool = True, user: str = "me@corp.example") -> Account:
+def make_account(
+    sim: EwsSimulator,
+    *,
+    password: str = "p",
+    retry_policy: object = None,
+    pinned: bool = True,
+    user: str = "me@corp.example",
+) -> Account:
     """exchangelib caches one Protocol (with its retry policy) per endpoint + credentials, so
     accounts that need a different policy must use a different user name."""
     kwargs: dict[str, object] = {}
@@ -55,8 +61,11 @@ def make_account(sim: EwsSimulator, *, password: str = "p", retry_policy: object
         kwargs["version"] = Version(build=Build(15, 1, 2507, 6), api_version="Exchange2016")
         kwargs["auth_type"] = BASIC
     config = Configuration(
-        service_endpoint=sim.url, credentials=Credentials(user, password),
-        max_connections=3, retry_policy=retry_policy or FailFast(), **kwargs,
+        service_endpoint=sim.url,
+        credentials=Credentials(user, password),
+        max_connections=3,
+        retry_policy=retry_policy or FailFast(),
+        **kwargs,
     )
     return Account(MAILBOX, config=config, autodiscover=False, access_type=DELEGATE)
 

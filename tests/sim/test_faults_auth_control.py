@@ -60,10 +60,14 @@ def test_wrong_password_is_rejected() -> None:
         from exchangelib import BASIC, DELEGATE, Account, Configuration, Credentials
 
         for password, ok in (("wrong", False), ("secret", True)):
-            config = Configuration(service_endpoint=sim.url, auth_type=BASIC,
-                                   credentials=Credentials("me@corp.example", password))
-            acc = Account("me@corp.example", config=config, autodiscover=False,
-                          access_type=DELEGATE)
+            config = Configuration(
+                service_endpoint=sim.url,
+                auth_type=BASIC,
+                credentials=Credentials("me@corp.example", password),
+            )
+            acc = Account(
+                "me@corp.example", config=config, autodiscover=False, access_type=DELEGATE
+            )
             if ok:
                 assert acc.inbox.name == "Inbox"
             else:
@@ -97,22 +101,48 @@ def test_unpinned_client_probes_auth_and_version(sim: EwsSimulator, account_fact
 
 def test_control_api(sim: EwsSimulator, account) -> None:
     base = sim.control_url
-    resp = requests.post(f"{base}/deliver", json={
-        "from": "Ann <ann@client.example>", "subject": "Order", "headers": {"X-Ticket": "1"},
-        "importance": "Normal", "body": "Hi"}, timeout=5)
+    resp = requests.post(
+        f"{base}/deliver",
+        json={
+            "from": "Ann <ann@client.example>",
+            "subject": "Order",
+            "headers": {"X-Ticket": "1"},
+            "importance": "Normal",
+            "body": "Hi",
+        },
+        timeout=5,
+    )
     assert resp.status_code == 200
     imid = resp.json()["internet_message_id"]
     inbox = requests.get(f"{base}/mailbox", timeout=5).json()["inbox"]
     assert [(m["from"], m["subject"], m["internet_message_id"]) for m in inbox] == [
-        ("Ann <ann@client.example>", "Order", imid)]
+        ("Ann <ann@client.example>", "Order", imid)
+    ]
     assert requests.get(f"{base}/popups", timeout=5).json()[0]["internet_message_id"] == imid
-    assert requests.post(f"{base}/calendar", json={
-        "subject": "Focus time", "start": "2026-11-23T09:00:00Z",
-        "end": "2026-11-23T11:00:00Z"}, timeout=5).status_code == 200
-    assert requests.post(f"{base}/outlook-rule-blob", json={"exists": True},
-                         timeout=5).json()["exists"] is True
-    assert requests.post(f"{base}/fault", json={"kind": "http_503", "count": 1},
-                         timeout=5).json()["faults"][0]["kind"] == "http_503"
+    assert (
+        requests.post(
+            f"{base}/calendar",
+            json={
+                "subject": "Focus time",
+                "start": "2026-11-23T09:00:00Z",
+                "end": "2026-11-23T11:00:00Z",
+            },
+            timeout=5,
+        ).status_code
+        == 200
+    )
+    assert (
+        requests.post(f"{base}/outlook-rule-blob", json={"exists": True}, timeout=5).json()[
+            "exists"
+        ]
+        is True
+    )
+    assert (
+        requests.post(f"{base}/fault", json={"kind": "http_503", "count": 1}, timeout=5).json()[
+            "faults"
+        ][0]["kind"]
+        == "http_503"
+    )
     assert requests.post(f"{base}/faults/clear", timeout=5).json() == {"faults": []}
     assert requests.get(f"{base}/rules", timeout=5).json() == []
     assert requests.get(f"{base}/sent", timeout=5).json() == []

@@ -26,9 +26,13 @@ def test_inbox_and_folder_create_find(sim: EwsSimulator, account) -> None:
 
 
 def test_deliver_find_and_get_with_headers(sim: EwsSimulator, account) -> None:
-    imid = sim.deliver("Ann Customer <ann@client.example>", "Order 4711",
-                       headers={"X-Ticket": "4711", "Auto-Submitted": "no"},
-                       importance="High", body="When will it ship?")
+    imid = sim.deliver(
+        "Ann Customer <ann@client.example>",
+        "Order 4711",
+        headers={"X-Ticket": "4711", "Auto-Submitted": "no"},
+        importance="High",
+        body="When will it ship?",
+    )
     msgs = list(account.inbox.all())
     assert len(msgs) == 1
     msg = msgs[0]
@@ -50,8 +54,7 @@ def test_deliver_find_and_get_with_headers(sim: EwsSimulator, account) -> None:
 def test_filters_and_paging(sim: EwsSimulator, account) -> None:
     base = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
     for i in range(25):
-        sim.deliver(f"c{i}@client.example", f"msg {i:02d}", received=base + dt.timedelta(
-            minutes=i))
+        sim.deliver(f"c{i}@client.example", f"msg {i:02d}", received=base + dt.timedelta(minutes=i))
     cutoff = base + dt.timedelta(minutes=20)
     newer = account.inbox.filter(datetime_received__gte=cutoff).only("subject")
     assert sorted(m.subject for m in newer) == [f"msg {i:02d}" for i in range(20, 25)]
@@ -104,8 +107,9 @@ def test_delete_and_calendar_view(sim: EwsSimulator, account) -> None:
     assert account.inbox.all().count() == 0
     day = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
     sim.add_calendar_item("Focus time", day + dt.timedelta(hours=9), day + dt.timedelta(hours=11))
-    sim.add_calendar_item("Tomorrow", day + dt.timedelta(days=1, hours=9),
-                          day + dt.timedelta(days=1, hours=10))
+    sim.add_calendar_item(
+        "Tomorrow", day + dt.timedelta(days=1, hours=9), day + dt.timedelta(days=1, hours=10)
+    )
     view = list(account.calendar.view(start=day, end=day + dt.timedelta(days=1)))
     assert [i.subject for i in view] == ["Focus time"]
     assert view[0].start == day + dt.timedelta(hours=9)

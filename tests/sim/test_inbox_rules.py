@@ -50,11 +50,14 @@ def _now() -> dt.datetime:
 
 def _hold_rule(account, held, start: dt.datetime, end: dt.datetime) -> Rule:
     return Rule(
-        account=account, display_name="FocusGuard · hold · 3f9a2c1e", priority=1,
+        account=account,
+        display_name="FocusGuard · hold · 3f9a2c1e",
+        priority=1,
         is_enabled=True,
-        conditions=Conditions(contains_sender_strings=["client.example"],
-                              within_date_range=WithinDateRange(start_date_time=start,
-                                                                end_date_time=end)),
+        conditions=Conditions(
+            contains_sender_strings=["client.example"],
+            within_date_range=WithinDateRange(start_date_time=start, end_date_time=end),
+        ),
         exceptions=Exceptions(from_addresses=["vip@client.example"], importance="High"),
         actions=Actions(move_to_folder=held, stop_processing_rules=True),
     )
@@ -82,8 +85,9 @@ def test_hold_rule_semantics_at_delivery(sim: EwsSimulator, account, fixed_date_
     colleague = sim.deliver("bob@corp.example", "not a customer")
     # ContainsSenderStrings is a substring match: look-alike domains are caught too.
     lookalike = sim.deliver("evil@client.example.evil.net", "substring")
-    after = sim.deliver("ann@client.example", "after the window",
-                        received=now + dt.timedelta(hours=2))
+    after = sim.deliver(
+        "ann@client.example", "after the window", received=now + dt.timedelta(hours=2)
+    )
     assert _folder_of(sim, customer) == "FocusGuard Held"
     assert _folder_of(sim, lookalike) == "FocusGuard Held"
     for imid in (vip, urgent, colleague, after):
@@ -93,7 +97,8 @@ def test_hold_rule_semantics_at_delivery(sim: EwsSimulator, account, fixed_date_
 
     # Shrinking the window with SetRuleOperation takes effect for the next delivery.
     rule.conditions.within_date_range = WithinDateRange(
-        start_date_time=now - dt.timedelta(hours=2), end_date_time=now - dt.timedelta(hours=1))
+        start_date_time=now - dt.timedelta(hours=2), end_date_time=now - dt.timedelta(hours=1)
+    )
     rule.save()
     assert _folder_of(sim, sim.deliver("ann@client.example", "expired")) == "Inbox"
     rule.delete()
@@ -104,14 +109,28 @@ def test_hold_rule_semantics_at_delivery(sim: EwsSimulator, account, fixed_date_
 def test_priority_disabled_and_user_rules(sim: EwsSimulator, account) -> None:
     Folder(parent=account.inbox, name="Newsletters").save()
     held = Folder(parent=account.inbox, name="Held").save()
-    user_rule = sim.add_user_rule("User: newsletters", priority=2,
-                                  contains_subject_strings=["newsletter"], move_to="Newsletters")
-    Rule(account=account, display_name="FG hold", priority=1, is_enabled=True,
-         conditions=Conditions(from_addresses=["ann@client.example"]),
-         actions=Actions(move_to_folder=held, stop_processing_rules=True)).save()
-    off = Rule(account=account, display_name="FG disabled", priority=1, is_enabled=False,
-               conditions=Conditions(contains_sender_strings=["bob"]),
-               actions=Actions(move_to_folder=held))
+    user_rule = sim.add_user_rule(
+        "User: newsletters",
+        priority=2,
+        contains_subject_strings=["newsletter"],
+        move_to="Newsletters",
+    )
+    Rule(
+        account=account,
+        display_name="FG hold",
+        priority=1,
+        is_enabled=True,
+        conditions=Conditions(from_addresses=["ann@client.example"]),
+        actions=Actions(move_to_folder=held, stop_processing_rules=True),
+    ).save()
+    off = Rule(
+        account=account,
+        display_name="FG disabled",
+        priority=1,
+        is_enabled=False,
+        conditions=Conditions(contains_sender_strings=["bob"]),
+        actions=Actions(move_to_folder=held),
+    )
     off.save()
     # Priority 1 + StopProcessingRules pre-empts the user's rule.
     assert _folder_of(sim, sim.deliver("ann@client.example", "newsletter")) == "Held"
@@ -125,14 +144,26 @@ def test_priority_disabled_and_user_rules(sim: EwsSimulator, account) -> None:
 
 
 def test_unknown_rule_id_is_a_validation_error(sim: EwsSimulator, account) -> None:
-    ghost = Rule(account=account, id="AQAAAAAAAAA=", display_name="ghost", priority=1,
-                 is_enabled=True, actions=Actions(stop_processing_rules=True))
+    ghost = Rule(
+        account=account,
+        id="AQAAAAAAAAA=",
+        display_name="ghost",
+        priority=1,
+        is_enabled=True,
+        actions=Actions(stop_processing_rules=True),
+    )
     with pytest.raises(ErrorInboxRulesValidationError, match="RuleNotFound"):
         account.delete_rule(ghost)
     with pytest.raises(ErrorInboxRulesValidationError, match="RuleNotFound"):
         account.set_rule(ghost)
-    no_actions = Rule(account=account, display_name="empty", priority=1, is_enabled=True,
-                      conditions=Conditions(importance="High"), actions=Actions())
+    no_actions = Rule(
+        account=account,
+        display_name="empty",
+        priority=1,
+        is_enabled=True,
+        conditions=Conditions(importance="High"),
+        actions=Actions(),
+    )
     with pytest.raises(ErrorInboxRulesValidationError):
         account.create_rule(no_actions)
     assert sim.rules() == []
@@ -148,8 +179,13 @@ def _blob_exists_on_wire(sim: EwsSimulator) -> bool:
         "<s:Body><m:GetInboxRules><m:MailboxSmtpAddress>me@corp.example</m:MailboxSmtpAddress>"
         "</m:GetInboxRules></s:Body></s:Envelope>"
     )
-    resp = requests.post(sim.url, data=body.encode(), auth=("u", "p"),
-                         headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=10)
+    resp = requests.post(
+        sim.url,
+        data=body.encode(),
+        auth=("u", "p"),
+        headers={"Content-Type": "text/xml; charset=utf-8"},
+        timeout=10,
+    )
     assert resp.status_code == 200
     assert b'GetInboxRulesResponse ResponseClass="Success"' in resp.content
     return b"<m:OutlookRuleBlobExists>true</m:OutlookRuleBlobExists>" in resp.content
@@ -158,17 +194,24 @@ def _blob_exists_on_wire(sim: EwsSimulator) -> bool:
 def test_outlook_rule_blob_is_destroyed_by_remove_flag(sim: EwsSimulator, account) -> None:
     sim.set_outlook_rule_blob(True)
     assert _blob_exists_on_wire(sim) is True
-    rule = Rule(account=account, display_name="FG", priority=1, is_enabled=True,
-                conditions=Conditions(importance="Low"),
-                actions=Actions(stop_processing_rules=True))
+    rule = Rule(
+        account=account,
+        display_name="FG",
+        priority=1,
+        is_enabled=True,
+        conditions=Conditions(importance="Low"),
+        actions=Actions(stop_processing_rules=True),
+    )
     with pytest.raises(ErrorOutlookRuleBlobExists):
         CreateInboxRule(account=account).get(rule=rule, remove_outlook_rule_blob=False)
     assert sim.outlook_rule_blob_destroyed is False
     account.create_rule(rule)  # exchangelib always sends RemoveOutlookRuleBlob=true
     assert sim.outlook_rule_blob_destroyed is True
     assert _blob_exists_on_wire(sim) is False
-    assert requests.get(f"{sim.control_url}/status", timeout=5).json()[
-        "outlook_rule_blob_destroyed"] is True
+    assert (
+        requests.get(f"{sim.control_url}/status", timeout=5).json()["outlook_rule_blob_destroyed"]
+        is True
+    )
 
 
 @needs_schema
@@ -188,7 +231,8 @@ def test_correct_date_range_is_accepted(sim: EwsSimulator, account, fixed_date_r
     _hold_rule(account, held, now, now + dt.timedelta(hours=1)).save()
     assert sim.schema_errors == []
     assert sim.rules()[0]["conditions"]["WithinDateRange"]["start"] == now.strftime(
-        "%Y-%m-%dT%H:%M:%SZ")
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
 
 
 def test_lenient_mode_still_rejects_wrapped_date_range(account_factory) -> None:

@@ -18,16 +18,31 @@ T0 = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
 words = st.text(alphabet="abcxyz.@", min_size=1, max_size=6)
 
 
-def _msg(sender: str, subject: str = "s", importance: str = "Normal",
-         received: dt.datetime = T0) -> Message:
-    return Message(sender_name="", sender_email=sender, subject=subject, body="",
-                   importance=importance, received=received, recipients=["me@corp.example"],
-                   header_block="")
+def _msg(
+    sender: str, subject: str = "s", importance: str = "Normal", received: dt.datetime = T0
+) -> Message:
+    return Message(
+        sender_name="",
+        sender_email=sender,
+        subject=subject,
+        body="",
+        importance=importance,
+        received=received,
+        recipients=["me@corp.example"],
+        header_block="",
+    )
 
 
 def _rule(conditions: Predicates, exceptions: Predicates | None = None) -> Rule:
-    return Rule(id="r", name="r", priority=1, enabled=True, conditions=conditions,
-                exceptions=exceptions or Predicates(), actions=Actions(move_to_folder="held"))
+    return Rule(
+        id="r",
+        name="r",
+        priority=1,
+        enabled=True,
+        conditions=conditions,
+        exceptions=exceptions or Predicates(),
+        actions=Actions(move_to_folder="held"),
+    )
 
 
 @given(sender=words, needles=st.lists(words, min_size=1, max_size=3))
@@ -36,8 +51,11 @@ def test_contains_sender_strings_is_an_or_of_substrings(sender: str, needles: li
     assert rule.matches(_msg(sender)) == any(n.lower() in sender.lower() for n in needles)
 
 
-@given(sender=words, importance=st.sampled_from(["Low", "Normal", "High"]),
-       allow=st.lists(words, max_size=3))
+@given(
+    sender=words,
+    importance=st.sampled_from(["Low", "Normal", "High"]),
+    allow=st.lists(words, max_size=3),
+)
 def test_exceptions_are_or_ed(sender: str, importance: str, allow: list[str]) -> None:
     exceptions = Predicates(addresses={"FromAddresses": allow}, importance="High")
     rule = _rule(Predicates(), exceptions)
@@ -48,18 +66,32 @@ def test_exceptions_are_or_ed(sender: str, importance: str, allow: list[str]) ->
 @given(sender=words, subject=words, minutes=st.integers(-120, 120))
 def test_condition_kinds_are_and_ed(sender: str, subject: str, minutes: int) -> None:
     when = T0 + dt.timedelta(minutes=minutes)
-    conditions = Predicates(strings={"ContainsSubjectStrings": ["a"]},
-                            date_range=(T0 - dt.timedelta(minutes=60), T0))
+    conditions = Predicates(
+        strings={"ContainsSubjectStrings": ["a"]}, date_range=(T0 - dt.timedelta(minutes=60), T0)
+    )
     expected = "a" in subject.lower() and T0 - dt.timedelta(minutes=60) <= when < T0
     assert _rule(conditions).matches(_msg(sender, subject, received=when)) == expected
 
 
 def test_priority_and_stop_processing() -> None:
-    first = Rule(id="1", name="first", priority=1, enabled=True, conditions=Predicates(),
-                 exceptions=Predicates(), actions=Actions(move_to_folder="A",
-                                                          stop_processing_rules=True))
-    second = Rule(id="2", name="second", priority=2, enabled=True, conditions=Predicates(),
-                  exceptions=Predicates(), actions=Actions(mark_as_read=True))
+    first = Rule(
+        id="1",
+        name="first",
+        priority=1,
+        enabled=True,
+        conditions=Predicates(),
+        exceptions=Predicates(),
+        actions=Actions(move_to_folder="A", stop_processing_rules=True),
+    )
+    second = Rule(
+        id="2",
+        name="second",
+        priority=2,
+        enabled=True,
+        conditions=Predicates(),
+        exceptions=Predicates(),
+        actions=Actions(mark_as_read=True),
+    )
     fired, actions = evaluate([second, first], _msg("x@y"))
     assert [r.name for r in fired] == ["first"]
     assert actions.move_to_folder == "A" and not actions.mark_as_read
@@ -82,7 +114,7 @@ def test_invalid_response_is_a_loud_simulator_bug(monkeypatch: pytest.MonkeyPatc
             '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
             'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
             'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Body>'
-            '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>'
+            "<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>"
             '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>'
             "</s:Body></s:Envelope>"
         )

@@ -30,10 +30,16 @@ def auto_submitted():
 
 
 def test_send_only_and_save_copy(sim: EwsSimulator, account, auto_submitted) -> None:
-    Message(account=account, subject="Hello", body="Hi there", to_recipients=[
-        "ann@client.example"], auto_submitted="auto-replied").send(save_copy=False)
-    Message(account=account, subject="Kept", body="copy",
-            to_recipients=["bob@client.example"]).send()
+    Message(
+        account=account,
+        subject="Hello",
+        body="Hi there",
+        to_recipients=["ann@client.example"],
+        auto_submitted="auto-replied",
+    ).send(save_copy=False)
+    Message(
+        account=account, subject="Kept", body="copy", to_recipients=["bob@client.example"]
+    ).send()
     sent = sim.sent()
     assert [s["subject"] for s in sent] == ["Hello", "Kept"]
     assert sent[0]["headers"]["Auto-Submitted"] == "auto-replied"
@@ -43,8 +49,9 @@ def test_send_only_and_save_copy(sim: EwsSimulator, account, auto_submitted) -> 
 
 
 def test_reply_derives_threading_headers(sim: EwsSimulator, account) -> None:
-    imid = sim.deliver("Ann <ann@client.example>", "Order 4711",
-                       headers={"References": "<older@client.example>"})
+    imid = sim.deliver(
+        "Ann <ann@client.example>", "Order 4711", headers={"References": "<older@client.example>"}
+    )
     [msg] = list(account.inbox.all())
     msg.reply(subject="Re: Order 4711", body="After 14:00.")
     [reply] = sim.sent()
@@ -57,21 +64,30 @@ def test_reply_derives_threading_headers(sim: EwsSimulator, account) -> None:
     assert sim.schema_errors == []
 
 
-def test_pull_subscription_sees_new_mail_in_inbox_and_custom_folder(sim: EwsSimulator,
-                                                                    account) -> None:
+def test_pull_subscription_sees_new_mail_in_inbox_and_custom_folder(
+    sim: EwsSimulator, account
+) -> None:
     held = Folder(parent=account.inbox, name="Held").save()
     sim.add_user_rule("to held", contains_subject_strings=["[hold]"], move_to="Held")
     folders = FolderCollection(account=account, folders=[account.inbox, held])
     sub_id, watermark = folders.subscribe_to_pull(event_types=["NewMailEvent"])
     sim.deliver("ann@client.example", "plain")
     sim.deliver("ann@client.example", "[hold] later")
-    events = [e for n in account.inbox.get_events(sub_id, watermark) for e in n.events
-              if isinstance(e, NewMailEvent)]
+    events = [
+        e
+        for n in account.inbox.get_events(sub_id, watermark)
+        for e in n.events
+        if isinstance(e, NewMailEvent)
+    ]
     assert {e.parent_folder_id.id for e in events} == {account.inbox.id, held.id}
     # Events are not handed out twice once the client moves its watermark on.
     watermark = events[-1].watermark
-    again = [e for n in account.inbox.get_events(sub_id, watermark) for e in n.events
-             if isinstance(e, NewMailEvent)]
+    again = [
+        e
+        for n in account.inbox.get_events(sub_id, watermark)
+        for e in n.events
+        if isinstance(e, NewMailEvent)
+    ]
     assert again == []
     account.inbox.unsubscribe(sub_id)
     assert sim.schema_errors == []

@@ -27,8 +27,13 @@ def test_serve_seeds_demo_and_stops_on_ctrl_c() -> None:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     code = f"from focusguard.sim.ews import serve; serve('127.0.0.1', {port}, None, seed_demo=True)"
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}/_control"
         for _ in range(100):

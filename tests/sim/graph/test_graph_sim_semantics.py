@@ -38,22 +38,37 @@ def api(sim: GraphSimulator, method: str, path: str, **kw: Any) -> requests.Resp
 
 
 def where(sim: GraphSimulator, imid: str) -> str:
-    [name] = [n for n, msgs in sim.mailbox_snapshot().items()
-              for m in msgs if m["internet_message_id"] == imid]
+    [name] = [
+        n
+        for n, msgs in sim.mailbox_snapshot().items()
+        for m in msgs
+        if m["internet_message_id"] == imid
+    ]
     return name
 
 
 def test_rule_semantics_and_and_or_exceptions_or_stop_processing(gsim: GraphSimulator) -> None:
     gsim.create_folder("A")
     gsim.create_folder("B")
-    gsim.add_user_rule("later", sequence=5, conditions={"senderContains": ["client"]},
-                       actions={"moveToFolder": "B"})
-    gsim.add_user_rule("first", sequence=1,
-                       conditions={"senderContains": ["client.example", "other.example"],
-                                   "subjectContains": ["order"]},
-                       exceptions={"fromAddresses": [{"emailAddress": {
-                           "address": "vip@client.example"}}], "subjectContains": ["urgent"]},
-                       actions={"moveToFolder": "A", "stopProcessingRules": True})
+    gsim.add_user_rule(
+        "later",
+        sequence=5,
+        conditions={"senderContains": ["client"]},
+        actions={"moveToFolder": "B"},
+    )
+    gsim.add_user_rule(
+        "first",
+        sequence=1,
+        conditions={
+            "senderContains": ["client.example", "other.example"],
+            "subjectContains": ["order"],
+        },
+        exceptions={
+            "fromAddresses": [{"emailAddress": {"address": "vip@client.example"}}],
+            "subjectContains": ["urgent"],
+        },
+        actions={"moveToFolder": "A", "stopProcessingRules": True},
+    )
     gsim.add_user_rule("off", sequence=0 + 2, enabled=False, actions={"delete": True})
     assert where(gsim, gsim.deliver("a <a@client.example>", "Order 1")) == "A"
     assert where(gsim, gsim.deliver("a <a@other.example>", "ORDER 2")) == "A"  # values OR-ed
@@ -67,21 +82,39 @@ def test_rule_semantics_and_and_or_exceptions_or_stop_processing(gsim: GraphSimu
 
 def test_rule_crud_validates_like_graph(gsim: GraphSimulator) -> None:
     held = gsim.create_folder("Held")
-    body = {"displayName": "x", "sequence": 1, "isEnabled": True,
-            "conditions": {"senderContains": ["a"]},
-            "actions": {"moveToFolder": held, "stopProcessingRules": True}}
+    body = {
+        "displayName": "x",
+        "sequence": 1,
+        "isEnabled": True,
+        "conditions": {"senderContains": ["a"]},
+        "actions": {"moveToFolder": held, "stopProcessingRules": True},
+    }
     created = api(gsim, "POST", "/me/mailFolders/inbox/messageRules", json=body)
     assert created.status_code == 201
     rule_id = created.json()["id"]
-    bad = api(gsim, "POST", "/me/mailFolders/inbox/messageRules",
-              json={**body, "conditions": {"withinDateRange": {}}})
+    bad = api(
+        gsim,
+        "POST",
+        "/me/mailFolders/inbox/messageRules",
+        json={**body, "conditions": {"withinDateRange": {}}},
+    )
     assert bad.status_code == 400  # Graph has no date predicate
-    assert api(gsim, "POST", "/me/mailFolders/inbox/messageRules",
-               json={**body, "actions": {}}).status_code == 400
-    assert api(gsim, "PATCH", f"/me/mailFolders/inbox/messageRules/{rule_id}",
-               json={"isEnabled": False}).json()["isEnabled"] is False
-    assert api(gsim, "DELETE",
-               f"/me/mailFolders/inbox/messageRules/{rule_id}").status_code == 204
+    assert (
+        api(
+            gsim, "POST", "/me/mailFolders/inbox/messageRules", json={**body, "actions": {}}
+        ).status_code
+        == 400
+    )
+    assert (
+        api(
+            gsim,
+            "PATCH",
+            f"/me/mailFolders/inbox/messageRules/{rule_id}",
+            json={"isEnabled": False},
+        ).json()["isEnabled"]
+        is False
+    )
+    assert api(gsim, "DELETE", f"/me/mailFolders/inbox/messageRules/{rule_id}").status_code == 204
     assert api(gsim, "GET", f"/me/mailFolders/inbox/messageRules/{rule_id}").status_code == 404
 
 
@@ -96,8 +129,7 @@ def test_batch_limit_and_sub_responses(gsim: GraphSimulator) -> None:
     statuses = {r["id"]: (r["status"], r["headers"]) for r in ok.json()["responses"]}
     assert statuses["0"][0] == 429 and statuses["0"][1]["Retry-After"] == "3"
     assert statuses["1"][0] == 200 and statuses["x"][0] == 404
-    [sub_batch] = [e for e in gsim.request_log if e["operation"] == "batch" and
-                   e["status"] == 200]
+    [sub_batch] = [e for e in gsim.request_log if e["operation"] == "batch" and e["status"] == 200]
     assert sub_batch
 
 
@@ -105,17 +137,26 @@ def test_auth_and_token_endpoint(gsim: GraphSimulator) -> None:
     no = requests.get(f"{gsim.url}/me/mailFolders/inbox", timeout=5)
     assert no.status_code == 401
     assert no.json()["error"]["code"] == "InvalidAuthenticationToken"
-    issued = requests.post(f"{gsim.authority}/oauth2/v2.0/token", timeout=5,
-                           data={"grant_type": "authorization_code"}).json()
+    issued = requests.post(
+        f"{gsim.authority}/oauth2/v2.0/token", timeout=5, data={"grant_type": "authorization_code"}
+    ).json()
     headers = {"Authorization": f"Bearer {issued['access_token']}"}
-    assert requests.get(f"{gsim.url}/me/mailFolders/inbox", headers=headers,
-                        timeout=5).status_code == 200
-    refreshed = requests.post(f"{gsim.authority}/oauth2/v2.0/token", timeout=5, data={
-        "grant_type": "refresh_token", "refresh_token": issued["refresh_token"]})
+    assert (
+        requests.get(f"{gsim.url}/me/mailFolders/inbox", headers=headers, timeout=5).status_code
+        == 200
+    )
+    refreshed = requests.post(
+        f"{gsim.authority}/oauth2/v2.0/token",
+        timeout=5,
+        data={"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
+    )
     assert refreshed.status_code == 200
     gsim.revoke_tokens()
-    revoked = requests.post(f"{gsim.authority}/oauth2/v2.0/token", timeout=5, data={
-        "grant_type": "refresh_token", "refresh_token": issued["refresh_token"]})
+    revoked = requests.post(
+        f"{gsim.authority}/oauth2/v2.0/token",
+        timeout=5,
+        data={"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]},
+    )
     assert revoked.json()["error"] == "invalid_grant"
     assert api(gsim, "GET", "/me/mailFolders/inbox").status_code == 401
 
@@ -123,16 +164,21 @@ def test_auth_and_token_endpoint(gsim: GraphSimulator) -> None:
 def test_delta_pages_removals_and_410(gsim: GraphSimulator) -> None:
     for i in range(15):
         gsim.deliver(f"c <c{i}@x.example>", f"m{i}")
-    first = api(gsim, "GET", "/me/mailFolders/inbox/messages/delta",
-                params={"$select": "subject"}).json()
+    first = api(
+        gsim, "GET", "/me/mailFolders/inbox/messages/delta", params={"$select": "subject"}
+    ).json()
     assert len(first["value"]) == 10 and "@odata.nextLink" in first
     assert set(first["value"][0]) == {"@odata.etag", "id", "subject"}
     second = requests.get(first["@odata.nextLink"], headers=AUTH, timeout=5).json()
     assert len(second["value"]) == 5
     link = second["@odata.deltaLink"]
     moved = first["value"][0]["id"]
-    assert api(gsim, "POST", f"/me/messages/{moved}/move",
-               json={"destinationId": "deleteditems"}).json()["id"] == moved  # immutable
+    assert (
+        api(
+            gsim, "POST", f"/me/messages/{moved}/move", json={"destinationId": "deleteditems"}
+        ).json()["id"]
+        == moved
+    )  # immutable
     gsim.deliver("n <n@x.example>", "new")
     changes = requests.get(link, headers=AUTH, timeout=5).json()["value"]
     assert {"id": moved, "@removed": {"reason": "deleted"}} in changes
@@ -146,8 +192,9 @@ def test_concurrency_is_recorded(gsim: GraphSimulator) -> None:
     import threading
 
     gsim.latency_s = 0.2
-    threads = [threading.Thread(target=api, args=(gsim, "GET", "/me/mailFolders/inbox"))
-               for _ in range(6)]
+    threads = [
+        threading.Thread(target=api, args=(gsim, "GET", "/me/mailFolders/inbox")) for _ in range(6)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -164,9 +211,14 @@ def _free_port() -> int:
 def test_standalone_cli_process_and_control_api() -> None:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "focusguard", "sim", "--graph", "--port",
-                             str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "focusguard", "sim", "--graph", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     base = f"http://127.0.0.1:{port}/_control"
     try:
         for _ in range(200):
@@ -179,18 +231,34 @@ def test_standalone_cli_process_and_control_api() -> None:
             pytest.fail("simulator did not come up")
         assert status["url"] == f"http://127.0.0.1:{port}/v1.0"
         assert len(requests.get(f"{base}/mailbox", timeout=2).json()["inbox"]) == 2
-        imid = requests.post(f"{base}/deliver", timeout=2, json={
-            "from": "Ann <ann@client.example>", "subject": "Order"}).json()["internet_message_id"]
-        assert imid in [p["internet_message_id"] for p in
-                        requests.get(f"{base}/popups", timeout=2).json()]
-        assert requests.post(f"{base}/fault", timeout=2, json={
-            "kind": "throttle", "rate": 0.5}).json()["faults"][0]["rate"] == 0.5
+        imid = requests.post(
+            f"{base}/deliver",
+            timeout=2,
+            json={"from": "Ann <ann@client.example>", "subject": "Order"},
+        ).json()["internet_message_id"]
+        assert imid in [
+            p["internet_message_id"] for p in requests.get(f"{base}/popups", timeout=2).json()
+        ]
+        assert (
+            requests.post(
+                f"{base}/fault", timeout=2, json={"kind": "throttle", "rate": 0.5}
+            ).json()["faults"][0]["rate"]
+            == 0.5
+        )
         assert requests.post(f"{base}/faults/clear", timeout=2).json() == {"faults": []}
-        assert requests.post(f"{base}/fault", timeout=2,
-                             json={"kind": "nope"}).status_code == 400
-        assert "item_id" in requests.post(f"{base}/calendar", timeout=2, json={
-            "subject": "Focus time", "start": "2026-11-23T09:00:00+01:00",
-            "end": "2026-11-23T11:00:00+01:00"}).json()
+        assert requests.post(f"{base}/fault", timeout=2, json={"kind": "nope"}).status_code == 400
+        assert (
+            "item_id"
+            in requests.post(
+                f"{base}/calendar",
+                timeout=2,
+                json={
+                    "subject": "Focus time",
+                    "start": "2026-11-23T09:00:00+01:00",
+                    "end": "2026-11-23T11:00:00+01:00",
+                },
+            ).json()
+        )
         assert requests.get(f"{base}/sent", timeout=2).json() == []
         assert requests.get(f"{base}/rules", timeout=2).json() == []
     finally:
