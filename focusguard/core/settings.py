@@ -60,7 +60,7 @@ ACCOUNT_KINDS = ("ews", "graph")
 AUTH_METHODS = ("ntlm", "basic", "oauth")
 HOLDING_MODES = tuple(m.value for m in RuleMode)
 
-_TOP_KEYS = ("account", "people", "schedule", "autoreply", "holding")
+_TOP_KEYS = ("account", "people", "schedule", "autoreply", "holding", "notifications")
 _ACCOUNT_KEYS = (
     "kind",
     "email",
@@ -85,6 +85,7 @@ _SCHEDULE_KEYS = (
 _BLOCK_KEYS = ("days", "start", "end")
 _AUTOREPLY_KEYS = ("enabled", "template", "once_per_sender_days", "urgent_phone")
 _HOLDING_KEYS = ("mode", "folder")
+_NOTIFICATION_KEYS = ("urgent_during_focus",)
 _SECRET_KEYS = frozenset(
     {"password", "passwd", "pass", "secret", "client_secret", "token", "app_password", "pwd"}
 )
@@ -167,12 +168,18 @@ class HoldingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class NotificationSettings:
+    urgent_during_focus: bool = False  # a desktop notification when urgent mail comes through
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     account: AccountSettings | None
     people: PeopleSettings
     schedule: ScheduleSettings
     autoreply: AutoreplySettings
     holding: HoldingSettings
+    notifications: NotificationSettings = NotificationSettings()
 
     def people_rules(self) -> People:
         return People(
@@ -240,6 +247,7 @@ class Settings:
             "urgent_phone": r.urgent_phone,
         }
         out["holding"] = {"mode": self.holding.mode.value, "folder": self.holding.folder}
+        out["notifications"] = {"urgent_during_focus": self.notifications.urgent_during_focus}
         return out
 
     def to_toml(self) -> str:
@@ -293,6 +301,7 @@ def parse_settings(data: Mapping[str, object]) -> Settings:
         schedule=_schedule(c, data.get("schedule", {})),
         autoreply=_autoreply(c, data.get("autoreply", {})),
         holding=_holding(c, data.get("holding", {})),
+        notifications=_notifications(c, data.get("notifications", {})),
     )
     if c.problems:
         raise ConfigError(c.problems)
@@ -831,6 +840,12 @@ def _holding(c: _Checker, raw: object) -> HoldingSettings:
             key, f'{_show(folder)} is the Inbox itself (use another name, e.g. "{DEFAULT_FOLDER}")'
         )
     return HoldingSettings(mode, folder)
+
+
+def _notifications(c: _Checker, raw: object) -> NotificationSettings:
+    path = "notifications"
+    t = c.table(raw, path, _NOTIFICATION_KEYS, "[notifications]")
+    return NotificationSettings(c.boolean(t, path, "urgent_during_focus", False))
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -308,7 +308,7 @@ def build_shell(config: Path) -> Shell:
         store.close()
         raise
     bridge = Bridge()
-    notifier = TrayNotifier()
+    notifier = TrayNotifier(urgent_alerts=settings.notifications.urgent_during_focus)
     runtime = Runtime(
         settings,
         backend,

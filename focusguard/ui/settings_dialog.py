@@ -76,7 +76,14 @@ MODE_LABELS = {
     RuleMode.SERVER_RULE.value: "Server rule (holds mail even when this computer is off)",
     RuleMode.CLIENT_MOVE.value: "Move from the Inbox (only while FocusGuard runs)",
 }
-TAB_FOR_KEY = {"account": 0, "people": 1, "schedule": 2, "autoreply": 3, "holding": 4}
+TAB_FOR_KEY = {
+    "account": 0,
+    "people": 1,
+    "schedule": 2,
+    "autoreply": 3,
+    "holding": 4,
+    "notifications": 4,
+}
 
 
 def ask_rule_blob_consent(parent: QWidget | None) -> bool:
@@ -297,11 +304,16 @@ class SettingsDialog(QDialog):
             page,
         )
         note.setWordWrap(True)
+        self.urgent_alerts = QCheckBox(
+            "Notify me when urgent mail comes through during focus", page
+        )
+        self.urgent_alerts.setAccessibleName("Notify about urgent mail during focus")
         form = QFormLayout(page)
         form.addRow("&Mode:", self.mode)
         form.addRow("&Folder:", self.folder)
         form.addRow("", self.allow_blob_removal)
         form.addRow(note)
+        form.addRow("", self.urgent_alerts)
         return page
 
     # -- form <-> settings -----------------------------------------------------------------
@@ -328,6 +340,7 @@ class SettingsDialog(QDialog):
         self.allow_blob_removal.setChecked(
             s.account is not None and s.account.allow_rule_blob_removal
         )
+        self.urgent_alerts.setChecked(s.notifications.urgent_during_focus)
         self.update_preview()
 
     def to_document(self) -> dict[str, Any]:
@@ -359,6 +372,7 @@ class SettingsDialog(QDialog):
         )
         doc["autoreply"] = autoreply
         doc["holding"] = {"mode": self.mode.currentData(), "folder": self.folder.text()}
+        doc["notifications"] = {"urgent_during_focus": self.urgent_alerts.isChecked()}
         return doc
 
     def _schedule_document(self) -> dict[str, Any]:

@@ -810,3 +810,15 @@ def test_configuration_reference_examples_are_valid_and_complete() -> None:
             assert f"`{section}.{key}`" in doc, f"{section}.{key} missing from the summary"
     for key in ("ca_bundle", "allow_rule_blob_removal", "client_id", "tenant", "poll_seconds"):
         assert f"`account.{key}`" in doc
+
+
+def test_notifications_table() -> None:
+    s = parse_settings({"notifications": {"urgent_during_focus": True}})
+    assert s.notifications.urgent_during_focus is True
+    assert parse_settings({}).notifications.urgent_during_focus is False
+    with pytest.raises(ConfigError) as info:
+        parse_settings({"notifications": {"urgent_during_focus": "yes", "sound": True}})
+    assert [str(p) for p in info.value.problems] == [
+        "notifications.sound: unknown key (known keys here: urgent_during_focus)",
+        'notifications.urgent_during_focus: expected true or false, got "yes"',
+    ]

@@ -53,6 +53,8 @@ def test_round_trip_load_edit_save(qtbot: QtBot, config: Path) -> None:
     dialog.autoreply_enabled.setChecked(True)
     dialog.urgent_phone.setText("+1 555 0100")
     dialog.folder.setText("Later")
+    assert not dialog.urgent_alerts.isChecked()
+    dialog.urgent_alerts.setChecked(True)
     dialog.account.password.setText("s3cret")
     with qtbot.waitSignal(dialog.saved):
         dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
@@ -67,6 +69,7 @@ def test_round_trip_load_edit_save(qtbot: QtBot, config: Path) -> None:
     assert s.schedule.timezone == "America/New_York"
     assert s.autoreply.enabled and s.autoreply.urgent_phone == "+1 555 0100"
     assert s.holding.folder == "Later"
+    assert s.notifications.urgent_during_focus is True
     assert s.account is not None and s.account.auth == "basic"
     # The password is in the keyring, not the file.
     assert keyring.get_password(SERVICE, "me@corp.example") == "s3cret"
