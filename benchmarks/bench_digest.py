@@ -139,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--ci", action="store_true", help="the same measurement; flag for CI")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     recs = records(args.items)
