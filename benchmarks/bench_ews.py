@@ -198,6 +198,7 @@ def bench_release(n: int, tmp: Path) -> dict[str, object]:
             "raw_bulk_move_seconds": round(raw_s, 3),
             "ratio_requests": round(len(ops) / max(len(raw_ops), 1), 2),
             "ratio_seconds": round(product_s / raw_s, 2),
+            "focusguard_by_operation": {op: ops.count(op) for op in sorted(set(ops))},
         }
     finally:
         sim.stop()

@@ -219,7 +219,7 @@ class EwsBackend:
         with self._boundary("moving mail"):
             conn = self._require()
             try:
-                return items.move(conn.account, items_, self._ews_folder(to))
+                result = items.move(conn.account, items_, self._ews_folder(to))
             except (ErrorFolderNotFound, ErrorMoveCopyFailed):
                 if to is not Folder.HELD:
                     raise
@@ -227,7 +227,13 @@ class EwsBackend:
                 self._held = folders.find_or_create(conn.account, self.holding.folder)
                 if self._rules is not None:
                     self._rules.held_folder = self._held
-                return items.move(conn.account, items_, self._held)
+                result = items.move(conn.account, items_, self._held)
+        watcher = self.watcher
+        if watcher is not None:
+            # Our own moves raise Created/Moved events for the new ids; the engine already
+            # knows where those messages went, so the watcher need not fetch them again.
+            watcher.ignore(result.moved.values())
+        return result
 
     def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
         with self._boundary("sending an auto-reply"):

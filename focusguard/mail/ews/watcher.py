@@ -49,14 +49,16 @@ class _Seen:
 
     def __init__(self) -> None:
         self._ids: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()  # the watcher thread and the engine's moves both add
 
     def add(self, item_id: str) -> bool:
-        if item_id in self._ids:
-            return False
-        self._ids[item_id] = None
-        while len(self._ids) > _SEEN_MAX:
-            self._ids.popitem(last=False)
-        return True
+        with self._lock:
+            if item_id in self._ids:
+                return False
+            self._ids[item_id] = None
+            while len(self._ids) > _SEEN_MAX:
+                self._ids.popitem(last=False)
+            return True
 
 
 class Watcher:
@@ -93,6 +95,11 @@ class Watcher:
         self.last_error: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
+    def ignore(self, item_ids: Iterable[str]) -> None:
+        """Item ids whose events need no fetch (they came from our own moves)."""
+        for item_id in item_ids:
+            self._seen.add(item_id)
+
     def start(self) -> None:
         if self._thread is not None:
             return
