@@ -153,6 +153,13 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
     def folder_id(self, name: str) -> str:
         return self.mailbox.folder_by_path(name).id
 
+    def expire_subscriptions(self) -> None:
+        """Every subscription expires, as Exchange does after a timeout or a server move:
+        open streams end and the next call with their ids fails ErrorInvalidSubscription."""
+        with self.mailbox.changed:
+            self.mailbox.subscriptions.clear()
+            self.mailbox.changed.notify_all()
+
     def set_outlook_rule_blob(self, exists: bool) -> None:
         """Pretend classic Outlook stored client-side rules (the FAI rule blob)."""
         with self.mailbox.lock:
@@ -203,6 +210,9 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
             rule_el.append(cond)
         actions = sub(rule_el, t("Actions"))
         with self.mailbox.lock:
+            # Children in the schema's order (RuleActionsType): MarkAsRead before MoveToFolder.
+            if mark_as_read:
+                sub(actions, t("MarkAsRead"), "true")
             if move_to:
                 target = self.mailbox.folder_by_path(move_to)
                 sub(
@@ -211,8 +221,6 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
                     Id=target.id,
                     ChangeKey=target.change_key,
                 )
-            if mark_as_read:
-                sub(actions, t("MarkAsRead"), "true")
             if stop_processing_rules:
                 sub(actions, t("StopProcessingRules"), "true")
             errors: list[rules_mod.RuleError] = []

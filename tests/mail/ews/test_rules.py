@@ -99,10 +99,12 @@ def test_apply_is_idempotent_and_none_removes_only_ours(
     sim: EwsSimulator, backend: EwsBackend
 ) -> None:
     sim.create_folder("Newsletters", parent="inbox")
-    # TODO(sim): with mark_as_read=True add_user_rule writes MarkAsRead after MoveToFolder,
-    # and the simulator's own GetInboxRules response then breaks the schema (reported).
     user_rule = sim.add_user_rule(
-        "Newsletters", priority=1, contains_subject_strings=["newsletter"], move_to="Newsletters"
+        "Newsletters",
+        priority=1,
+        contains_subject_strings=["newsletter"],
+        move_to="Newsletters",
+        mark_as_read=True,
     )
     before = [r for r in sim.rules() if r["id"] == user_rule]
     rules = hold_rules(

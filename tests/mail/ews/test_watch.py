@@ -119,11 +119,7 @@ def test_expired_subscription_is_replaced(sim: EwsSimulator, backend: EwsBackend
     backend.watch(rec.on_new, rec.on_resync)
     _subscribed(sim)
     rec.wait_resyncs(1, 2)
-    # TODO(sim): no public way to expire a subscription; removing it is what expiry does
-    # (the stream ends, the next GetStreamingEvents answers ErrorInvalidSubscription).
-    with sim.mailbox.changed:
-        sim.mailbox.subscriptions.clear()
-        sim.mailbox.changed.notify_all()
+    sim.expire_subscriptions()
     rec.wait_resyncs(2, 10)
     _wait_streams(sim, 3)
     imid = sim.deliver("Again <again@client.example>", "after expiry")
