@@ -9,6 +9,8 @@ because tooltips guess rich text.
 
 from __future__ import annotations
 
+import email.utils
+
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -137,6 +139,15 @@ def waited(rec: HeldRecord, now: datetime) -> timedelta:
     """How long the customer has waited: until now while held, until release after."""
     end = rec.released_at if rec.state is not HeldState.HELD and rec.released_at else now
     return end - rec.received
+
+
+def sender_display(from_header: str) -> str:
+    """The From header as a person reads it: `"Carol (BigClient)" <c@x>` shows as
+    `Carol (BigClient) <c@x>`. Still untrusted text: shown as plain text only."""
+    name, address = email.utils.parseaddr(from_header)
+    if not address or "@" not in address:
+        return from_header
+    return f"{name} <{address}>" if name and name != address else address
 
 
 def humanise(span: timedelta) -> str:
@@ -333,7 +344,7 @@ class DigestModel(QAbstractItemModel):
 
     def _message_text(self, rec: HeldRecord, column: int) -> str:
         if column == Column.SENDER:
-            return rec.sender
+            return sender_display(rec.sender)
         if column == Column.SUBJECT:
             return rec.subject
         if column == Column.RECEIVED:

@@ -21,6 +21,7 @@ from focusguard.ui.digest_model import (
     group_records,
     humanise,
     records_under,
+    sender_display,
     summary_text,
 )
 from tests.ui.digest_fixtures import (
@@ -218,3 +219,17 @@ def test_a_group_waited_for_as_long_as_its_oldest_held_mail() -> None:
         [record(1, "a@x.example", received=NOW - timedelta(hours=2)), record(2, "b@x.example")]
     )
     assert model.index(0, Column.WAITED).data(D) == "up to 2 h"
+
+
+@pytest.mark.parametrize(
+    ("header", "shown"),
+    [
+        ('"Carol (BigClient)" <carol@bigclient.com>', "Carol (BigClient) <carol@bigclient.com>"),
+        ("ann@client.example", "ann@client.example"),
+        ("Ann <ann@client.example>", "Ann <ann@client.example>"),
+        ("not an address", "not an address"),
+        (HOSTILE_SENDER, HOSTILE_SENDER),
+    ],
+)
+def test_sender_display(header: str, shown: str) -> None:
+    assert sender_display(header) == shown
