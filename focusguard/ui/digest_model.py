@@ -10,7 +10,6 @@ because tooltips guess rich text.
 from __future__ import annotations
 
 import email.utils
-
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
