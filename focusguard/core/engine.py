@@ -565,6 +565,9 @@ class Engine:
         paused = self.paused_until
         if paused is not None and paused > now:
             times.append(paused)
+        if self.settings.schedule.calendar_focus_subject:
+            # A "Focus time" event added in Outlook shows up within this long.
+            times.append((self._calendar_checked or now) + CALENDAR_REFRESH)
         future = [t for t in times if t >= now]
         return min(future) if future else None
 

@@ -301,7 +301,11 @@ def test_inbox_mail_from_before_start_is_left_alone(tmp_path: Path) -> None:
     assert rig.where("<old@t>") == [Folder.INBOX]
 
 
-def test_next_wake_names_the_next_boundary(rig: Rig) -> None:
+def test_next_wake_names_the_next_boundary(tmp_path: Path) -> None:
+    no_calendar = CONFIG.replace(
+        'calendar_focus_subject = "Focus time"', 'calendar_focus_subject = ""'
+    )
+    rig = Rig(tmp_path, at(24, 8, 0), no_calendar)
     assert rig.engine.next_wake(at(24, 8, 0)) == at(24, 9, 30)
     rig.mail("bob@corp.example")
     rig.clock.set(at(24, 9, 40))
@@ -322,3 +326,14 @@ def test_scheduled_block_holds_internal_on_monday(tmp_path: Path) -> None:
     assert rig.where(bob) == [Folder.HELD]
     rig.go(at(23, 12, 0))
     assert rig.where(bob) == [Folder.INBOX]
+
+
+def test_calendar_focus_is_refreshed_every_quarter_hour(rig: Rig) -> None:
+    # Nothing held, no focus: the next wake is still no later than the calendar refresh.
+    rig.go(at(24, 9, 45))
+    assert rig.engine.next_wake(at(24, 9, 45)) == at(24, 10, 0)
+    rig.mailbox.calendar.append(("Focus time", Interval(at(24, 10, 5), at(24, 11, 0))))
+    rig.go(at(24, 10, 0))
+    assert rig.engine.status().focus_until is None
+    rig.clock.set(at(24, 10, 10))
+    assert rig.engine.status().focus_until == at(24, 11, 0)
