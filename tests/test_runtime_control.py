@@ -17,6 +17,7 @@ from focusguard.core.settings import settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
 from focusguard.runtime import Runtime
 from focusguard.store import Store
+from tests.fakes import RecordingNotifier
 
 CONFIG = """
 [people]
@@ -34,19 +35,11 @@ mode = "client-move"
 """
 
 
-class Notes:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
-
-    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
-        self.seen.append((title, message))
-
-
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[Runtime, MemoryMailbox]]:
     mailbox = MemoryMailbox()
     store = Store.open(tmp_path / "state.sqlite3")
-    runtime = Runtime(settings_from_toml(CONFIG), mailbox, store, Notes())
+    runtime = Runtime(settings_from_toml(CONFIG), mailbox, store, RecordingNotifier())
     runtime.start()
     runtime.worker.call(lambda: None, timeout=10)  # connected
     yield runtime, mailbox

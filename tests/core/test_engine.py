@@ -16,6 +16,7 @@ from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.domain.schedule import Interval
 from focusguard.mail.memory import MemoryMailbox
 from focusguard.store import Store
+from tests.fakes import RecordingNotifier
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -56,21 +57,13 @@ def at(day: int, hh: int, mm: int = 0) -> datetime:
     return datetime(2026, 3, day, hh, mm, tzinfo=LONDON)
 
 
-class Notes:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, str]] = []
-
-    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
-        self.seen.append((kind, title, message))
-
-
 class Rig:
     def __init__(self, tmp: Path, start: datetime, config: str = CONFIG) -> None:
         self.settings: Settings = settings_from_toml(config)
         self.clock = VirtualClock(start)
         self.mailbox = MemoryMailbox()
         self.store = Store.open(tmp / "state.sqlite3")
-        self.notes = Notes()
+        self.notes = RecordingNotifier()
         self.outcomes: dict[str, Outcome] = {}
         self.engine = Engine(
             self.settings,

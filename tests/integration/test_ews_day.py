@@ -25,6 +25,7 @@ from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.ews.backend import EwsBackend
 from focusguard.sim.ews import EwsSimulator
 from focusguard.store import Store
+from tests.fakes import RecordingNotifier
 
 LONDON = ZoneInfo("Europe/London")
 HELD = "FocusGuard Held"
@@ -72,14 +73,6 @@ def tue(hh: int, mm: int = 0) -> datetime:
     return datetime(2026, 3, 24, hh, mm, tzinfo=LONDON)
 
 
-class Notes:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, str]] = []
-
-    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
-        self.seen.append((kind, title, message))
-
-
 class Day:
     """Engine + EWS backend + simulator; watcher callbacks are queued and run on the test
     thread, as the runtime runs them on its worker thread."""
@@ -96,7 +89,7 @@ class Day:
             max_wait=10,
         )
         self.store = Store.open(tmp / "state.sqlite3")
-        self.notes = Notes()
+        self.notes = RecordingNotifier()
         self.outcomes: dict[str, Outcome] = {}
         self.engine = Engine(
             settings,

@@ -18,6 +18,7 @@ from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
 from focusguard.runtime import Runtime
 from focusguard.store import Store
+from tests.fakes import RecordingNotifier
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 24, 11, 0, tzinfo=LONDON)  # Tuesday 11:00
@@ -148,14 +149,6 @@ class FakeRuntime:
         self._pool.shutdown(wait=True)
 
 
-class Notes:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, str]] = []
-
-    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
-        self.seen.append((kind, title, message))
-
-
 class RealRig:
     """A real Runtime (worker thread, engine, SQLite store) on the in-memory mailbox."""
 
@@ -165,7 +158,12 @@ class RealRig:
         self.mailbox = MemoryMailbox()
         self.store = Store.open(tmp / "state.sqlite3")
         self.runtime = Runtime(
-            self.settings, self.mailbox, self.store, Notes(), clock=self.clock, control=False
+            self.settings,
+            self.mailbox,
+            self.store,
+            RecordingNotifier(),
+            clock=self.clock,
+            control=False,
         )
         self.runtime.start()
         self.drain()  # connected and watching before any mail arrives

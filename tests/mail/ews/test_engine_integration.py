@@ -18,6 +18,7 @@ from focusguard.core.settings import settings_from_toml
 from focusguard.mail.ews import EwsBackend
 from focusguard.sim.ews import EwsSimulator
 from focusguard.store import Store
+from tests.fakes import RecordingNotifier
 from tests.mail.ews.conftest import FOLDER, PASSWORD
 
 pytestmark = pytest.mark.timeout(40)
@@ -26,14 +27,6 @@ pytestmark = pytest.mark.timeout(40)
 class RealClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-class Notes:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
-
-    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
-        self.seen.append((title, message))
 
 
 def config(url: str) -> str:
@@ -67,7 +60,7 @@ def test_engine_holds_by_server_rule_and_releases(sim: EwsSimulator, tmp_path: P
     store = Store.open(tmp_path / "state.sqlite3")
     events: queue.Queue[Callable[[], object]] = queue.Queue()
 
-    engine = Engine(settings, backend, store, RealClock(), Notes())
+    engine = Engine(settings, backend, store, RealClock(), RecordingNotifier())
     try:
         # The app routes watcher callbacks to the engine's worker; here: to this thread.
         engine.start(

@@ -20,6 +20,7 @@ from focusguard.mail.graph.rules import PREFIX
 from focusguard.mail.graph.tokens import StaticTokens
 from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
 from focusguard.store import Store
+from tests.fakes import RecordingNotifier
 
 pytestmark = pytest.mark.timeout(40)
 
@@ -53,14 +54,6 @@ class RealClock:
         return datetime.now(UTC)
 
 
-class Notes:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str]] = []
-
-    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
-        self.seen.append((title, message))
-
-
 def test_engine_holds_by_message_rule_replies_and_releases(
     sim: GraphSimulator, tmp_path: Path
 ) -> None:
@@ -75,7 +68,7 @@ def test_engine_holds_by_message_rule_replies_and_releases(
     )
     store = Store.open(tmp_path / "state.sqlite3")
     events: queue.Queue[Callable[[], object]] = queue.Queue()
-    engine = Engine(settings, backend, store, RealClock(), Notes())
+    engine = Engine(settings, backend, store, RealClock(), RecordingNotifier())
 
     def pump(until: Callable[[], bool]) -> None:
         deadline = time.monotonic() + 8
