@@ -37,7 +37,7 @@ class Controlled(Protocol):
         sender: str,
         subject: str = ...,
         headers: dict[str, str] | None = ...,
-        importance: str = ...,
+        importance: str | None = ...,
         body: str = ...,
         received: dt.datetime | None = ...,
         to: list[str] | None = ...,
@@ -122,15 +122,14 @@ def _posts(sim: Controlled) -> dict[str, Post]:
 def _deliver(sim: Controlled, data: dict[str, Any]) -> dict[str, Any]:
     received = aware(data["received"]) if data.get("received") else None
     # Without "importance" each simulator's own default applies ("Normal" / "normal").
-    optional = {k: data[k] for k in ("importance",) if k in data}
     imid = sim.deliver(
         data["from"],
         data.get("subject", ""),
         headers=data.get("headers"),
+        importance=data.get("importance"),
         body=data.get("body", ""),
         received=received,
         to=data.get("to"),
-        **optional,
     )
     return {"internet_message_id": imid}
 

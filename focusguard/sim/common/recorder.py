@@ -3,6 +3,7 @@ sent mail, as JSON-ready dicts for the Python and control APIs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
@@ -28,6 +29,21 @@ class Recorder:
             self.deliveries.append(record)
             if to_inbox:
                 self.popups.append({k: record[k] for k in POPUP_FIELDS})
+
+    def deliver(
+        self,
+        sender: str,
+        subject: str = "",
+        *,
+        headers: dict[str, str] | None = None,
+        importance: str | None = None,
+        body: str = "",
+        received: dt.datetime | None = None,
+        to: list[str] | None = None,
+    ) -> str:
+        """Transport delivery with the server's own rule semantics; returns the Message-ID.
+        `importance=None` is the protocol's own default ("Normal" / "normal")."""
+        raise NotImplementedError
 
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """{folder (well-known/distinguished id or display name): [messages, oldest first]}."""

@@ -3,6 +3,7 @@ records of what the user saw, fault clearing, and the standalone `serve` loop.""
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 import time
@@ -31,6 +32,29 @@ class Simulator(Generic[M, F]):
     def handler(self) -> type[SimRequestHandler[Self]]:
         """The request handler class of this simulator's protocol."""
         raise NotImplementedError
+
+    # ---- driving the mailbox --------------------------------------------------------------
+    def deliver(
+        self,
+        sender: str,
+        subject: str = "",
+        headers: dict[str, str] | None = None,
+        importance: str | None = None,
+        body: str = "",
+        received: dt.datetime | None = None,
+        to: list[str] | None = None,
+    ) -> str:
+        """Transport delivery: the mailbox's rules run first (then events, pop-ups).
+        Returns the Internet Message-ID. `importance=None`: the protocol's default."""
+        return self.mailbox.deliver(
+            sender,
+            subject,
+            headers=headers,
+            importance=importance,
+            body=body,
+            received=received,
+            to=to,
+        )
 
     # ---- lifecycle ------------------------------------------------------------------------
     def start(self) -> Self:

@@ -275,10 +275,10 @@ class Mailbox(Recorder):
     def deliver(
         self,
         sender: str,
-        subject: str,
+        subject: str = "",
         *,
         headers: dict[str, str] | None = None,
-        importance: str = "Normal",
+        importance: str | None = None,
         body: str = "",
         received: dt.datetime | None = None,
         to: list[str] | None = None,
@@ -288,6 +288,7 @@ class Mailbox(Recorder):
         Returns the Internet Message-ID. Every message that ends up in the Inbox is recorded as
         a pop-up: Outlook alerts only for new items delivered to the default Inbox.
         """
+        importance = importance or "Normal"
         if importance not in ("Low", "Normal", "High"):
             raise ValueError(f"importance must be Low, Normal or High, not {importance!r}")
         from_addr = parse_sender(sender)

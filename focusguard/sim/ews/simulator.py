@@ -119,27 +119,6 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
             return [op for op, _ in self.request_log]
 
     # ---- mailbox driving ------------------------------------------------------------------
-    def deliver(
-        self,
-        sender: str,
-        subject: str = "",
-        headers: dict[str, str] | None = None,
-        importance: str = "Normal",
-        body: str = "",
-        received: dt.datetime | None = None,
-        to: list[str] | None = None,
-    ) -> str:
-        """Transport delivery: inbox rules run first, then events fire. Returns Message-ID."""
-        return self.mailbox.deliver(
-            sender,
-            subject,
-            headers=headers,
-            importance=importance,
-            body=body,
-            received=received,
-            to=to,
-        )
-
     def add_calendar_item(
         self, subject: str, start: dt.datetime, end: dt.datetime, free_busy: str = "Busy"
     ) -> str:

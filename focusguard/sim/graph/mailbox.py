@@ -148,13 +148,14 @@ class Mailbox(Recorder):
         subject: str = "",
         *,
         headers: dict[str, str] | None = None,
-        importance: str = "normal",
+        importance: str | None = None,
         body: str = "",
         received: dt.datetime | None = None,
         to: list[str] | None = None,
     ) -> str:
         """Transport delivery: message rules first, then the message appears in its folder.
         Returns the Internet Message-ID. Inbox deliveries are recorded as pop-ups."""
+        importance = importance or "normal"
         importance = importance.lower()
         if importance not in ("low", "normal", "high"):
             raise ValueError(f"importance must be low, normal or high, not {importance!r}")

@@ -148,27 +148,6 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
             self.max_concurrency = self._in_flight
 
     # ---- driving the mailbox --------------------------------------------------------------
-    def deliver(
-        self,
-        sender: str,
-        subject: str = "",
-        headers: dict[str, str] | None = None,
-        importance: str = "normal",
-        body: str = "",
-        received: dt.datetime | None = None,
-        to: list[str] | None = None,
-    ) -> str:
-        """Transport delivery: message rules run first. Returns the Internet Message-ID."""
-        return self.mailbox.deliver(
-            sender,
-            subject,
-            headers=headers,
-            importance=importance,
-            body=body,
-            received=received,
-            to=to,
-        )
-
     def add_calendar_item(
         self, subject: str, start: dt.datetime, end: dt.datetime, show_as: str = "busy"
     ) -> str:
