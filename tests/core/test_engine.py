@@ -16,40 +16,18 @@ from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.domain.schedule import Interval
 from focusguard.mail.memory import MemoryMailbox
 from focusguard.store import Store
-from tests.fakes import RecordingNotifier
+from tests.fakes import OFFICE_CONFIG, RecordingNotifier
 
 LONDON = ZoneInfo("Europe/London")
 
-CONFIG = """
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "https://mail.corp.example/EWS/Exchange.asmx"
-auth = "basic"
-
-[people]
-own_domains = ["corp.example"]
-customers = ["bigclient.com"]
-urgent = ["boss@corp.example"]
-
-[schedule]
-timezone = "Europe/London"
-check_ins = ["09:30", "13:00", "16:30"]
-check_in_minutes = 30
-calendar_focus_subject = "Focus time"
-
-[[schedule.focus_blocks]]
-days = ["mon", "wed"]
-start = "10:00"
-end = "12:00"
-
+CONFIG = (
+    OFFICE_CONFIG
+    + """
 [autoreply]
 enabled = true
 urgent_phone = "+44 20 7946 0000"
-
-[holding]
-mode = "client-move"
 """
+)
 
 
 def at(day: int, hh: int, mm: int = 0) -> datetime:
@@ -295,10 +273,9 @@ def test_inbox_mail_from_before_start_is_left_alone(tmp_path: Path) -> None:
 
 
 def test_next_wake_names_the_next_boundary(tmp_path: Path) -> None:
-    no_calendar = CONFIG.replace(
-        'calendar_focus_subject = "Focus time"', 'calendar_focus_subject = ""'
-    )
+    no_calendar = CONFIG.replace("[schedule]\n", '[schedule]\ncalendar_focus_subject = ""\n')
     rig = Rig(tmp_path, at(24, 8, 0), no_calendar)
+    assert rig.settings.schedule.calendar_focus_subject == ""
     assert rig.engine.next_wake(at(24, 8, 0)) == at(24, 9, 30)
     rig.mail("bob@corp.example")
     rig.clock.set(at(24, 9, 40))

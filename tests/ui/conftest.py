@@ -21,37 +21,14 @@ from focusguard.runtime import Runtime
 from focusguard.store import Store
 from focusguard.ui.bridge import Bridge
 from focusguard.ui.notifier import TrayNotifier
+from tests.fakes import OFFICE_CONFIG
 
 LONDON = ZoneInfo("Europe/London")
 # Tuesday: no scheduled focus block, between the 09:30 and 13:00 check-ins.
 START = datetime(2026, 3, 24, 11, 0, tzinfo=LONDON)
 HOSTILE = "<b>x</b><img src=http://127.0.0.1/x>"
 
-CONFIG = """
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "https://mail.corp.example/EWS/Exchange.asmx"
-auth = "basic"
-
-[people]
-own_domains = ["corp.example"]
-customers = ["bigclient.com"]
-urgent = ["boss@corp.example"]
-
-[schedule]
-timezone = "Europe/London"
-check_ins = ["09:30", "13:00", "16:30"]
-check_in_minutes = 30
-
-[[schedule.focus_blocks]]
-days = ["mon", "wed"]
-start = "10:00"
-end = "12:00"
-
-[holding]
-mode = "client-move"
-"""
+CONFIG = OFFICE_CONFIG
 
 
 class GatedMailbox(MemoryMailbox):

@@ -18,7 +18,7 @@ from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
 from focusguard.runtime import Runtime
 from focusguard.store import Store
-from tests.fakes import RecordingNotifier
+from tests.fakes import OFFICE_CONFIG, RecordingNotifier
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 24, 11, 0, tzinfo=LONDON)  # Tuesday 11:00
@@ -26,25 +26,7 @@ MORNING = NOW.replace(hour=8)  # before the first check-in: customer mail is hel
 HOSTILE_SENDER = "<b>x</b><img src=http://127.0.0.1/x>"
 HOSTILE_SUBJECT = '<a href="http://127.0.0.1/">click</a> <i>now</i> & "more"'
 
-CONFIG = """
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "https://mail.corp.example/EWS/Exchange.asmx"
-auth = "basic"
-
-[people]
-own_domains = ["corp.example"]
-customers = ["bigclient.com"]
-urgent = ["boss@corp.example"]
-
-[schedule]
-timezone = "Europe/London"
-check_ins = ["09:30", "13:00", "16:30"]
-
-[holding]
-mode = "client-move"
-"""
+CONFIG = OFFICE_CONFIG
 
 
 def record(

@@ -64,7 +64,8 @@ def test_round_trip_load_edit_save(qtbot: QtBot, config: Path) -> None:
     assert s.schedule.check_ins == (time(9, 30), time(11, 15), time(13, 0), time(16, 30))
     assert s.schedule.workdays == ("mon", "tue", "wed", "thu")
     assert s.schedule.focus_blocks == (
-        FocusBlockSettings(("mon", "tue", "wed", "thu", "fri"), time(10), time(12)),
+        FocusBlockSettings(("mon", "wed"), time(10), time(12)),  # from the file
+        FocusBlockSettings(("mon", "tue", "wed", "thu", "fri"), time(10), time(12)),  # added
     )
     assert s.schedule.timezone == "America/New_York"
     assert s.autoreply.enabled and s.autoreply.urgent_phone == "+1 555 0100"
