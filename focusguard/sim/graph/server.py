@@ -118,33 +118,36 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
         sim = self.sim
         op = "batch" if path == "/$batch" else routes.operation_of(method, path)
         entry = sim.begin_request(method, path, op)
-        status = 500
+        status = 500  # what the log says if answering raised (a simulator bug)
         try:
-            auth = self.headers.get("Authorization", "")
-            if not auth.startswith("Bearer ") or not sim.token_ok(auth[7:]):
-                error = GraphError(
-                    401,
-                    "InvalidAuthenticationToken",
-                    "Access token validation failure. Invalid audience.",
-                    {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-                )
-                status = 401
-                self._send(401, error.body(), error.headers)
-                return
-            fault = sim.faults.take(op, in_batch=False)
-            if fault is not None and fault.kind == "slow":
-                time.sleep(fault.delay_s)
-                fault = None
-            if sim.latency_s:
-                time.sleep(sim.latency_s)
-            if fault is not None:
-                resp = _fault_response(fault)
-            else:
-                resp = self._respond(method, path, query, raw)
+            resp = self._answer(method, path, query, raw, op)
             status = resp.status
-            self._send(resp.status, resp.body, resp.headers)
         finally:
+            # Recorded before the response goes out: a client that reads the request log
+            # right after its response must find this request finished (status included).
             sim.end_request(entry, status)
+        self._send(resp.status, resp.body, resp.headers)
+
+    def _answer(self, method: str, path: str, query: str, raw: bytes, op: str) -> routes.Response:
+        sim = self.sim
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or not sim.token_ok(auth[7:]):
+            error = GraphError(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token validation failure. Invalid audience.",
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+            return routes.Response(401, error.body(), error.headers)
+        fault = sim.faults.take(op, in_batch=False)
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay_s)
+            fault = None
+        if sim.latency_s:
+            time.sleep(sim.latency_s)
+        if fault is not None:
+            return _fault_response(fault)
+        return self._respond(method, path, query, raw)
 
     def _respond(self, method: str, path: str, query: str, raw: bytes) -> routes.Response:
         headers = {k.lower(): v for k, v in self.headers.items()}
