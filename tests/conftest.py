@@ -12,6 +12,32 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
+# Tests that run threads, sockets, subprocesses or a Qt event loop. `.ci/run` runs them a
+# second time (`pytest -m concurrency`), so a race shows up before it lands.
+CONCURRENCY = (
+    "tests/sim/",
+    "tests/mail/",
+    "tests/integration/",
+    "tests/ui/",
+    "tests/test_runtime_control.py",
+    "tests/store/test_store_threads.py",
+    "tests/store/test_store_crash.py",
+    "tests/core/test_scheduler.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "concurrency: runs threads, sockets or subprocesses (CI runs these twice)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = Path(str(item.path)).resolve().relative_to(REPO).as_posix()
+        if where.startswith(CONCURRENCY):
+            item.add_marker(pytest.mark.concurrency)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
