@@ -1,6 +1,11 @@
-"""Auto-replies through Graph: createReply (Exchange threads it: In-Reply-To, References),
-PATCH the body and FocusGuard's headers onto the draft, then send.
+"""Auto-replies through Graph: createReply with the body and FocusGuard's headers (Exchange
+threads it: In-Reply-To, References), then send.
 
+Custom headers can be set only when a message is created ("Add custom headers only when
+creating a message", https://learn.microsoft.com/en-us/graph/api/resources/message; they are not
+among what message-update may change, https://learn.microsoft.com/en-us/graph/api/message-update),
+so they travel in createReply's `message` parameter together with the body
+(https://learn.microsoft.com/en-us/graph/api/message-createreply) and nothing is PATCHed.
 Graph accepts only custom headers whose names start with `X-` in internetMessageHeaders
 (https://learn.microsoft.com/en-us/graph/api/resources/internetmessageheader; platform-facts
 §4.3), so `Auto-Submitted: auto-replied` cannot be set — it is left out, not sent to fail.
@@ -38,13 +43,16 @@ def graph_headers(headers: Mapping[str, str]) -> list[dict[str, str]]:
 
 def send_reply(client: GraphClient, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
     custom = graph_headers(headers)
-    draft = client.request("POST", f"/me/messages/{item.item_id}/createReply")
+    # `message.body` replaces the quoted original: the reply is FocusGuard's text alone, as
+    # before (a `comment` would be put above the quote; Graph refuses both at once).
+    message: dict[str, object] = {"body": {"contentType": "Text", "content": body}}
+    if custom:
+        message["internetMessageHeaders"] = custom
+    draft = client.request(
+        "POST", f"/me/messages/{item.item_id}/createReply", json={"message": message}
+    )
     draft_id = str(draft["id"])
     try:
-        patch: dict[str, object] = {"body": {"contentType": "Text", "content": body}}
-        if custom:
-            patch["internetMessageHeaders"] = custom
-        client.request("PATCH", f"/me/messages/{draft_id}", json=patch)
         # The copy lands in Sent Items, so the user sees what FocusGuard sent for them.
         client.request("POST", f"/me/messages/{draft_id}/send")
     except Exception:

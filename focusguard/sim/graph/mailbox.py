@@ -15,6 +15,7 @@ from typing import Any
 from ..common.clock import utcnow
 from ..common.recorder import Recorder
 from ..common.transport import merge_headers, message_id
+from . import drafts
 from . import rules as rules_mod
 from .model import WELL_KNOWN, Event, GraphError, MailFolder, Message, MessageRule, new_id
 
@@ -276,15 +277,9 @@ class Mailbox(Recorder):
             self._rest_index.pop(msg.rest_id, None)
 
     def update(self, ref: str, patch: dict[str, Any]) -> Message:
-        allowed = {
-            "body",
-            "subject",
-            "internetMessageHeaders",
-            "isRead",
-            "importance",
-            "toRecipients",
-        }
-        draft_only = {"body", "subject", "internetMessageHeaders", "toRecipients"}
+        allowed = {"body", "subject", "isRead", "importance", "toRecipients"}
+        draft_only = {"body", "subject", "toRecipients"}
+        drafts.refuse_create_only(patch)
         with self.lock:
             msg = self.message(ref)
             for key in patch:
@@ -301,28 +296,14 @@ class Mailbox(Recorder):
                         "ErrorInvalidPropertyUpdateSentMessage",
                         f"Update of '{key}' is only allowed on draft messages.",
                     )
-            headers = patch.get("internetMessageHeaders")
-            if headers is not None:
-                msg.headers = [(h["name"], h["value"]) for h in _custom_headers(headers)]
-            if "body" in patch:
-                body = patch["body"] or {}
-                msg.body = str(body.get("content", ""))
-                msg.body_type = str(body.get("contentType", "text")).lower()
-            if "subject" in patch:
-                msg.subject = str(patch["subject"])
-            if "isRead" in patch:
-                msg.is_read = bool(patch["isRead"])
-            if "importance" in patch:
-                msg.importance = str(patch["importance"]).lower()
-            if "toRecipients" in patch:
-                msg.to = [
-                    (r["emailAddress"].get("name", ""), r["emailAddress"]["address"])
-                    for r in patch["toRecipients"]
-                ]
+            _set_properties(msg, patch)
             self._journal(msg.folder_id, msg)  # an update shows up in delta again
             return msg
 
-    def create_reply(self, ref: str) -> Message:
+    def create_reply(self, ref: str, request: drafts.ReplyRequest | None = None) -> Message:
+        """A reply draft in Drafts, threaded on the original; `request` is the createReply
+        body (properties of the reply, or a comment above the quoted original)."""
+        request = request or drafts.ReplyRequest({}, None)
         with self.lock:
             original = self.message(ref)
             prior = (original.header("References") or "").split()
@@ -331,6 +312,8 @@ class Mailbox(Recorder):
             if not subject.lower().startswith("re:"):
                 subject = f"RE: {subject}"
             quoted = "\n".join(f"> {line}" for line in original.body.splitlines())
+            # A reply opens with room to write above the quote (or with the comment there).
+            top = request.comment if request.comment is not None else ""
             draft = Message(
                 new_id("M"),
                 new_id("R"),
@@ -341,7 +324,7 @@ class Mailbox(Recorder):
                 subject,
                 utcnow(),
                 [],
-                f"\n\n{quoted}",
+                f"{top}\n\n{quoted}",
                 "text",
                 "normal",
                 is_read=True,
@@ -350,6 +333,7 @@ class Mailbox(Recorder):
                 in_reply_to=original.internet_message_id,
                 references=references,
             )
+            _set_properties(draft, request.message)
             self._store(draft)
             return draft
 
@@ -562,6 +546,30 @@ class Mailbox(Recorder):
                 )
                 out[folder.well_known or folder.display_name] = [m.summary() for m in items]
             return out
+
+
+def _set_properties(msg: Message, props: dict[str, Any]) -> None:
+    """Writable message properties (already checked against what may be written when)."""
+    headers = props.get("internetMessageHeaders")
+    if headers is not None:
+        msg.headers = [(h["name"], h["value"]) for h in _custom_headers(headers)]
+    if "internetMessageId" in props:
+        msg.internet_message_id = str(props["internetMessageId"])
+    if "body" in props:
+        body = props["body"] or {}
+        msg.body = str(body.get("content", ""))
+        msg.body_type = str(body.get("contentType", "text")).lower()
+    if "subject" in props:
+        msg.subject = str(props["subject"])
+    if "isRead" in props:
+        msg.is_read = bool(props["isRead"])
+    if "importance" in props:
+        msg.importance = str(props["importance"]).lower()
+    if "toRecipients" in props:
+        msg.to = [
+            (r["emailAddress"].get("name", ""), r["emailAddress"]["address"])
+            for r in props["toRecipients"]
+        ]
 
 
 def _custom_headers(headers: Any) -> list[dict[str, str]]:

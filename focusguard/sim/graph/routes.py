@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from . import drafts
 from .mailbox import Mailbox
 from .model import GraphError, Message, parse_iso
 
@@ -318,7 +319,7 @@ def move(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
 
 @route("POST", rf"/me/messages/{SEG}/createReply", "createReply")
 def create_reply(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
-    draft = sim.mailbox.create_reply(m.group(1))
+    draft = sim.mailbox.create_reply(m.group(1), drafts.reply_request(req.body))
     return Response(201, _shape(sim, draft, req))
 
 
