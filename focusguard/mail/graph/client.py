@@ -1,10 +1,15 @@
-"""HTTP to Microsoft Graph: bearer tokens, immutable ids, at most 4 requests in flight per
-mailbox, throttling and transient errors retried, JSON `$batch` of at most 20.
+"""HTTP to Microsoft Graph: bearer tokens, immutable ids, at most 4 Outlook operations at once
+per mailbox, throttling and transient errors retried, JSON `$batch` of at most 20.
 
 Limits this module exists for (platform-facts §5.2,
 https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits):
-- Outlook allows 4 concurrent requests per app and mailbox: one semaphore per mailbox covers
-  every request this backend makes (watcher, engine, batch workers);
+- Outlook runs at most 4 concurrent requests per app and mailbox, and counts the members of a
+  batch: Graph runs up to 4 members of an unordered batch in parallel. One budget of 4 slots
+  (slots.py) covers everything this backend sends (watcher, engine): a request takes one, an
+  unordered batch as many as it may run at once, and batches go one at a time — the first of
+  the two documented patterns ("up to 4 individual requests in a single batch request running
+  concurrently"). The other, `dependsOn` chains, would turn one failed member into 424s for the
+  rest of its chain;
 - 429 carries Retry-After: wait exactly that long (also per sub-response of a batch:
   https://learn.microsoft.com/en-us/graph/throttling#throttling-and-batching); 503/504 are
   retried with a capped exponential back-off;
@@ -20,7 +25,6 @@ import logging
 import random
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +33,7 @@ import requests
 
 from focusguard.core.ports import AuthError, MailError
 from focusguard.mail.graph.errors import DeltaExpired, GraphHTTPError, error_code
+from focusguard.mail.graph.slots import OperationSlots
 from focusguard.mail.graph.tokens import TokenProvider
 
 log = logging.getLogger(__name__)
@@ -105,7 +110,7 @@ class GraphClient:
         adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(max_concurrency * 2, 10))
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self.slots = OperationSlots(max_concurrency)
         self._closed = threading.Event()
         self._count_lock = threading.Lock()
         self.requests = 0  # HTTP requests sent (for the log, tests and the benchmark)
@@ -144,8 +149,10 @@ class GraphClient:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         prefer: Sequence[str] = (),
+        operations: int = 1,
     ) -> Any:
-        """Send one request; returns the parsed JSON body (None when empty).
+        """Send one request; returns the parsed JSON body (None when empty). `operations` is
+        how many Outlook operations it runs at once (an unordered batch: up to 4).
 
         Raises GraphHTTPError (non-2xx after retries), DeltaExpired (410), AuthError (401
         twice: once more with a refreshed token), requests exceptions (network)."""
@@ -155,7 +162,7 @@ class GraphClient:
         for attempt in range(self.max_attempts):
             token = self.tokens.token()
             headers["Authorization"] = f"Bearer {token}"
-            with self._slots:
+            with self.slots.hold(operations):
                 with self._count_lock:
                     self.requests += 1
                 resp = self._session.request(
@@ -208,7 +215,8 @@ class GraphClient:
 
     # ---- $batch ---------------------------------------------------------------------------
     def batch(self, subs: Sequence[SubRequest]) -> dict[str, SubResponse]:
-        """Run `subs` in `$batch` requests of at most 20, at most `max_concurrency` at once.
+        """Run `subs` in `$batch` requests of at most 20, one batch at a time (each may run up
+        to `max_concurrency` of its members at once).
 
         Sub-responses of 429/503/504 are sent again (in new batches) after the longest
         Retry-After among them; what still fails after `max_attempts` rounds is returned as it
@@ -220,9 +228,7 @@ class GraphClient:
         last_error: BaseException | None = None
         for attempt in range(self.max_attempts):
             chunks = _chunks(list(pending.values()), MAX_BATCH)
-            workers = max(1, min(self.max_concurrency, len(chunks)))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graph-batch") as ex:
-                outcomes = list(ex.map(self._send_batch_safe, chunks))
+            outcomes = [self._send_batch_safe(chunk) for chunk in chunks]
             wait = 0.0
             retry: dict[str, SubRequest] = {}
             for chunk, outcome in zip(chunks, outcomes, strict=True):
@@ -270,7 +276,9 @@ class GraphClient:
 
     def _send_batch(self, chunk: Sequence[SubRequest]) -> dict[str, SubResponse]:
         payload = {"requests": [_sub_json(s) for s in chunk]}
-        body = self.request("POST", "/$batch", json=payload)
+        body = self.request(
+            "POST", "/$batch", json=payload, operations=min(len(chunk), self.max_concurrency)
+        )
         out: dict[str, SubResponse] = {}
         for item in (body or {}).get("responses", []):
             out[str(item.get("id"))] = SubResponse(

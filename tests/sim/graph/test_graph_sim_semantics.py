@@ -188,20 +188,6 @@ def test_delta_pages_removals_and_410(gsim: GraphSimulator) -> None:
     assert gone.status_code == 410 and gone.json()["error"]["code"] == "SyncStateNotFound"
 
 
-def test_concurrency_is_recorded(gsim: GraphSimulator) -> None:
-    import threading
-
-    gsim.latency_s = 0.2
-    threads = [
-        threading.Thread(target=api, args=(gsim, "GET", "/me/mailFolders/inbox")) for _ in range(6)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert gsim.max_concurrency == 6  # the simulator counts; it is the client that must limit
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
