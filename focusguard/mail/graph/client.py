@@ -32,7 +32,7 @@ from typing import Any
 import requests
 
 from focusguard.core.ports import AuthError, MailError
-from focusguard.mail.graph.errors import DeltaExpired, GraphHTTPError, error_code
+from focusguard.mail.graph.errors import DeltaExpired, GraphHTTPError, delta_expired, error_code
 from focusguard.mail.graph.slots import OperationSlots
 from focusguard.mail.graph.tokens import TokenProvider
 
@@ -154,7 +154,8 @@ class GraphClient:
         """Send one request; returns the parsed JSON body (None when empty). `operations` is
         how many Outlook operations it runs at once (an unordered batch: up to 4).
 
-        Raises GraphHTTPError (non-2xx after retries), DeltaExpired (410), AuthError (401
+        Raises GraphHTTPError (non-2xx after retries), DeltaExpired (410, or a 40X whose error
+        code says the delta token is dead), AuthError (401
         twice: once more with a refreshed token), requests exceptions (network)."""
         url = self._url(path)
         headers = {"Prefer": ", ".join([IMMUTABLE_IDS, *prefer]), "Accept": "application/json"}
@@ -182,7 +183,7 @@ class GraphClient:
                 rejected_once = True
                 self.tokens.invalidate(token)
                 continue
-            if status == 410:
+            if delta_expired(status, body):
                 raise DeltaExpired(code)
             if status in RETRY_STATUSES:
                 wait = retry_after(resp.headers.get("Retry-After"))

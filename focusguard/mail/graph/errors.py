@@ -28,8 +28,17 @@ _BEARERISH = re.compile(
 )
 
 
+# A delta token that is no longer valid: "a 40X-series error with error codes such as
+# syncStateNotFound" (https://learn.microsoft.com/en-us/graph/delta-query-overview#token-duration),
+# resyncRequired (https://learn.microsoft.com/en-us/graph/errors#code-property), and
+# syncStateInvalid as Exchange Online spells a broken one. Compared case-insensitively: the page
+# writes camelCase, Exchange answers PascalCase.
+DELTA_EXPIRED_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
+
+
 class DeltaExpired(Exception):
-    """410 Gone / SyncStateNotFound: the delta token is no longer valid; resync from scratch."""
+    """The delta token is no longer valid (410 Gone, or a 40X with one of DELTA_EXPIRED_CODES):
+    resync from scratch."""
 
 
 class GraphHTTPError(Exception):
@@ -58,6 +67,30 @@ def error_code(body: Any) -> tuple[str, str]:
         if isinstance(err, str):
             return err, scrub(str(body.get("error_description", "")))[:300]
     return "", ""
+
+
+def error_codes(body: Any) -> list[str]:
+    """Every code in Graph's error, outermost first: apps "should loop through all the error
+    codes available" in the nested inner errors (https://learn.microsoft.com/en-us/graph/errors)."""
+    codes: list[str] = []
+    err = body.get("error") if isinstance(body, dict) else None
+    for _ in range(10):  # nesting is shallow in practice; never loop on a cyclic body
+        if not isinstance(err, dict):
+            break
+        if err.get("code"):
+            codes.append(str(err["code"]))
+        err = next((v for k, v in err.items() if k.lower() == "innererror"), None)
+    return codes
+
+
+def delta_expired(status: int, body: Any) -> bool:
+    """Does this answer say the delta token is dead (start over)? By error code, not only
+    by 410: Graph documents "a 40X-series error" for an expired token."""
+    if status == 410:  # Gone: "the application must restart with a full synchronization"
+        return True
+    return 400 <= status < 500 and any(
+        code.lower() in DELTA_EXPIRED_CODES for code in error_codes(body)
+    )
 
 
 def signin_rejected(email: str) -> AuthError:

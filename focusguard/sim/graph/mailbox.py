@@ -31,6 +31,10 @@ DISPLAY_NAMES = {
 }
 
 
+# The codes Graph documents for a delta token that is no longer valid (simulator.py).
+DELTA_EXPIRED_CODES = ("syncStateNotFound", "resyncRequired", "syncStateInvalid")
+
+
 @dataclass(frozen=True, slots=True)
 class DeltaPage:
     entries: list[tuple[Message | None, str]]  # (message, id) — message None: @removed
@@ -62,6 +66,7 @@ class Mailbox(Recorder):
         self.events: list[Event] = []
         self.journal: list[tuple[int, str, str]] = []  # (seq, folder id, immutable id)
         self.delta_epoch = 1
+        self.delta_expiry = (410, "syncStateNotFound")  # how an old token is answered
         self._seq = itertools.count(1)
         self._order = itertools.count(1)
         root = self._add_folder("msgfolderroot", None, "msgfolderroot")

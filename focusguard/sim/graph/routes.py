@@ -237,7 +237,7 @@ def _untoken(text: str) -> dict[str, Any]:
             raise ValueError
         return state
     except ValueError:
-        raise GraphError(400, "ErrorInvalidSyncStateData", "The sync state is malformed.") from None
+        raise GraphError(400, "syncStateInvalid", "The sync state is malformed.") from None
 
 
 @route("GET", rf"/me/mailFolders/{SEG}/messages/delta", "delta")
@@ -252,14 +252,11 @@ def delta(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
     if token:
         state = _untoken(token)
         if state.get("f") != folder.id:
-            raise GraphError(
-                400, "ErrorInvalidSyncStateData", "The sync state is for another folder."
-            )
+            raise GraphError(400, "syncStateInvalid", "The sync state is for another folder.")
         if state.get("e") != mailbox.delta_epoch:
+            status, code = mailbox.delta_expiry
             raise GraphError(
-                410,
-                "SyncStateNotFound",
-                "The sync state generation is not found. Resync the collection.",
+                status, code, "The sync state generation is not found. Resync the collection."
             )
         select = tuple(state.get("sel") or ())
         since = state.get("s")

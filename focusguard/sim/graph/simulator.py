@@ -14,7 +14,7 @@ from ..common.demo import seed_demo_mailbox
 from ..common.http import SimRequestHandler
 from ..common.simulator import Simulator, serve_until_stopped
 from .faults import Fault
-from .mailbox import Mailbox
+from .mailbox import DELTA_EXPIRED_CODES, Mailbox
 from .model import iso
 from .server import GraphRequestHandler
 
@@ -218,10 +218,20 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         )
         return rule.id
 
-    def expire_delta_tokens(self) -> None:
-        """Every delta/skip token handed out so far answers 410 Gone (SyncStateNotFound)."""
+    def expire_delta_tokens(self, status: int = 410, code: str = "syncStateNotFound") -> None:
+        """Every delta/skip token handed out so far is dead. Microsoft documents "a 40X-series
+        error with error codes such as `syncStateNotFound`"
+        (https://learn.microsoft.com/en-us/graph/delta-query-overview#token-duration) and
+        `resyncRequired` (https://learn.microsoft.com/en-us/graph/errors#code-property), and
+        410 Gone for a synchronization reset; `status` and `code` pick the answer."""
+        if not 400 <= status < 500 or code not in DELTA_EXPIRED_CODES:
+            raise ValueError(
+                f"a dead delta token is a 40X with one of {DELTA_EXPIRED_CODES}, "
+                f"not {status} {code!r}"
+            )
         with self.mailbox.lock:
             self.mailbox.delta_epoch += 1
+            self.mailbox.delta_expiry = (status, code)
 
     # ---- observing ------------------------------------------------------------------------
     def rules(self) -> list[dict[str, Any]]:

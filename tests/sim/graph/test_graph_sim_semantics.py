@@ -161,7 +161,7 @@ def test_auth_and_token_endpoint(gsim: GraphSimulator) -> None:
     assert api(gsim, "GET", "/me/mailFolders/inbox").status_code == 401
 
 
-def test_delta_pages_removals_and_410(gsim: GraphSimulator) -> None:
+def test_delta_pages_removals_and_dead_tokens(gsim: GraphSimulator) -> None:
     for i in range(15):
         gsim.deliver(f"c <c{i}@x.example>", f"m{i}")
     first = api(
@@ -185,7 +185,15 @@ def test_delta_pages_removals_and_410(gsim: GraphSimulator) -> None:
     assert [c["subject"] for c in changes if "subject" in c] == ["new"]
     gsim.expire_delta_tokens()
     gone = requests.get(link, headers=AUTH, timeout=5)
-    assert gone.status_code == 410 and gone.json()["error"]["code"] == "SyncStateNotFound"
+    # The spelling of https://learn.microsoft.com/en-us/graph/errors#code-property
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "syncStateNotFound"
+    gsim.expire_delta_tokens(400, "resyncRequired")  # "a 40X-series error"
+    dead = requests.get(link, headers=AUTH, timeout=5)
+    assert dead.status_code == 400 and dead.json()["error"]["code"] == "resyncRequired"
+    with pytest.raises(ValueError):
+        gsim.expire_delta_tokens(500, "syncStateNotFound")
+    broken = requests.get(link.replace("deltatoken=", "deltatoken=x"), headers=AUTH, timeout=5)
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "syncStateInvalid"
 
 
 def _free_port() -> int:
