@@ -54,6 +54,24 @@ class GraphHTTPError(Exception):
         self.retry_after = retry_after
 
 
+# Answers after which a request may have been carried out although it failed: 503 may come
+# from a server that was already working on it, and 504 means a gateway stopped waiting for the
+# mailbox server, which may still finish (https://learn.microsoft.com/en-us/graph/errors).
+# A 429 is different: Graph throttled the request and did not run it.
+OUTCOME_UNKNOWN_STATUSES = (503, 504)
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """Might the failed request have been carried out? Then it must not simply be sent again:
+    look at the mailbox first (the draft, the moved message, the rule)."""
+    if isinstance(exc, GraphHTTPError):
+        return exc.status in OUTCOME_UNKNOWN_STATUSES
+    # No answer at all: it may have been lost after the server did the work. A connection
+    # that could not even be opened did nothing, but telling them apart is not worth it —
+    # looking costs one GET.
+    return isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout)
+
+
 def scrub(text: str) -> str:
     return _BEARERISH.sub("********", text)
 

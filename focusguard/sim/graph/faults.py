@@ -18,7 +18,12 @@ from ..common import faults
 
 @dataclass
 class Fault(faults.Fault):
-    KINDS = ("throttle", "token_expired", "http_503", "http_504", "slow")
+    # late_504: the operation is carried out, then the client gets 504 Gateway Timeout — the
+    # gateway stopped waiting for the mailbox server, which finished anyway (504: "did not
+    # receive a timely response from the upstream server",
+    # https://learn.microsoft.com/en-us/graph/errors). A client cannot tell it from a 504 of
+    # work never done; only looking at the mailbox can.
+    KINDS = ("throttle", "token_expired", "http_503", "http_504", "late_504", "slow")
 
     retry_after_s: float | None = 1  # throttle / http_503: Retry-After (None = no header)
     delay_s: float = 1.0  # slow

@@ -48,10 +48,11 @@ def parse_sender(text: str) -> tuple[str, str]:
     return name, address
 
 
-def _not_found(what: str) -> GraphError:
-    return GraphError(
-        404, "ErrorItemNotFound", f"The specified object was not found in the store. ({what})"
-    )
+def _not_found() -> GraphError:
+    # One answer for a missing message and a missing folder, as Exchange gives: a client must
+    # tell them apart by asking, not by reading the message (whose text "can change at any
+    # time", https://learn.microsoft.com/en-us/graph/errors).
+    return GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
 
 
 class Mailbox(Recorder):
@@ -89,11 +90,9 @@ class Mailbox(Recorder):
             for folder in self.folders.values():
                 if folder.well_known is not None and folder.well_known == ref.lower():
                     return folder
-        raise GraphError(
-            404,
-            "ErrorInvalidIdMalformed" if len(ref) < 8 else "ErrorItemNotFound",
-            f"The specified folder {ref!r} was not found in the store.",
-        )
+        if len(ref) < 8:
+            raise GraphError(400, "ErrorInvalidIdMalformed", "Id is malformed.")
+        raise _not_found()
 
     def folder_by_name(self, name: str) -> MailFolder:
         """Well-known name, id, or display name (tests and the control API)."""
@@ -135,7 +134,7 @@ class Mailbox(Recorder):
             if msg is None and ref in self._rest_index:
                 msg = self.messages.get(self._rest_index[ref])
             if msg is None:
-                raise _not_found(ref[:12])
+                raise _not_found()
             return msg
 
     def _journal(self, folder_id: str, msg: Message) -> int:

@@ -39,7 +39,7 @@ def fault_response(fault: Fault) -> routes.Response:
         )
     elif fault.kind == "http_503":
         error = GraphError(503, "ServiceUnavailable", "Service Unavailable", headers)
-    elif fault.kind == "http_504":
+    elif fault.kind in ("http_504", "late_504"):
         error = GraphError(504, "GatewayTimeout", "Gateway Timeout")
     else:  # token_expired
         error = GraphError(
@@ -76,6 +76,8 @@ def perform(
             fault = None
         if sim.latency_s:
             time.sleep(sim.latency_s)
+        if fault is not None and fault.kind == "late_504":
+            run(sim, req)  # done, but the answer never reaches the client
         if fault is not None:
             return fault_response(fault)
         return run(sim, req)

@@ -195,26 +195,34 @@ def create_child(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respons
 
 # ---- messages ----------------------------------------------------------------------------
 _RECEIVED_FILTER = re.compile(r"^receivedDateTime (ge|gt) (\S+)$")
+_MESSAGE_ID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$")
 
 
 @route("GET", rf"/me/mailFolders/{SEG}/messages", "messages")
 def list_messages(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
     since = None
     strict = False
-    flt = req.query.get("$filter")
-    if flt:
-        match = _RECEIVED_FILTER.match(flt.strip())
-        if match is None:
-            raise GraphError(
-                400,
-                "ErrorInvalidUrlQueryFilter",
-                "The simulator supports only receivedDateTime ge|gt <instant>.",
-            )
-        strict = match.group(1) == "gt"
-        since = parse_iso(match.group(2))
+    message_id = None
+    flt = (req.query.get("$filter") or "").strip()
+    by_time = _RECEIVED_FILTER.match(flt)
+    by_id = _MESSAGE_ID_FILTER.match(flt)
+    if by_time is not None:
+        strict = by_time.group(1) == "gt"
+        since = parse_iso(by_time.group(2))
+    elif by_id is not None:
+        message_id = by_id.group(1).replace("''", "'")  # OData doubles single quotes
+    elif flt:
+        raise GraphError(
+            400,
+            "ErrorInvalidUrlQueryFilter",
+            "The simulator supports only receivedDateTime ge|gt <instant> and "
+            "internetMessageId eq '<id>'.",
+        )
     items = sim.mailbox.list_messages(m.group(1), since)
     if strict and since is not None:
         items = [i for i in items if i.received > since]
+    if message_id is not None:
+        items = [i for i in items if i.internet_message_id == message_id]
     top = _int(req.query, "$top", sim.page_size, 1000)
     skip = _int(req.query, "$skip", 0, 10**9)
     page = items[skip : skip + top]

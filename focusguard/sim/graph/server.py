@@ -131,6 +131,8 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay_s)
             fault = None
+        if fault is not None and fault.kind == "late_504":
+            batch.run_batch(sim, body)  # the members ran; the answer is lost
         if fault is not None:
             return operations.fault_response(fault)
         return batch.run_batch(sim, body)
