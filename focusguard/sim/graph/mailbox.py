@@ -444,8 +444,11 @@ class Mailbox(Recorder):
         name = data.get("displayName")
         if not isinstance(name, str) or not name.strip():
             raise GraphError(400, "ErrorInvalidRequest", "displayName is required.")
-        sequence = data.get("sequence", 1)
-        if not isinstance(sequence, int) or sequence < 1:
+        # "sequence ... Required" (https://learn.microsoft.com/en-us/graph/api/mailfolder-post-messagerules)
+        if "sequence" not in data:
+            raise GraphError(400, "ErrorInvalidRequest", "sequence is required.")
+        sequence = data["sequence"]
+        if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
             raise GraphError(400, "ErrorInvalidRequest", "sequence must be a positive integer.")
         unknown = set(data) - {
             "displayName",
@@ -490,7 +493,7 @@ class Mailbox(Recorder):
                         raise GraphError(400, "ErrorInvalidRequest", "displayName is required.")
                     rule.display_name = value
                 elif key == "sequence":
-                    if not isinstance(value, int) or value < 1:
+                    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                         raise GraphError(
                             400, "ErrorInvalidRequest", "sequence must be a positive integer."
                         )
