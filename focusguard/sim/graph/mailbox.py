@@ -65,7 +65,8 @@ class Mailbox(Recorder):
         self._rest_index: dict[str, str] = {}  # current REST id -> immutable id
         self.rules: list[MessageRule] = []
         self.events: list[Event] = []
-        self.journal: list[tuple[int, str, str]] = []  # (seq, folder id, immutable id)
+        # (seq, folder id, immutable id, "in" | "out" | "change")
+        self.journal: list[tuple[int, str, str, str]] = []
         self.delta_epoch = 1
         self.delta_expiry = (410, "syncStateNotFound")  # how an old token is answered
         self._seq = itertools.count(1)
@@ -137,15 +138,15 @@ class Mailbox(Recorder):
                 raise _not_found()
             return msg
 
-    def _journal(self, folder_id: str, msg: Message) -> int:
+    def _journal(self, folder_id: str, msg: Message, kind: str) -> int:
         seq = next(self._seq)
-        self.journal.append((seq, folder_id, msg.immutable_id))
+        self.journal.append((seq, folder_id, msg.immutable_id, kind))
         return seq
 
     def _store(self, msg: Message) -> None:
         self.messages[msg.immutable_id] = msg
         self._rest_index[msg.rest_id] = msg.immutable_id
-        msg.created_seq = self._journal(msg.folder_id, msg)
+        msg.created_seq = self._journal(msg.folder_id, msg, "in")
 
     def deliver(
         self,
@@ -244,12 +245,12 @@ class Mailbox(Recorder):
             source = msg.folder_id
             old_rest = msg.rest_id
             if source != target.id:
-                self._journal(source, msg)  # seen by the source folder's delta as removed
+                self._journal(source, msg, "out")  # seen by the source folder's delta as removed
                 del self._rest_index[old_rest]
                 msg.rest_id = new_id("R")
                 self._rest_index[msg.rest_id] = msg.immutable_id
                 msg.folder_id = target.id
-                msg.created_seq = self._journal(target.id, msg)
+                msg.created_seq = self._journal(target.id, msg, "in")
             self.moves.append(
                 {
                     "time": utcnow().isoformat(),
@@ -276,7 +277,7 @@ class Mailbox(Recorder):
         """Gone for good (permanentDelete, or purged from Recoverable Items)."""
         with self.lock:
             msg = self.message(ref)
-            self._journal(msg.folder_id, msg)
+            self._journal(msg.folder_id, msg, "out")
             del self.messages[msg.immutable_id]
             self._rest_index.pop(msg.rest_id, None)
 
@@ -301,7 +302,7 @@ class Mailbox(Recorder):
                         f"Update of '{key}' is only allowed on draft messages.",
                     )
             _set_properties(msg, patch)
-            self._journal(msg.folder_id, msg)  # an update shows up in delta again
+            self._journal(msg.folder_id, msg, "change")  # an update shows up in delta again
             return msg
 
     def create_reply(self, ref: str, request: drafts.ReplyRequest | None = None) -> Message:
@@ -396,10 +397,23 @@ class Mailbox(Recorder):
             return self.journal[-1][0] if self.journal else 0
 
     def delta_page(
-        self, folder_id: str, since: int | None, until: int, offset: int, size: int
+        self,
+        folder_id: str,
+        since: int | None,
+        until: int,
+        offset: int,
+        size: int,
+        immutable: bool = True,
     ) -> DeltaPage:
         """One page of a delta round: `since` None = initial round (every message now in the
-        folder that entered it up to `until`), else the changes in (since, until]."""
+        folder that entered it up to `until`), else the changes in (since, until].
+
+        With immutable ids a message that left the folder and came back within the round is
+        reported as removed — and nothing more until it changes again. That is how Exchange
+        Online behaves (microsoftgraph/microsoft-graph-docs-contrib#72, and
+        https://learn.microsoft.com/en-us/answers/questions/1257719/inconsistent-graph-api-exchange-results-between-im):
+        "the moved item will be reported as deleted from folder A and will not be reported
+        again until it's changed/deleted/moved again"."""
         with self.lock:
             entries: list[tuple[Message | None, str]] = []
             if since is None:
@@ -413,15 +427,16 @@ class Mailbox(Recorder):
                 )
                 entries = [(m, m.immutable_id) for m in current]
             else:
-                touched: dict[str, None] = {}
-                for seq, fid, mid in self.journal:
+                touched: dict[str, tuple[str, str]] = {}  # id -> (first kind, last kind)
+                for seq, fid, mid, kind in self.journal:
                     if since < seq <= until and fid == folder_id:
-                        touched.pop(mid, None)
-                        touched[mid] = None  # ordered by last touch
-                for mid in touched:
+                        first = touched.pop(mid, (kind, kind))[0]
+                        touched[mid] = (first, kind)  # ordered by last touch
+                for mid, (first, last) in touched.items():
                     msg = self.messages.get(mid)
                     here = msg is not None and msg.folder_id == folder_id
-                    entries.append((msg if here else None, mid))
+                    out_and_back = immutable and first == "out" and last == "in"
+                    entries.append((msg if here and not out_and_back else None, mid))
             page = entries[offset : offset + size]
             return DeltaPage(page, offset + size < len(entries))
 

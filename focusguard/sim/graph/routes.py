@@ -276,7 +276,7 @@ def delta(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
         select = _select(req)
         since, until, offset = None, mailbox.current_seq(), 0
     size = req.max_page(sim.page_size)
-    page = mailbox.delta_page(folder.id, since, until, offset, size)
+    page = mailbox.delta_page(folder.id, since, until, offset, size, req.immutable)
     value: list[dict[str, Any]] = []
     for msg, mid in page.entries:
         if msg is None:

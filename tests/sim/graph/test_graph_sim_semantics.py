@@ -260,3 +260,20 @@ def test_standalone_cli_process_and_control_api() -> None:
         out, err = proc.communicate(timeout=10)
     assert "Graph simulator stopped." in out, err
     assert "Traceback" not in err
+
+
+def test_delta_with_immutable_ids_reports_a_message_moved_out_and_back_as_removed(
+    gsim: GraphSimulator,
+) -> None:
+    # Exchange Online's behaviour (microsoftgraph/microsoft-graph-docs-contrib#72): removed,
+    # and not reported again until it changes.
+    gsim.deliver("c <c@x.example>", "m")
+    first = api(gsim, "GET", "/me/mailFolders/inbox/messages/delta").json()
+    [msg] = first["value"]
+    api(gsim, "POST", f"/me/messages/{msg['id']}/move", json={"destinationId": "archive"})
+    api(gsim, "POST", f"/me/messages/{msg['id']}/move", json={"destinationId": "inbox"})
+    second = requests.get(first["@odata.deltaLink"], headers=AUTH, timeout=5).json()
+    assert second["value"] == [{"id": msg["id"], "@removed": {"reason": "deleted"}}]
+    api(gsim, "PATCH", f"/me/messages/{msg['id']}", json={"isRead": True})
+    third = requests.get(second["@odata.deltaLink"], headers=AUTH, timeout=5).json()
+    assert [v["id"] for v in third["value"] if "@removed" not in v] == [msg["id"]]
