@@ -195,6 +195,9 @@ def create_child(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respons
 
 # ---- messages ----------------------------------------------------------------------------
 _RECEIVED_FILTER = re.compile(r"^receivedDateTime (ge|gt) (\S+)$")
+# A message by its Message-ID: list messages supports $filter on message properties
+# (https://learn.microsoft.com/en-us/graph/api/mailfolder-list-messages,
+# https://learn.microsoft.com/en-us/graph/filter-query-parameter).
 _MESSAGE_ID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$")
 
 

@@ -192,6 +192,9 @@ def test_delta_pages_removals_and_dead_tokens(gsim: GraphSimulator) -> None:
     assert dead.status_code == 400 and dead.json()["error"]["code"] == "resyncRequired"
     with pytest.raises(ValueError):
         gsim.expire_delta_tokens(500, "syncStateNotFound")
+    control = f"{gsim.control_url}/delta/expire"
+    assert requests.post(control, json={"status": 404}, timeout=5).json()["status"] == 404
+    assert requests.post(control, json={"code": "nope"}, timeout=5).status_code == 400
     broken = requests.get(link.replace("deltatoken=", "deltatoken=x"), headers=AUTH, timeout=5)
     assert broken.status_code == 400 and broken.json()["error"]["code"] == "syncStateInvalid"
 
