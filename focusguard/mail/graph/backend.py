@@ -200,7 +200,7 @@ class GraphBackend:
 
     def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
         with self._boundary("sending an auto-reply"):
-            reply.send_reply(self._require(), item, body, headers)
+            reply.send_reply(self._require(), item, body, headers, mailbox=self.email)
 
     def apply_rules(self, rules: HoldRules | None) -> RuleOutcome:
         with self._boundary("updating the server hold rules"):

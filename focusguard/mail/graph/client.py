@@ -1,13 +1,23 @@
-"""HTTP to Microsoft Graph: bearer tokens, immutable ids, at most 4 requests in flight per
-mailbox, throttling and transient errors retried, JSON `$batch` of at most 20.
+"""HTTP to Microsoft Graph: bearer tokens, immutable ids, at most 4 Outlook operations at once
+per mailbox, throttling and transient errors retried, JSON `$batch` of at most 20.
 
 Limits this module exists for (platform-facts §5.2,
 https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits):
-- Outlook allows 4 concurrent requests per app and mailbox: one semaphore per mailbox covers
-  every request this backend makes (watcher, engine, batch workers);
+- Outlook runs at most 4 concurrent requests per app and mailbox, and counts the members of a
+  batch: Graph runs up to 4 members of an unordered batch in parallel. One budget of 4 slots
+  (slots.py) covers everything this backend sends (watcher, engine): a request takes one, an
+  unordered batch as many as it may run at once, and batches go one at a time — the first of
+  the two documented patterns ("up to 4 individual requests in a single batch request running
+  concurrently"). The other, `dependsOn` chains, would turn one failed member into 424s for the
+  rest of its chain;
 - 429 carries Retry-After: wait exactly that long (also per sub-response of a batch:
-  https://learn.microsoft.com/en-us/graph/throttling#throttling-and-batching); 503/504 are
-  retried with a capped exponential back-off;
+  https://learn.microsoft.com/en-us/graph/throttling#throttling-and-batching); a throttled
+  request was not carried out, so any request is sent again;
+- 503/504 are retried with a capped exponential back-off only for requests that are safe to
+  repeat (GET, PATCH of fixed values, DELETE, and POSTs a caller marks idempotent). After a
+  503/504 a POST such as createReply, send or move may have been carried out
+  (errors.outcome_unknown): it is not sent again blindly; its caller looks at the mailbox
+  first (reply.py, items.py, rules.py, folders.py);
 - a batch holds at most 20 requests (https://learn.microsoft.com/en-us/graph/json-batching).
 Every request carries `Prefer: IdType="ImmutableId"` so ids survive moves
 (https://learn.microsoft.com/en-us/graph/outlook-immutable-id).
@@ -20,7 +30,6 @@ import logging
 import random
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +37,15 @@ from typing import Any
 import requests
 
 from focusguard.core.ports import AuthError, MailError
-from focusguard.mail.graph.errors import DeltaExpired, GraphHTTPError, error_code
+from focusguard.mail.graph.errors import (
+    OUTCOME_UNKNOWN_STATUSES,
+    DeltaExpired,
+    GraphHTTPError,
+    delta_expired,
+    error_code,
+    outcome_unknown,
+)
+from focusguard.mail.graph.slots import OperationSlots
 from focusguard.mail.graph.tokens import TokenProvider
 
 log = logging.getLogger(__name__)
@@ -52,16 +69,45 @@ class SubRequest:
     url: str  # relative to the version root, e.g. "/me/messages/{id}/move"
     body: Any = None
 
+    @property
+    def idempotent(self) -> bool:
+        return safe_to_repeat(self.method)
+
+
+def safe_to_repeat(method: str) -> bool:
+    """Whether a request may be sent again after a 503/504 without looking first: reading,
+    setting fixed values and deleting may; a POST (create, send, move) may not."""
+    return method.upper() != "POST"
+
+
+NOT_SENT = "NotSent"  # the code of a member that never left (an earlier batch lost the network)
+
 
 @dataclass(frozen=True, slots=True)
 class SubResponse:
-    status: int
+    status: int  # 0: no HTTP answer
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+    @property
+    def code(self) -> str:
+        return error_code(self.body)[0]
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """It failed, but may have been carried out: look before sending it again."""
+        if self.status == 0:
+            return self.code != NOT_SENT
+        return self.status in OUTCOME_UNKNOWN_STATUSES
+
+
+def odata_string(text: str) -> str:
+    """A string literal for `$filter`: quoted, single quotes doubled (OData)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def retry_after(value: str | None) -> float | None:
@@ -105,7 +151,7 @@ class GraphClient:
         adapter = requests.adapters.HTTPAdapter(pool_maxsize=max(max_concurrency * 2, 10))
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
-        self._slots = threading.BoundedSemaphore(max_concurrency)
+        self.slots = OperationSlots(max_concurrency)
         self._closed = threading.Event()
         self._count_lock = threading.Lock()
         self.requests = 0  # HTTP requests sent (for the log, tests and the benchmark)
@@ -144,18 +190,26 @@ class GraphClient:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         prefer: Sequence[str] = (),
+        operations: int = 1,
+        idempotent: bool | None = None,
     ) -> Any:
-        """Send one request; returns the parsed JSON body (None when empty).
+        """Send one request; returns the parsed JSON body (None when empty). `operations` is
+        how many Outlook operations it runs at once (an unordered batch: up to 4);
+        `idempotent` says whether a 503/504 may be answered by sending it again (default: any
+        method but POST).
 
-        Raises GraphHTTPError (non-2xx after retries), DeltaExpired (410), AuthError (401
+        Raises GraphHTTPError (non-2xx after retries), DeltaExpired (410, or a 40X whose error
+        code says the delta token is dead), AuthError (401
         twice: once more with a refreshed token), requests exceptions (network)."""
         url = self._url(path)
         headers = {"Prefer": ", ".join([IMMUTABLE_IDS, *prefer]), "Accept": "application/json"}
+        repeatable = safe_to_repeat(method) if idempotent is None else idempotent
+        repeated = False  # sent again after an answer that left its outcome unknown
         rejected_once = False
         for attempt in range(self.max_attempts):
             token = self.tokens.token()
             headers["Authorization"] = f"Bearer {token}"
-            with self._slots:
+            with self.slots.hold(operations):
                 with self._count_lock:
                     self.requests += 1
                 resp = self._session.request(
@@ -175,8 +229,16 @@ class GraphClient:
                 rejected_once = True
                 self.tokens.invalidate(token)
                 continue
-            if status == 410:
+            if delta_expired(status, body):
                 raise DeltaExpired(code)
+            if status == 404 and repeated and method.upper() == "DELETE":
+                return None  # the first attempt deleted it after all
+            if status in OUTCOME_UNKNOWN_STATUSES and not repeatable:
+                # Carried out or not? Only the caller can look; sending it again could make
+                # a second draft, a second reply, a second rule.
+                raise GraphHTTPError(
+                    status, code, message, retry_after(resp.headers.get("Retry-After"))
+                )
             if status in RETRY_STATUSES:
                 wait = retry_after(resp.headers.get("Retry-After"))
                 if status == 429:
@@ -187,6 +249,7 @@ class GraphClient:
                 if attempt + 1 < self.max_attempts and wait <= self.max_wait:
                     log.info("Graph answered %s; retrying in %.1f s", status, wait)
                     self._sleep(wait)
+                    repeated = repeated or status != 429
                     continue
                 raise GraphHTTPError(status, code, message, wait)
             raise GraphHTTPError(status, code, message)
@@ -208,45 +271,45 @@ class GraphClient:
 
     # ---- $batch ---------------------------------------------------------------------------
     def batch(self, subs: Sequence[SubRequest]) -> dict[str, SubResponse]:
-        """Run `subs` in `$batch` requests of at most 20, at most `max_concurrency` at once.
+        """Run `subs` in `$batch` requests of at most 20, one batch at a time (each may run up
+        to `max_concurrency` of its members at once).
 
-        Sub-responses of 429/503/504 are sent again (in new batches) after the longest
-        Retry-After among them; what still fails after `max_attempts` rounds is returned as it
-        is. A batch request that fails as a whole marks its members failed with that error,
-        unless nothing at all succeeded — then the error is raised.
+        Members answered 429, and 503/504 for members safe to repeat, are sent again (in new
+        batches) after the longest Retry-After among them; what still fails after
+        `max_attempts` rounds is returned as it is. A 503/504 of a POST member is returned for
+        the caller to look at the mailbox (`SubResponse.outcome_unknown`). A batch request
+        that fails as a whole gives its members that status (0 without an HTTP answer); after
+        a failure without an answer the rest are not sent (`NOT_SENT`). When nothing at all
+        succeeded the error is raised — unless the caller has to look first.
         """
         pending = {s.id: s for s in subs}
         results: dict[str, SubResponse] = {}
         last_error: BaseException | None = None
         for attempt in range(self.max_attempts):
-            chunks = _chunks(list(pending.values()), MAX_BATCH)
-            workers = max(1, min(self.max_concurrency, len(chunks)))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="graph-batch") as ex:
-                outcomes = list(ex.map(self._send_batch_safe, chunks))
             wait = 0.0
             retry: dict[str, SubRequest] = {}
-            for chunk, outcome in zip(chunks, outcomes, strict=True):
+            chunks = _chunks(list(pending.values()), MAX_BATCH)
+            for index, chunk in enumerate(chunks):
+                outcome = self._send_batch_safe(chunk)
                 if isinstance(outcome, AuthError):
                     raise outcome
                 if isinstance(outcome, BaseException):
                     last_error = outcome
+                    status = outcome.status if isinstance(outcome, GraphHTTPError) else 0
                     for sub in chunk:
-                        results[sub.id] = SubResponse(
-                            0,
-                            {
-                                "error": {
-                                    "code": type(outcome).__name__,
-                                    "message": str(outcome)[:200],
-                                }
-                            },
-                        )
+                        results[sub.id] = _failure(status, type(outcome).__name__, outcome)
+                    if status == 0:  # no answer at all: the network is gone for now
+                        for later in chunks[index + 1 :]:
+                            for sub in later:
+                                results[sub.id] = _failure(0, NOT_SENT, outcome)
+                        break
                     continue
                 for sub in chunk:
                     resp = outcome.get(sub.id) or SubResponse(
                         500, {"error": {"code": "MissingResponse", "message": "no answer"}}
                     )
                     results[sub.id] = resp
-                    if resp.status in RETRY_STATUSES:
+                    if resp.status == 429 or (resp.status in RETRY_STATUSES and sub.idempotent):
                         if resp.status == 429:
                             with self._count_lock:
                                 self.throttled += 1
@@ -259,7 +322,9 @@ class GraphClient:
             log.info("%d batch members throttled or failed; retrying in %.1f s", len(pending), wait)
             self._sleep(wait)
         if last_error is not None and not any(r.ok for r in results.values()):
-            raise last_error
+            must_look = outcome_unknown(last_error) and not all(s.idempotent for s in subs)
+            if not must_look:
+                raise last_error
         return results
 
     def _send_batch_safe(self, chunk: Sequence[SubRequest]) -> dict[str, SubResponse] | Exception:
@@ -270,13 +335,24 @@ class GraphClient:
 
     def _send_batch(self, chunk: Sequence[SubRequest]) -> dict[str, SubResponse]:
         payload = {"requests": [_sub_json(s) for s in chunk]}
-        body = self.request("POST", "/$batch", json=payload)
+        body = self.request(
+            "POST",
+            "/$batch",
+            json=payload,
+            operations=min(len(chunk), self.max_concurrency),
+            # The envelope may be sent again only if every member may.
+            idempotent=all(s.idempotent for s in chunk),
+        )
         out: dict[str, SubResponse] = {}
         for item in (body or {}).get("responses", []):
             out[str(item.get("id"))] = SubResponse(
                 int(item.get("status", 500)), item.get("body"), dict(item.get("headers") or {})
             )
         return out
+
+
+def _failure(status: int, code: str, exc: BaseException) -> SubResponse:
+    return SubResponse(status, {"error": {"code": code, "message": str(exc)[:200]}})
 
 
 def _sub_json(sub: SubRequest) -> dict[str, Any]:

@@ -8,9 +8,12 @@ Graph's push notifications need a public HTTPS webhook, which a desktop app does
 - both folders are watched: mail moved by a server rule at delivery lands in the held folder;
 - delta reports updates too (read flags), and moved-out messages as `@removed`: a message is
   new for a folder when it was not there at the last look (a per-folder set of present ids);
-- `410 Gone` (SyncStateNotFound) means the token is dead: start over and call `on_resync`,
-  since anything could have arrived meanwhile. `on_resync` also runs after the first round,
-  like the EWS watcher after each subscription (the engine lists the folders then).
+- a dead token — `410 Gone`, or "a 40X-series error with error codes such as
+  syncStateNotFound" (resyncRequired, syncStateInvalid; errors.delta_expired,
+  https://learn.microsoft.com/en-us/graph/delta-query-overview#token-duration) — means start
+  over and call `on_resync`, since anything could have arrived meanwhile. `on_resync` also
+  runs after the first round, like the EWS watcher after each subscription (the engine lists
+  the folders then).
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ class DeltaCursor:
 
     def poll(self) -> list[MailItem]:
         """New messages since the last poll ([] on the first, which only takes stock).
-        Raises DeltaExpired on 410."""
+        Raises DeltaExpired when the token is dead."""
         first = self.delta_link is None
         url = self.delta_link or f"/me/mailFolders/{self.folder_id}/messages/delta"
         params = {"$select": SELECT} if first else None

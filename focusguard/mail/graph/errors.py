@@ -28,8 +28,17 @@ _BEARERISH = re.compile(
 )
 
 
+# A delta token that is no longer valid: "a 40X-series error with error codes such as
+# syncStateNotFound" (https://learn.microsoft.com/en-us/graph/delta-query-overview#token-duration),
+# resyncRequired (https://learn.microsoft.com/en-us/graph/errors#code-property), and
+# syncStateInvalid as Exchange Online spells a broken one. Compared case-insensitively: the page
+# writes camelCase, Exchange answers PascalCase.
+DELTA_EXPIRED_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
+
+
 class DeltaExpired(Exception):
-    """410 Gone / SyncStateNotFound: the delta token is no longer valid; resync from scratch."""
+    """The delta token is no longer valid (410 Gone, or a 40X with one of DELTA_EXPIRED_CODES):
+    resync from scratch."""
 
 
 class GraphHTTPError(Exception):
@@ -45,6 +54,24 @@ class GraphHTTPError(Exception):
         self.retry_after = retry_after
 
 
+# Answers after which a request may have been carried out although it failed: 503 may come
+# from a server that was already working on it, and 504 means a gateway stopped waiting for the
+# mailbox server, which may still finish (https://learn.microsoft.com/en-us/graph/errors).
+# A 429 is different: Graph throttled the request and did not run it.
+OUTCOME_UNKNOWN_STATUSES = (503, 504)
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """Might the failed request have been carried out? Then it must not simply be sent again:
+    look at the mailbox first (the draft, the moved message, the rule)."""
+    if isinstance(exc, GraphHTTPError):
+        return exc.status in OUTCOME_UNKNOWN_STATUSES
+    # No answer at all: it may have been lost after the server did the work. A connection
+    # that could not even be opened did nothing, but telling them apart is not worth it —
+    # looking costs one GET.
+    return isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout)
+
+
 def scrub(text: str) -> str:
     return _BEARERISH.sub("********", text)
 
@@ -58,6 +85,30 @@ def error_code(body: Any) -> tuple[str, str]:
         if isinstance(err, str):
             return err, scrub(str(body.get("error_description", "")))[:300]
     return "", ""
+
+
+def error_codes(body: Any) -> list[str]:
+    """Every code in Graph's error, outermost first: apps "should loop through all the error
+    codes available" in the nested inner errors (https://learn.microsoft.com/en-us/graph/errors)."""
+    codes: list[str] = []
+    err = body.get("error") if isinstance(body, dict) else None
+    for _ in range(10):  # nesting is shallow in practice; never loop on a cyclic body
+        if not isinstance(err, dict):
+            break
+        if err.get("code"):
+            codes.append(str(err["code"]))
+        err = next((v for k, v in err.items() if k.lower() == "innererror"), None)
+    return codes
+
+
+def delta_expired(status: int, body: Any) -> bool:
+    """Does this answer say the delta token is dead (start over)? By error code, not only
+    by 410: Graph documents "a 40X-series error" for an expired token."""
+    if status == 410:  # Gone: "the application must restart with a full synchronization"
+        return True
+    return 400 <= status < 500 and any(
+        code.lower() in DELTA_EXPIRED_CODES for code in error_codes(body)
+    )
 
 
 def signin_rejected(email: str) -> AuthError:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from focusguard.mail.graph.client import GraphClient
-from focusguard.mail.graph.errors import GraphHTTPError
+from focusguard.mail.graph.client import GraphClient, odata_string
+from focusguard.mail.graph.errors import GraphHTTPError, outcome_unknown
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +19,8 @@ def well_known_id(client: GraphClient, name: str) -> str:
     return str(body["id"])
 
 
-def _odata_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"  # OData doubles single quotes
-
-
 def find(client: GraphClient, name: str) -> str | None:
-    params = {"$filter": f"displayName eq {_odata_string(name)}", "$select": "id,displayName"}
+    params = {"$filter": f"displayName eq {odata_string(name)}", "$select": "id,displayName"}
     for page in client.pages(f"/me/mailFolders/{ROOT}/childFolders", params=params):
         for folder in page.get("value", []):
             if str(folder.get("displayName", "")).lower() == name.lower():
@@ -42,10 +38,15 @@ def find_or_create(client: GraphClient, name: str) -> str:
         )
         log.info("held folder %r created", name)
         return str(body["id"])
-    except GraphHTTPError as exc:
-        if exc.status != 409:  # ErrorFolderExists: another client made it meanwhile
+    except Exception as exc:
+        # 409 ErrorFolderExists: another client made it meanwhile. A 503/504 (or no answer)
+        # may mean this POST made it: look before creating again (errors.outcome_unknown).
+        unknown = outcome_unknown(exc)
+        if not unknown and not (isinstance(exc, GraphHTTPError) and exc.status == 409):
             raise
-    found = find(client, name)
-    if found is None:
-        raise GraphHTTPError(404, "ErrorFolderNotFound", f"the folder {name!r} vanished")
-    return found
+        found = find(client, name)
+        if found is not None:
+            return found
+        if unknown:
+            raise
+    raise GraphHTTPError(404, "ErrorFolderNotFound", f"the folder {name!r} vanished")

@@ -8,12 +8,14 @@ engine never relies on ids staying the same.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from focusguard.core.ports import Folder, MailItem, MoveResult
-from focusguard.mail.graph.client import GraphClient, SubRequest
+from focusguard.mail.graph.client import GraphClient, SubRequest, SubResponse
+from focusguard.mail.graph.errors import GraphHTTPError, error_codes
 
 log = logging.getLogger(__name__)
 
@@ -93,36 +95,72 @@ def list_folder(
     return out
 
 
+# Codes of "there is no such item" (https://learn.microsoft.com/en-us/graph/errors#code-property
+# and Exchange's own ErrorItemNotFound), compared case-insensitively. Code, never message: the
+# message text "can change at any time" (same page).
+NOT_FOUND_CODES = frozenset({"itemnotfound", "erroritemnotfound", "errorfoldernotfound"})
+MOVE_ROUNDS = 4  # sending moves whose earlier attempt is known not to have happened
+
+
+def not_found(status: int, codes: Iterable[str]) -> bool:
+    return status == 404 and any(c.lower() in NOT_FOUND_CODES for c in codes)
+
+
 def move(
     client: GraphClient,
     items: Sequence[MailItem],
     destination_id: str,
     on_missing_folder: Callable[[], str] | None = None,
 ) -> MoveResult:
-    """Move by `$batch` (20 per request, up to 4 in flight); per-id outcome."""
-    by_key = {f"{i}": item for i, item in enumerate(items)}
-    subs = [
-        SubRequest(
-            key, "POST", f"/me/messages/{item.item_id}/move", {"destinationId": destination_id}
-        )
-        for key, item in by_key.items()
-    ]
-    responses = client.batch(subs)
+    """Move by `$batch` (20 per request, one batch at a time); per-id outcome.
+
+    A move answered 503/504 (or not at all) may have happened: it is not sent again blindly.
+    The message is looked up first — with immutable ids it keeps its id — and counts as moved
+    when it is in the destination; only one still elsewhere is sent again. A move that finds
+    nothing (404, not-found code) may mean the message or the destination is gone: the
+    destination is asked, and a vanished held folder is made again once (`on_missing_folder`).
+    """
+    pending = {f"{i}": item for i, item in enumerate(items)}
     moved: dict[str, str] = {}
     failed: dict[str, str] = {}
-    folder_gone: list[str] = []
-    for key, item in by_key.items():
-        resp = responses.get(key)
-        if resp is not None and resp.ok and isinstance(resp.body, dict) and resp.body.get("id"):
-            moved[item.item_id] = str(resp.body["id"])
-            continue
-        code = _code(resp.body) if resp is not None else "NoResponse"
-        if resp is not None and resp.status == 404 and "folder" in _message(resp.body).lower():
-            folder_gone.append(key)
-        failed[item.item_id] = f"{resp.status if resp else 0} {code}".strip()
-    if folder_gone and on_missing_folder is not None:
+    missing: dict[str, MailItem] = {}
+    for _ in range(MOVE_ROUNDS):
+        subs = [
+            SubRequest(
+                key, "POST", f"/me/messages/{item.item_id}/move", {"destinationId": destination_id}
+            )
+            for key, item in pending.items()
+        ]
+        responses = client.batch(subs)
+        unknown: dict[str, MailItem] = {}
+        for key, item in pending.items():
+            resp = responses.get(key)
+            if resp is not None and resp.ok and isinstance(resp.body, dict) and resp.body.get("id"):
+                moved[item.item_id] = str(resp.body["id"])
+                failed.pop(item.item_id, None)
+                continue
+            failed[item.item_id] = _reason(resp)
+            if resp is not None and resp.outcome_unknown:
+                unknown[key] = item
+            elif resp is not None and not_found(resp.status, error_codes(resp.body)):
+                missing[key] = item
+        pending = {}
+        if not unknown:
+            break
+        for key, where in locate(client, unknown).items():
+            item = unknown[key]
+            if where is None:
+                continue  # nowhere to be found: stays failed
+            if where.folder_id == destination_id:
+                moved[item.item_id] = where.item_id  # it did move, the answer was lost
+                failed.pop(item.item_id, None)
+            else:
+                pending[key] = item  # it did not: sending the move again is safe now
+        if not pending:
+            break
+    if missing and on_missing_folder is not None and _folder_gone(client, destination_id):
         # The destination folder was deleted: make it again once, retry those messages.
-        again = move(client, [by_key[k] for k in folder_gone], on_missing_folder())
+        again = move(client, list(missing.values()), on_missing_folder())
         for old, new in again.moved.items():
             failed.pop(old, None)
             moved[old] = new
@@ -133,13 +171,37 @@ def move(
     return MoveResult(moved, failed)
 
 
-def _code(body: Any) -> str:
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return str(body["error"].get("code", ""))
-    return ""
+@dataclass(frozen=True, slots=True)
+class Whereabouts:
+    item_id: str
+    folder_id: str
 
 
-def _message(body: Any) -> str:
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return str(body["error"].get("message", ""))
-    return ""
+def locate(client: GraphClient, items: Mapping[str, MailItem]) -> dict[str, Whereabouts | None]:
+    """Where the messages are now (key -> folder and id; None when not found), in batches."""
+    subs = [
+        SubRequest(key, "GET", f"/me/messages/{item.item_id}?$select=id,parentFolderId")
+        for key, item in items.items()
+    ]
+    out: dict[str, Whereabouts | None] = {}
+    for key, resp in client.batch(subs).items():
+        body = resp.body if isinstance(resp.body, dict) else {}
+        if resp.ok and body.get("id") and body.get("parentFolderId"):
+            out[key] = Whereabouts(str(body["id"]), str(body["parentFolderId"]))
+        else:
+            out[key] = None
+    return out
+
+
+def _folder_gone(client: GraphClient, folder_id: str) -> bool:
+    try:
+        client.request("GET", f"/me/mailFolders/{folder_id}", params={"$select": "id"})
+    except GraphHTTPError as exc:
+        return exc.status == 404 and not_found(404, [exc.code])
+    return False
+
+
+def _reason(resp: SubResponse | None) -> str:
+    if resp is None:
+        return "0 NoResponse"
+    return f"{resp.status} {resp.code}".strip()

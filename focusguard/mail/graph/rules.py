@@ -33,6 +33,7 @@ from focusguard.core.hold_rules import hold_rule_specs
 from focusguard.core.ports import HoldRules, RuleMode, RuleOutcome
 from focusguard.domain.schedule import Interval
 from focusguard.mail.graph.client import GraphClient
+from focusguard.mail.graph.errors import outcome_unknown
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class RuleKeeper:
     def apply(self, rules: HoldRules | None) -> RuleOutcome:
         with self._lock:
             self._specs = desired(rules) if rules is not None else []
-            left_on = self._sync(self._clock())
+            left_on = self._settle(self._clock())
         return RuleOutcome(RuleMode.SERVER_RULE, LEFT_ON if left_on else "")
 
     def tick(self) -> None:
@@ -150,14 +151,26 @@ class RuleKeeper:
             specs = {s.kind: s for s in self._specs}
             wanted = {k: k in specs and specs[k].enabled_at(now) for k in KINDS}
             if wanted != {k: self._applied.get(k, False) for k in KINDS}:
-                self._sync(now)
+                self._settle(now)
 
     def switch_off(self) -> bool:
         """Disable every enabled FocusGuard rule (start-up in client-move mode, close).
         Returns True when one was on."""
         with self._lock:
             self._specs = []
-            return self._sync(self._clock())
+            return self._settle(self._clock())
+
+    def _settle(self, now: datetime) -> bool:
+        """`_sync`, once more after a write whose outcome is unknown: a POST answered 503/504
+        may have made the rule, so it is not sent again blindly — the rules are read again
+        and the second pass finishes from what is there (a duplicate is deleted by name)."""
+        try:
+            return self._sync(now)
+        except Exception as exc:
+            if not outcome_unknown(exc):
+                raise
+            log.info("a hold rule change may or may not have been made; looking again")
+            return self._sync(now)
 
     def _sync(self, now: datetime) -> bool:
         """Bring the server's rules in line with the specs at `now`; True when a rule of ours

@@ -19,15 +19,18 @@ def handle(sim: GraphSimulator, method: str, path: str, raw: bytes) -> tuple[int
         "errors": lambda: {"errors": sim.errors},
     }
     posts: dict[str, control.Post] = {
-        "delta/expire": lambda data: _expire_delta(sim),
+        "delta/expire": lambda data: _expire_delta(sim, data),
         "tokens/revoke": lambda data: _revoke_tokens(sim),
     }
     return control.handle(sim, method, path, raw, gets=gets, posts=posts, errors=(GraphError,))
 
 
-def _expire_delta(sim: GraphSimulator) -> dict[str, Any]:
-    sim.expire_delta_tokens()
-    return {"epoch": sim.mailbox.delta_epoch}
+def _expire_delta(sim: GraphSimulator, data: dict[str, Any]) -> dict[str, Any]:
+    """`{"status"?: 400..499, "code"?: "syncStateNotFound" | "resyncRequired" | ...}`"""
+    sim.expire_delta_tokens(
+        int(data.get("status", 410)), str(data.get("code", "syncStateNotFound"))
+    )
+    return {"epoch": sim.mailbox.delta_epoch, "status": sim.mailbox.delta_expiry[0]}
 
 
 def _revoke_tokens(sim: GraphSimulator) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from ..common.clock import utcnow
 from ..common.recorder import Recorder
 from ..common.transport import merge_headers, message_id
+from . import drafts
 from . import rules as rules_mod
 from .model import WELL_KNOWN, Event, GraphError, MailFolder, Message, MessageRule, new_id
 
@@ -30,6 +31,10 @@ DISPLAY_NAMES = {
 }
 
 
+# The codes Graph documents for a delta token that is no longer valid (simulator.py).
+DELTA_EXPIRED_CODES = ("syncStateNotFound", "resyncRequired", "syncStateInvalid")
+
+
 @dataclass(frozen=True, slots=True)
 class DeltaPage:
     entries: list[tuple[Message | None, str]]  # (message, id) — message None: @removed
@@ -43,10 +48,11 @@ def parse_sender(text: str) -> tuple[str, str]:
     return name, address
 
 
-def _not_found(what: str) -> GraphError:
-    return GraphError(
-        404, "ErrorItemNotFound", f"The specified object was not found in the store. ({what})"
-    )
+def _not_found() -> GraphError:
+    # One answer for a missing message and a missing folder, as Exchange gives: a client must
+    # tell them apart by asking, not by reading the message (whose text "can change at any
+    # time", https://learn.microsoft.com/en-us/graph/errors).
+    return GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
 
 
 class Mailbox(Recorder):
@@ -59,8 +65,10 @@ class Mailbox(Recorder):
         self._rest_index: dict[str, str] = {}  # current REST id -> immutable id
         self.rules: list[MessageRule] = []
         self.events: list[Event] = []
-        self.journal: list[tuple[int, str, str]] = []  # (seq, folder id, immutable id)
+        # (seq, folder id, immutable id, "in" | "out" | "change")
+        self.journal: list[tuple[int, str, str, str]] = []
         self.delta_epoch = 1
+        self.delta_expiry = (410, "syncStateNotFound")  # how an old token is answered
         self._seq = itertools.count(1)
         self._order = itertools.count(1)
         root = self._add_folder("msgfolderroot", None, "msgfolderroot")
@@ -83,11 +91,9 @@ class Mailbox(Recorder):
             for folder in self.folders.values():
                 if folder.well_known is not None and folder.well_known == ref.lower():
                     return folder
-        raise GraphError(
-            404,
-            "ErrorInvalidIdMalformed" if len(ref) < 8 else "ErrorItemNotFound",
-            f"The specified folder {ref!r} was not found in the store.",
-        )
+        if len(ref) < 8:
+            raise GraphError(400, "ErrorInvalidIdMalformed", "Id is malformed.")
+        raise _not_found()
 
     def folder_by_name(self, name: str) -> MailFolder:
         """Well-known name, id, or display name (tests and the control API)."""
@@ -129,18 +135,18 @@ class Mailbox(Recorder):
             if msg is None and ref in self._rest_index:
                 msg = self.messages.get(self._rest_index[ref])
             if msg is None:
-                raise _not_found(ref[:12])
+                raise _not_found()
             return msg
 
-    def _journal(self, folder_id: str, msg: Message) -> int:
+    def _journal(self, folder_id: str, msg: Message, kind: str) -> int:
         seq = next(self._seq)
-        self.journal.append((seq, folder_id, msg.immutable_id))
+        self.journal.append((seq, folder_id, msg.immutable_id, kind))
         return seq
 
     def _store(self, msg: Message) -> None:
         self.messages[msg.immutable_id] = msg
         self._rest_index[msg.rest_id] = msg.immutable_id
-        msg.created_seq = self._journal(msg.folder_id, msg)
+        msg.created_seq = self._journal(msg.folder_id, msg, "in")
 
     def deliver(
         self,
@@ -239,12 +245,12 @@ class Mailbox(Recorder):
             source = msg.folder_id
             old_rest = msg.rest_id
             if source != target.id:
-                self._journal(source, msg)  # seen by the source folder's delta as removed
+                self._journal(source, msg, "out")  # seen by the source folder's delta as removed
                 del self._rest_index[old_rest]
                 msg.rest_id = new_id("R")
                 self._rest_index[msg.rest_id] = msg.immutable_id
                 msg.folder_id = target.id
-                msg.created_seq = self._journal(target.id, msg)
+                msg.created_seq = self._journal(target.id, msg, "in")
             self.moves.append(
                 {
                     "time": utcnow().isoformat(),
@@ -271,20 +277,14 @@ class Mailbox(Recorder):
         """Gone for good (permanentDelete, or purged from Recoverable Items)."""
         with self.lock:
             msg = self.message(ref)
-            self._journal(msg.folder_id, msg)
+            self._journal(msg.folder_id, msg, "out")
             del self.messages[msg.immutable_id]
             self._rest_index.pop(msg.rest_id, None)
 
     def update(self, ref: str, patch: dict[str, Any]) -> Message:
-        allowed = {
-            "body",
-            "subject",
-            "internetMessageHeaders",
-            "isRead",
-            "importance",
-            "toRecipients",
-        }
-        draft_only = {"body", "subject", "internetMessageHeaders", "toRecipients"}
+        allowed = {"body", "subject", "isRead", "importance", "toRecipients"}
+        draft_only = {"body", "subject", "toRecipients"}
+        drafts.refuse_create_only(patch)
         with self.lock:
             msg = self.message(ref)
             for key in patch:
@@ -301,28 +301,14 @@ class Mailbox(Recorder):
                         "ErrorInvalidPropertyUpdateSentMessage",
                         f"Update of '{key}' is only allowed on draft messages.",
                     )
-            headers = patch.get("internetMessageHeaders")
-            if headers is not None:
-                msg.headers = [(h["name"], h["value"]) for h in _custom_headers(headers)]
-            if "body" in patch:
-                body = patch["body"] or {}
-                msg.body = str(body.get("content", ""))
-                msg.body_type = str(body.get("contentType", "text")).lower()
-            if "subject" in patch:
-                msg.subject = str(patch["subject"])
-            if "isRead" in patch:
-                msg.is_read = bool(patch["isRead"])
-            if "importance" in patch:
-                msg.importance = str(patch["importance"]).lower()
-            if "toRecipients" in patch:
-                msg.to = [
-                    (r["emailAddress"].get("name", ""), r["emailAddress"]["address"])
-                    for r in patch["toRecipients"]
-                ]
-            self._journal(msg.folder_id, msg)  # an update shows up in delta again
+            _set_properties(msg, patch)
+            self._journal(msg.folder_id, msg, "change")  # an update shows up in delta again
             return msg
 
-    def create_reply(self, ref: str) -> Message:
+    def create_reply(self, ref: str, request: drafts.ReplyRequest | None = None) -> Message:
+        """A reply draft in Drafts, threaded on the original; `request` is the createReply
+        body (properties of the reply, or a comment above the quoted original)."""
+        request = request or drafts.ReplyRequest({}, None)
         with self.lock:
             original = self.message(ref)
             prior = (original.header("References") or "").split()
@@ -331,6 +317,8 @@ class Mailbox(Recorder):
             if not subject.lower().startswith("re:"):
                 subject = f"RE: {subject}"
             quoted = "\n".join(f"> {line}" for line in original.body.splitlines())
+            # A reply opens with room to write above the quote (or with the comment there).
+            top = request.comment if request.comment is not None else ""
             draft = Message(
                 new_id("M"),
                 new_id("R"),
@@ -341,7 +329,7 @@ class Mailbox(Recorder):
                 subject,
                 utcnow(),
                 [],
-                f"\n\n{quoted}",
+                f"{top}\n\n{quoted}",
                 "text",
                 "normal",
                 is_read=True,
@@ -350,6 +338,7 @@ class Mailbox(Recorder):
                 in_reply_to=original.internet_message_id,
                 references=references,
             )
+            _set_properties(draft, request.message)
             self._store(draft)
             return draft
 
@@ -408,10 +397,23 @@ class Mailbox(Recorder):
             return self.journal[-1][0] if self.journal else 0
 
     def delta_page(
-        self, folder_id: str, since: int | None, until: int, offset: int, size: int
+        self,
+        folder_id: str,
+        since: int | None,
+        until: int,
+        offset: int,
+        size: int,
+        immutable: bool = True,
     ) -> DeltaPage:
         """One page of a delta round: `since` None = initial round (every message now in the
-        folder that entered it up to `until`), else the changes in (since, until]."""
+        folder that entered it up to `until`), else the changes in (since, until].
+
+        With immutable ids a message that left the folder and came back within the round is
+        reported as removed — and nothing more until it changes again. That is how Exchange
+        Online behaves (microsoftgraph/microsoft-graph-docs-contrib#72, and
+        https://learn.microsoft.com/en-us/answers/questions/1257719/inconsistent-graph-api-exchange-results-between-im):
+        "the moved item will be reported as deleted from folder A and will not be reported
+        again until it's changed/deleted/moved again"."""
         with self.lock:
             entries: list[tuple[Message | None, str]] = []
             if since is None:
@@ -425,15 +427,16 @@ class Mailbox(Recorder):
                 )
                 entries = [(m, m.immutable_id) for m in current]
             else:
-                touched: dict[str, None] = {}
-                for seq, fid, mid in self.journal:
+                touched: dict[str, tuple[str, str]] = {}  # id -> (first kind, last kind)
+                for seq, fid, mid, kind in self.journal:
                     if since < seq <= until and fid == folder_id:
-                        touched.pop(mid, None)
-                        touched[mid] = None  # ordered by last touch
-                for mid in touched:
+                        first = touched.pop(mid, (kind, kind))[0]
+                        touched[mid] = (first, kind)  # ordered by last touch
+                for mid, (first, last) in touched.items():
                     msg = self.messages.get(mid)
                     here = msg is not None and msg.folder_id == folder_id
-                    entries.append((msg if here else None, mid))
+                    out_and_back = immutable and first == "out" and last == "in"
+                    entries.append((msg if here and not out_and_back else None, mid))
             page = entries[offset : offset + size]
             return DeltaPage(page, offset + size < len(entries))
 
@@ -456,8 +459,11 @@ class Mailbox(Recorder):
         name = data.get("displayName")
         if not isinstance(name, str) or not name.strip():
             raise GraphError(400, "ErrorInvalidRequest", "displayName is required.")
-        sequence = data.get("sequence", 1)
-        if not isinstance(sequence, int) or sequence < 1:
+        # "sequence ... Required" (https://learn.microsoft.com/en-us/graph/api/mailfolder-post-messagerules)
+        if "sequence" not in data:
+            raise GraphError(400, "ErrorInvalidRequest", "sequence is required.")
+        sequence = data["sequence"]
+        if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
             raise GraphError(400, "ErrorInvalidRequest", "sequence must be a positive integer.")
         unknown = set(data) - {
             "displayName",
@@ -502,7 +508,7 @@ class Mailbox(Recorder):
                         raise GraphError(400, "ErrorInvalidRequest", "displayName is required.")
                     rule.display_name = value
                 elif key == "sequence":
-                    if not isinstance(value, int) or value < 1:
+                    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                         raise GraphError(
                             400, "ErrorInvalidRequest", "sequence must be a positive integer."
                         )
@@ -562,6 +568,30 @@ class Mailbox(Recorder):
                 )
                 out[folder.well_known or folder.display_name] = [m.summary() for m in items]
             return out
+
+
+def _set_properties(msg: Message, props: dict[str, Any]) -> None:
+    """Writable message properties (already checked against what may be written when)."""
+    headers = props.get("internetMessageHeaders")
+    if headers is not None:
+        msg.headers = [(h["name"], h["value"]) for h in _custom_headers(headers)]
+    if "internetMessageId" in props:
+        msg.internet_message_id = str(props["internetMessageId"])
+    if "body" in props:
+        body = props["body"] or {}
+        msg.body = str(body.get("content", ""))
+        msg.body_type = str(body.get("contentType", "text")).lower()
+    if "subject" in props:
+        msg.subject = str(props["subject"])
+    if "isRead" in props:
+        msg.is_read = bool(props["isRead"])
+    if "importance" in props:
+        msg.importance = str(props["importance"]).lower()
+    if "toRecipients" in props:
+        msg.to = [
+            (r["emailAddress"].get("name", ""), r["emailAddress"]["address"])
+            for r in props["toRecipients"]
+        ]
 
 
 def _custom_headers(headers: Any) -> list[dict[str, str]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from . import drafts
 from .mailbox import Mailbox
 from .model import GraphError, Message, parse_iso
 
@@ -194,26 +195,37 @@ def create_child(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respons
 
 # ---- messages ----------------------------------------------------------------------------
 _RECEIVED_FILTER = re.compile(r"^receivedDateTime (ge|gt) (\S+)$")
+# A message by its Message-ID: list messages supports $filter on message properties
+# (https://learn.microsoft.com/en-us/graph/api/mailfolder-list-messages,
+# https://learn.microsoft.com/en-us/graph/filter-query-parameter).
+_MESSAGE_ID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$")
 
 
 @route("GET", rf"/me/mailFolders/{SEG}/messages", "messages")
 def list_messages(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
     since = None
     strict = False
-    flt = req.query.get("$filter")
-    if flt:
-        match = _RECEIVED_FILTER.match(flt.strip())
-        if match is None:
-            raise GraphError(
-                400,
-                "ErrorInvalidUrlQueryFilter",
-                "The simulator supports only receivedDateTime ge|gt <instant>.",
-            )
-        strict = match.group(1) == "gt"
-        since = parse_iso(match.group(2))
+    message_id = None
+    flt = (req.query.get("$filter") or "").strip()
+    by_time = _RECEIVED_FILTER.match(flt)
+    by_id = _MESSAGE_ID_FILTER.match(flt)
+    if by_time is not None:
+        strict = by_time.group(1) == "gt"
+        since = parse_iso(by_time.group(2))
+    elif by_id is not None:
+        message_id = by_id.group(1).replace("''", "'")  # OData doubles single quotes
+    elif flt:
+        raise GraphError(
+            400,
+            "ErrorInvalidUrlQueryFilter",
+            "The simulator supports only receivedDateTime ge|gt <instant> and "
+            "internetMessageId eq '<id>'.",
+        )
     items = sim.mailbox.list_messages(m.group(1), since)
     if strict and since is not None:
         items = [i for i in items if i.received > since]
+    if message_id is not None:
+        items = [i for i in items if i.internet_message_id == message_id]
     top = _int(req.query, "$top", sim.page_size, 1000)
     skip = _int(req.query, "$skip", 0, 10**9)
     page = items[skip : skip + top]
@@ -236,7 +248,7 @@ def _untoken(text: str) -> dict[str, Any]:
             raise ValueError
         return state
     except ValueError:
-        raise GraphError(400, "ErrorInvalidSyncStateData", "The sync state is malformed.") from None
+        raise GraphError(400, "syncStateInvalid", "The sync state is malformed.") from None
 
 
 @route("GET", rf"/me/mailFolders/{SEG}/messages/delta", "delta")
@@ -251,14 +263,11 @@ def delta(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
     if token:
         state = _untoken(token)
         if state.get("f") != folder.id:
-            raise GraphError(
-                400, "ErrorInvalidSyncStateData", "The sync state is for another folder."
-            )
+            raise GraphError(400, "syncStateInvalid", "The sync state is for another folder.")
         if state.get("e") != mailbox.delta_epoch:
+            status, code = mailbox.delta_expiry
             raise GraphError(
-                410,
-                "SyncStateNotFound",
-                "The sync state generation is not found. Resync the collection.",
+                status, code, "The sync state generation is not found. Resync the collection."
             )
         select = tuple(state.get("sel") or ())
         since = state.get("s")
@@ -270,7 +279,7 @@ def delta(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
         select = _select(req)
         since, until, offset = None, mailbox.current_seq(), 0
     size = req.max_page(sim.page_size)
-    page = mailbox.delta_page(folder.id, since, until, offset, size)
+    page = mailbox.delta_page(folder.id, since, until, offset, size, req.immutable)
     value: list[dict[str, Any]] = []
     for msg, mid in page.entries:
         if msg is None:
@@ -318,7 +327,7 @@ def move(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
 
 @route("POST", rf"/me/messages/{SEG}/createReply", "createReply")
 def create_reply(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
-    draft = sim.mailbox.create_reply(m.group(1))
+    draft = sim.mailbox.create_reply(m.group(1), drafts.reply_request(req.body))
     return Response(201, _shape(sim, draft, req))
 
 

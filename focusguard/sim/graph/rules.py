@@ -9,7 +9,10 @@ https://learn.microsoft.com/en-us/graph/api/resources/messagerulepredicates:
 - `senderContains` is a case-insensitive substring of the sender's address or name
   (`corp.example` matches `x@corp.example.evil.net`), `fromAddresses` an exact address;
 - there is no date predicate (unlike EWS `WithinDateRange`).
-Unknown predicate or action names are refused with 400, as Graph's OData parser does.
+Every predicate of messageRulePredicates in the v1.0 metadata is accepted (and its value's type
+checked); unknown predicate or action names are refused with 400, as Graph's OData parser does.
+Predicates the simulated messages cannot express (categories, sizes, encryption, ...) are stored
+and never match.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from typing import Any
 
 from .model import GraphError, Message
 
+# The properties of messageRulePredicates, by type, as the v1.0 metadata
+# (microsoftgraph/msgraph-metadata, clean_v10_metadata) and
+# https://learn.microsoft.com/en-us/graph/api/resources/messagerulepredicates list them.
 STRING_LISTS = (
     "senderContains",
     "subjectContains",
@@ -26,6 +32,7 @@ STRING_LISTS = (
     "bodyOrSubjectContains",
     "headerContains",
     "recipientContains",
+    "categories",
 )
 ADDRESS_LISTS = ("fromAddresses", "sentToAddresses")
 BOOLEANS = (
@@ -34,11 +41,38 @@ BOOLEANS = (
     "hasAttachments",
     "sentToMe",
     "sentOnlyToMe",
+    "sentCcMe",
+    "sentToOrCcMe",
+    "notSentToMe",
     "isEncrypted",
     "isSigned",
     "isMeetingRequest",
+    "isMeetingResponse",
+    "isApprovalRequest",
+    "isNonDeliveryReport",
+    "isPermissionControlled",
+    "isReadReceipt",
+    "isVoicemail",
 )
-PREDICATES = (*STRING_LISTS, *ADDRESS_LISTS, *BOOLEANS, "importance", "sensitivity")
+ENUMS = {
+    "importance": ("low", "normal", "high"),
+    "sensitivity": ("normal", "personal", "private", "confidential"),
+    "messageActionFlag": (
+        "any",
+        "call",
+        "doNotForward",
+        "followUp",
+        "fyi",
+        "forward",
+        "noResponseNecessary",
+        "read",
+        "reply",
+        "replyToAll",
+        "review",
+    ),
+}
+SIZE_RANGE = "withinSizeRange"  # sizeRange: minimumSize, maximumSize (Int32, kilobytes)
+PREDICATES = (*STRING_LISTS, *ADDRESS_LISTS, *BOOLEANS, *ENUMS, SIZE_RANGE)
 ACTIONS = (
     "moveToFolder",
     "copyToFolder",
@@ -86,7 +120,20 @@ def validate_predicates(value: Any, what: str) -> dict[str, Any]:
                     raise _bad(f"{what}.{key} needs emailAddress.address values")
         if key in BOOLEANS and not isinstance(item, bool):
             raise _bad(f"{what}.{key} must be true or false")
+        if key in ENUMS and str(item).lower() not in {v.lower() for v in ENUMS[key]}:
+            raise _bad(f"{what}.{key} must be one of {', '.join(ENUMS[key])}")
+        if key == SIZE_RANGE:
+            _check_size_range(item, f"{what}.{key}")
     return {k: v for k, v in value.items() if not k.startswith("@odata")}
+
+
+def _check_size_range(item: Any, where: str) -> None:
+    if not isinstance(item, dict) or set(item) - {"minimumSize", "maximumSize", "@odata.type"}:
+        raise _bad(f"{where} must be {{minimumSize, maximumSize}}")
+    for bound in ("minimumSize", "maximumSize"):
+        size = item.get(bound)
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+            raise _bad(f"{where}.{bound} must be a whole number of kilobytes")
 
 
 def validate_actions(value: Any, folder_exists: Callable[[str], bool]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""The HTTP side of the Graph simulator: bearer tokens, faults, concurrency accounting,
-`$batch`, the token endpoint and the JSON control API."""
+"""The HTTP side of the Graph simulator: bearer tokens, the `$batch` envelope, the token
+endpoint and the JSON control API. Each API request and each batch member is then one Outlook
+operation (operations.perform: concurrency limit, faults, latency, the route; batch.py)."""
 
 from __future__ import annotations
 
@@ -10,40 +11,15 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..common.http import SimRequestHandler, retry_after
-from . import control, routes
-from .faults import Fault
+from ..common.http import SimRequestHandler
+from . import batch, control, operations, routes
 from .model import GraphError
 
 if TYPE_CHECKING:
-    from .simulator import GraphSimulator
+    from .simulator import GraphSimulator  # noqa: F401 - named in the base class below
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/v1.0"
-MAX_BATCH = 20  # https://learn.microsoft.com/en-us/graph/json-batching#batch-size-limitations
-
-
-def _fault_response(fault: Fault) -> routes.Response:
-    headers = retry_after(fault.retry_after_s)
-    if fault.kind == "throttle":
-        error = GraphError(
-            429,
-            "ApplicationThrottled",
-            "Application is over its MailboxConcurrency limit.",
-            headers,
-        )
-    elif fault.kind == "http_503":
-        error = GraphError(503, "ServiceUnavailable", "Service Unavailable", headers)
-    elif fault.kind == "http_504":
-        error = GraphError(504, "GatewayTimeout", "Gateway Timeout")
-    else:  # token_expired
-        error = GraphError(
-            401,
-            "InvalidAuthenticationToken",
-            "Access token has expired or is not yet valid.",
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-    return routes.Response(error.status, error.body(), error.headers)
 
 
 class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
@@ -139,95 +115,27 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
             return routes.Response(401, error.body(), error.headers)
-        fault = sim.faults.take(op, in_batch=False)
-        if fault is not None and fault.kind == "slow":
-            time.sleep(fault.delay_s)
-            fault = None
-        if sim.latency_s:
-            time.sleep(sim.latency_s)
-        if fault is not None:
-            return _fault_response(fault)
-        return self._respond(method, path, query, raw)
-
-    def _respond(self, method: str, path: str, query: str, raw: bytes) -> routes.Response:
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
             error = GraphError(400, "BadRequest", "Unable to read JSON request payload.")
             return routes.Response(400, error.body())
-        if path == "/$batch" and method == "POST":
-            return self._batch(body)
-        req = routes.Request(
-            method, path, dict(parse_qsl(query, keep_blank_values=True)), headers, body
-        )
-        return run(self.sim, req)
-
-    def _batch(self, body: Any) -> routes.Response:
-        requests = body.get("requests") if isinstance(body, dict) else None
-        if not isinstance(requests, list) or not requests:
-            error = GraphError(400, "BadRequest", "The batch needs a 'requests' array.")
-            return routes.Response(400, error.body())
-        if len(requests) > MAX_BATCH:
-            error = GraphError(
-                400, "BadRequest", f"The number of batch requests exceeds the limit of {MAX_BATCH}."
+        if not (op == "batch" and method == "POST"):
+            req = routes.Request(
+                method, path, dict(parse_qsl(query, keep_blank_values=True)), headers, body
             )
-            return routes.Response(400, error.body())
-        ids = [str((r or {}).get("id", "")) for r in requests]
-        if len(set(ids)) != len(ids) or "" in ids:
-            error = GraphError(400, "BadRequest", "Each batch request needs a unique id.")
-            return routes.Response(400, error.body())
-        responses = []
-        # Members run one after another here; real Graph runs up to 4 in parallel (a [gap]
-        # that only changes timing, not results, since FocusGuard's members are independent).
-        for sub in requests:
-            responses.append(self._sub(sub))
-        return routes.Response(200, {"responses": responses})
-
-    def _sub(self, sub: dict[str, Any]) -> dict[str, Any]:
-        sim = self.sim
-        method = str(sub.get("method", "GET")).upper()
-        url = urlsplit(str(sub.get("url", "")))
-        path = "/" + url.path.lstrip("/")
-        headers = {str(k).lower(): str(v) for k, v in (sub.get("headers") or {}).items()}
-        op = routes.operation_of(method, path)
-        sim.log_sub_request(method, path, op)
-        fault = sim.faults.take(op, in_batch=True)
-        if fault is not None and fault.kind != "slow":
-            resp = _fault_response(fault)
-        else:
-            if "body" in sub and "content-type" not in headers:
-                error = GraphError(
-                    400, "BadRequest", "Content-Type header is required for a request with a body."
-                )
-                resp = routes.Response(400, error.body())
-            else:
-                req = routes.Request(
-                    method, path, dict(parse_qsl(url.query)), headers, sub.get("body")
-                )
-                resp = run(sim, req)
-        out: dict[str, Any] = {
-            "id": str(sub["id"]),
-            "status": resp.status,
-            "headers": dict(resp.headers),
-        }
-        if resp.body is not None:
-            out["headers"].setdefault("Content-Type", "application/json")
-            out["body"] = resp.body
-        return out
+            return operations.perform(sim, req, op, in_batch=False)
+        # The envelope is Graph's gateway, not Outlook: its faults apply, no operation counts.
+        fault = sim.faults.take(op, in_batch=False, method=method)
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay_s)
+            fault = None
+        if fault is not None and fault.kind == "late_504":
+            batch.run_batch(sim, body)  # the members ran; the answer is lost
+        if fault is not None:
+            return operations.fault_response(fault)
+        return batch.run_batch(sim, body)
 
 
-def run(sim: GraphSimulator, req: routes.Request) -> routes.Response:
-    """Dispatch one request; Graph errors become their JSON error response."""
-    try:
-        return routes.dispatch(sim, req)
-    except GraphError as exc:
-        return routes.Response(exc.status, exc.body(), exc.headers)
-    except Exception as exc:  # a simulator bug: recorded, and a 500 like a real server
-        log.exception("Graph simulator failed on %s %s", req.method, req.path)
-        sim.record_error(f"{req.method} {req.path}", f"{type(exc).__name__}: {exc}")
-        error = GraphError(500, "InternalServerError", "The simulator failed.")
-        return routes.Response(500, error.body())
-
-
-__all__ = ["GraphRequestHandler", "run"]
+__all__ = ["GraphRequestHandler"]

@@ -14,7 +14,7 @@ from ..common.demo import seed_demo_mailbox
 from ..common.http import SimRequestHandler
 from ..common.simulator import Simulator, serve_until_stopped
 from .faults import Fault
-from .mailbox import Mailbox
+from .mailbox import DELTA_EXPIRED_CODES, Mailbox
 from .model import iso
 from .server import GraphRequestHandler
 
@@ -28,8 +28,11 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
 
     Bearer tokens: `static_token` (default DEMO_TOKEN) or any token issued by the simulator's
     own `/{tenant}/oauth2/v2.0/token`. `page_size` caps every page (delta, lists, calendar) so
-    clients exercise `@odata.nextLink`. `latency_s` delays each API request (to make
-    concurrency observable). `seed` drives `rate` faults.
+    clients exercise `@odata.nextLink`. `latency_s` is how long Outlook works on each
+    operation: every API request, and every member of a `$batch` (members run up to 4 at a
+    time, or one after another with `dependsOn`). At most `mailbox_concurrency` operations
+    run at once on the mailbox, as Graph allows an app (4); one more is answered 429 with
+    `Retry-After: concurrency_retry_after_s` (operations.py). `seed` drives `rate` faults.
     """
 
     thread_name = "graph-sim"
@@ -45,6 +48,8 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         page_size: int = 10,
         latency_s: float = 0.0,
         seed: int = 0,
+        mailbox_concurrency: int = 4,
+        concurrency_retry_after_s: float = 1.0,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the Graph simulator only listens on loopback")
@@ -59,7 +64,14 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         self.sub_request_log: list[dict[str, Any]] = []
         self.errors: list[dict[str, str]] = []
         self._in_flight = 0
-        self.max_concurrency = 0
+        self.max_concurrency = 0  # most HTTP requests in flight at once
+        self.mailbox_concurrency = mailbox_concurrency
+        self.concurrency_retry_after_s = concurrency_retry_after_s
+        self._operations = 0
+        # Most Outlook operations in flight at once, counting one that was refused for being
+        # over the limit: above `mailbox_concurrency` means the client broke the limit.
+        self.peak_operations = 0
+        self.over_limit = 0  # operations refused with 429 for the mailbox's concurrency
 
     # ---- lifecycle ------------------------------------------------------------------------
     def handler(self) -> type[SimRequestHandler[Any]]:
@@ -127,6 +139,25 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
             self._in_flight -= 1
             entry["status"] = status
 
+    def begin_operation(self) -> bool:
+        """One more Outlook operation on the mailbox; False when that is over the limit."""
+        with self._lock:
+            self._operations += 1
+            self.peak_operations = max(self.peak_operations, self._operations)
+            if self._operations > self.mailbox_concurrency:
+                self.over_limit += 1
+                return False
+            return True
+
+    def end_operation(self) -> None:
+        with self._lock:
+            self._operations -= 1
+
+    @property
+    def operations_in_flight(self) -> int:
+        with self._lock:
+            return self._operations
+
     def log_sub_request(self, method: str, path: str, operation: str) -> None:
         with self._lock:
             self.sub_request_log.append(
@@ -146,6 +177,8 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
             self.request_log.clear()
             self.sub_request_log.clear()
             self.max_concurrency = self._in_flight
+            self.peak_operations = self._operations
+            self.over_limit = 0
 
     # ---- driving the mailbox --------------------------------------------------------------
     def add_calendar_item(
@@ -185,10 +218,20 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         )
         return rule.id
 
-    def expire_delta_tokens(self) -> None:
-        """Every delta/skip token handed out so far answers 410 Gone (SyncStateNotFound)."""
+    def expire_delta_tokens(self, status: int = 410, code: str = "syncStateNotFound") -> None:
+        """Every delta/skip token handed out so far is dead. Microsoft documents "a 40X-series
+        error with error codes such as `syncStateNotFound`"
+        (https://learn.microsoft.com/en-us/graph/delta-query-overview#token-duration) and
+        `resyncRequired` (https://learn.microsoft.com/en-us/graph/errors#code-property), and
+        410 Gone for a synchronization reset; `status` and `code` pick the answer."""
+        if not 400 <= status < 500 or code not in DELTA_EXPIRED_CODES:
+            raise ValueError(
+                f"a dead delta token is a 40X with one of {DELTA_EXPIRED_CODES}, "
+                f"not {status} {code!r}"
+            )
         with self.mailbox.lock:
             self.mailbox.delta_epoch += 1
+            self.mailbox.delta_expiry = (status, code)
 
     # ---- observing ------------------------------------------------------------------------
     def rules(self) -> list[dict[str, Any]]:
@@ -212,6 +255,8 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
                 "mailbox": self.mailbox.address,
                 "requests": len(self.request_log),
                 "max_concurrency": self.max_concurrency,
+                "peak_operations": self.peak_operations,
+                "over_limit": self.over_limit,
                 "errors": len(self.errors),
                 "delta_epoch": self.mailbox.delta_epoch,
             }
@@ -226,6 +271,7 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         retry_after_s: float | None = 1,
         delay_s: float = 1.0,
         top_level_only: bool = False,
+        method: str | None = None,
     ) -> None:
         self.faults.add(
             Fault(
@@ -236,6 +282,7 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
                 retry_after_s=retry_after_s,
                 delay_s=delay_s,
                 top_level_only=top_level_only,
+                method=method,
             )
         )
 

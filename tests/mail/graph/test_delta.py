@@ -1,13 +1,17 @@
-"""New mail through delta polling on the Inbox and the held folder, 410 resync, listing."""
+"""New mail through delta polling on the Inbox and the held folder, resync on a dead token,
+listing."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from focusguard.core.ports import Folder
 from focusguard.domain.schedule import Interval
 from focusguard.mail.graph.backend import GraphBackend
+from focusguard.mail.graph.errors import delta_expired, error_codes
 from focusguard.sim.graph import GraphSimulator
 from tests.mail.graph.conftest import Collector, FakeClock, hold_rules
 from tests.waiting import wait_until
@@ -64,17 +68,42 @@ def test_a_message_moved_back_into_a_folder_is_new_there_again(
     seen.wait(lambda: seen.subjects(Folder.INBOX) == ["Lunch", "Lunch"])
 
 
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (410, "syncStateNotFound"),
+        # "a 40X-series error with error codes such as syncStateNotFound": not only 410.
+        (400, "syncStateNotFound"),
+        (400, "resyncRequired"),
+        (404, "syncStateInvalid"),
+    ],
+)
 def test_expired_delta_token_means_full_resync_then_new_mail_still_seen(
-    sim: GraphSimulator, backend: GraphBackend
+    sim: GraphSimulator, backend: GraphBackend, status: int, code: str
 ) -> None:
     seen = Collector()
     backend.watch(seen.on_new, seen.on_resync)
     seen.wait(lambda: seen.resyncs == 1)
-    sim.expire_delta_tokens()
+    sim.expire_delta_tokens(status, code)
     seen.wait(lambda: seen.resyncs == 2)
-    assert any(e["status"] == 410 for e in sim.request_log)
+    assert any(e["status"] == status for e in sim.request_log)
     sim.deliver("Bob <bob@corp.example>", "after resync")
     seen.wait(lambda: seen.subjects(Folder.INBOX) == ["after resync"])
+
+
+def test_delta_expiry_is_read_from_the_error_codes_inner_ones_too() -> None:
+    def body(code: str, inner: str | None = None) -> dict[str, object]:
+        err: dict[str, object] = {"code": code, "message": "x"}
+        if inner is not None:
+            err["innerError"] = {"code": inner}
+        return {"error": err}
+
+    assert delta_expired(410, None)
+    assert delta_expired(400, body("SyncStateNotFound"))  # Exchange's PascalCase spelling
+    assert delta_expired(400, body("generalException", "resyncRequired"))
+    assert not delta_expired(400, body("ErrorInvalidRequest"))
+    assert not delta_expired(500, body("syncStateNotFound"))  # a server error, not a verdict
+    assert error_codes(body("a", "b")) == ["a", "b"]
 
 
 def test_watcher_stops_when_the_sign_in_is_rejected(

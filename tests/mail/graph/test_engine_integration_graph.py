@@ -1,5 +1,6 @@
 """The real engine on the real Graph backend against the Graph simulator: held at delivery by
-the message rule, seen by delta polling, auto-replied, released at focus end."""
+the message rule, seen by delta polling, auto-replied, released at focus end; and a message
+that delta loses (moved out of the Inbox and back between two polls) still ends up right."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from focusguard.core.engine import Engine
-from focusguard.core.ports import Folder, RuleMode
+from focusguard.core.ports import Folder, MailItem, RuleMode
 from focusguard.core.settings import settings_from_toml
 from focusguard.mail.graph.backend import GraphBackend
 from focusguard.mail.graph.rules import PREFIX
 from focusguard.mail.graph.tokens import StaticTokens
 from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
-from focusguard.store import Store
+from focusguard.store import HeldState, Store
 from tests.fakes import RecordingNotifier
 
 pytestmark = pytest.mark.timeout(40)
@@ -108,3 +109,69 @@ def test_engine_holds_by_message_rule_replies_and_releases(
         backend.close()
         store.close()
     assert not any(r["isEnabled"] for r in sim.rules())  # close() switched holding off
+
+
+def test_a_message_moved_out_of_the_inbox_and_back_between_polls_is_caught_at_reconcile(
+    sim: GraphSimulator, tmp_path: Path
+) -> None:
+    """Exchange Online's known delta issue with immutable ids: a message moved out of a folder
+    and back between two delta rounds is reported as removed, and not again until it changes
+    (microsoftgraph/microsoft-graph-docs-contrib#72; the simulator does the same). Here the
+    engine holds a customer's mail (Inbox -> held) and the user drags it back to the Inbox in
+    Outlook before the next poll: delta never says so. The held-folder sync at reconcile
+    must: the ledger follows the mailbox, nothing is held twice, and when the message shows up
+    in delta again (the user reads it) it is not decided again."""
+    settings = settings_from_toml(CONFIG.replace('mode = "server-rule"', 'mode = "client-move"'))
+    assert settings.account is not None
+    # Polls are driven by the test (poll_seconds is long): "between two polls" is exact.
+    backend = GraphBackend(
+        settings.account,
+        settings.holding,
+        StaticTokens(DEMO_TOKEN),
+        base_url=sim.url,
+        poll_seconds=3600,
+    )
+    store = Store.open(tmp_path / "state.sqlite3")
+    resyncs: queue.Queue[bool] = queue.Queue()
+    engine = Engine(settings, backend, store, RealClock(), RecordingNotifier())
+
+    def poll() -> list[MailItem]:
+        new = [item for cursor in watcher.cursors for item in cursor.poll()]
+        for item in new:
+            engine.on_new_mail(item)
+        return new
+
+    try:
+        engine.start(on_new=engine.on_new_mail, on_resync=lambda: resyncs.put(True))
+        assert resyncs.get(timeout=10)  # the watcher took stock of both folders, then sleeps
+        watcher = backend.watcher
+        assert watcher is not None
+        engine.focus_start(30)
+        time.sleep(1.1)  # Graph times are whole seconds: after the start of focus
+        ann = sim.deliver("Ann <ann@client.example>", "Order 4711")
+        [seen] = poll()
+        held = store.get_held(ann)
+        assert seen.folder is Folder.INBOX and held is not None
+        assert held.state is HeldState.HELD
+        assert [m["internet_message_id"] for m in sim.folder_messages("FocusGuard Held")] == [ann]
+
+        # The user moves it back to the Inbox before the next poll.
+        sim.mailbox.move(held.item_id or "", "inbox", reason="user")
+        assert poll() == []  # delta: removed from the Inbox, gone from the held folder
+        assert held.item_id not in watcher.cursors[0].present  # the Inbox's cursor
+
+        engine.reconcile(RealClock().now())
+        after = store.get_held(ann)
+        assert after is not None and after.state is HeldState.RELEASED
+        assert engine.status().held == 0
+        assert [m["internet_message_id"] for m in sim.folder_messages("inbox")] == [ann]
+
+        # Read in Outlook: delta reports it again, as if new. Decided once, held once.
+        sim.mailbox.update(held.item_id or "", {"isRead": True})
+        assert [i.message_id for i in poll()] == [ann]
+        assert [m["internet_message_id"] for m in sim.folder_messages("inbox")] == [ann]
+        assert [d.message_id for d in store.decisions()].count(ann) == 1
+        assert len(sim.sent()) == 1  # one auto-reply, at the hold
+    finally:
+        backend.close()
+        store.close()

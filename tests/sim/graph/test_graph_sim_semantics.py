@@ -161,7 +161,7 @@ def test_auth_and_token_endpoint(gsim: GraphSimulator) -> None:
     assert api(gsim, "GET", "/me/mailFolders/inbox").status_code == 401
 
 
-def test_delta_pages_removals_and_410(gsim: GraphSimulator) -> None:
+def test_delta_pages_removals_and_dead_tokens(gsim: GraphSimulator) -> None:
     for i in range(15):
         gsim.deliver(f"c <c{i}@x.example>", f"m{i}")
     first = api(
@@ -185,21 +185,18 @@ def test_delta_pages_removals_and_410(gsim: GraphSimulator) -> None:
     assert [c["subject"] for c in changes if "subject" in c] == ["new"]
     gsim.expire_delta_tokens()
     gone = requests.get(link, headers=AUTH, timeout=5)
-    assert gone.status_code == 410 and gone.json()["error"]["code"] == "SyncStateNotFound"
-
-
-def test_concurrency_is_recorded(gsim: GraphSimulator) -> None:
-    import threading
-
-    gsim.latency_s = 0.2
-    threads = [
-        threading.Thread(target=api, args=(gsim, "GET", "/me/mailFolders/inbox")) for _ in range(6)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert gsim.max_concurrency == 6  # the simulator counts; it is the client that must limit
+    # The spelling of https://learn.microsoft.com/en-us/graph/errors#code-property
+    assert gone.status_code == 410 and gone.json()["error"]["code"] == "syncStateNotFound"
+    gsim.expire_delta_tokens(400, "resyncRequired")  # "a 40X-series error"
+    dead = requests.get(link, headers=AUTH, timeout=5)
+    assert dead.status_code == 400 and dead.json()["error"]["code"] == "resyncRequired"
+    with pytest.raises(ValueError):
+        gsim.expire_delta_tokens(500, "syncStateNotFound")
+    control = f"{gsim.control_url}/delta/expire"
+    assert requests.post(control, json={"status": 404}, timeout=5).json()["status"] == 404
+    assert requests.post(control, json={"code": "nope"}, timeout=5).status_code == 400
+    broken = requests.get(link.replace("deltatoken=", "deltatoken=x"), headers=AUTH, timeout=5)
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "syncStateInvalid"
 
 
 def _free_port() -> int:
@@ -266,3 +263,20 @@ def test_standalone_cli_process_and_control_api() -> None:
         out, err = proc.communicate(timeout=10)
     assert "Graph simulator stopped." in out, err
     assert "Traceback" not in err
+
+
+def test_delta_with_immutable_ids_reports_a_message_moved_out_and_back_as_removed(
+    gsim: GraphSimulator,
+) -> None:
+    # Exchange Online's behaviour (microsoftgraph/microsoft-graph-docs-contrib#72): removed,
+    # and not reported again until it changes.
+    gsim.deliver("c <c@x.example>", "m")
+    first = api(gsim, "GET", "/me/mailFolders/inbox/messages/delta").json()
+    [msg] = first["value"]
+    api(gsim, "POST", f"/me/messages/{msg['id']}/move", json={"destinationId": "archive"})
+    api(gsim, "POST", f"/me/messages/{msg['id']}/move", json={"destinationId": "inbox"})
+    second = requests.get(first["@odata.deltaLink"], headers=AUTH, timeout=5).json()
+    assert second["value"] == [{"id": msg["id"], "@removed": {"reason": "deleted"}}]
+    api(gsim, "PATCH", f"/me/messages/{msg['id']}", json={"isRead": True})
+    third = requests.get(second["@odata.deltaLink"], headers=AUTH, timeout=5).json()
+    assert [v["id"] for v in third["value"] if "@removed" not in v] == [msg["id"]]
