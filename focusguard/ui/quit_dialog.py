@@ -28,8 +28,9 @@ def keep_label(
     """The "keep holding" button: when the mail comes back if FocusGuard is not running."""
     if not failsafe or next_release is None:
         return "&Keep holding (released when FocusGuard starts again)"
-    at = next_run(max(next_release, now), schedule)
-    return f"&Keep holding (the fail-safe releases at {format_clock(at, schedule.zone, now)})"
+    when = format_clock(next_run(max(next_release, now), schedule), schedule.zone, now)
+    # "at 13:00", but "tomorrow 09:30" / "Mon 09:30" without the "at".
+    return f"&Keep holding (the fail-safe releases {'' if ' ' in when else 'at '}{when})"
 
 
 class QuitDialog(QMessageBox):
