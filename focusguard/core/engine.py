@@ -546,9 +546,10 @@ class Engine:
             log.warning("could not switch the hold rules off: %s", exc.title)
             self._problem = f"{exc.title}: {exc.message}"
             return False
-        if outcome.mode is not RuleMode.SERVER_RULE:
+        if outcome.mode is not RuleMode.SERVER_RULE and self._mode is RuleMode.SERVER_RULE:
             # EWS with Outlook's client-side rules and no consent to remove them: any rule
-            # change would delete them, so ours expire by themselves (WithinDateRange).
+            # change would delete them, so ours expire by themselves (WithinDateRange) and
+            # hold until then. (In client-move mode there are no rules of ours to switch.)
             log.info("hold rules left to expire by themselves: %s", outcome.detail)
             return False
         return True

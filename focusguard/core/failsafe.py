@@ -84,7 +84,7 @@ def judge(
 
 def _stale(beat: Heartbeat, now: datetime, stale_after: timedelta) -> bool:
     age = now - beat.at
-    return age > stale_after or age < -FUTURE_TOLERANCE
+    return age >= stale_after or age < -FUTURE_TOLERANCE
 
 
 def acts_from(beat: Heartbeat, stale_after: timedelta = STALE_AFTER) -> datetime:
