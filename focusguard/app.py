@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 # How long a starting app waits for a fail-safe run that holds the instance lock (its own
 # deadline is 180 s; most runs take a second or two).
 LOCK_WAIT_S = 200.0
+LOCK_POLL_S = 0.25
 
 
 class StartupError(Exception):
@@ -35,6 +37,10 @@ class StartupError(Exception):
         super().__init__(f"{title}: {message}")
         self.title = title
         self.message = message
+
+
+class AlreadyRunning(StartupError):
+    """Another FocusGuard holds the instance lock."""
 
 
 class ConsoleNotifier:
@@ -73,16 +79,19 @@ def take_instance_lock(db: Path | None = None, *, wait: float = LOCK_WAIT_S) -> 
     path = paths.instance_lock(db or paths.state_db())
     paths.ensure_private_dir(path.parent)
     lock = InstanceLock(path)
-    state = lock.try_acquire()
-    if state is LockState.BUSY and not _instance_answers():
-        log.info("the fail-safe is running; waiting for it to finish")
-        state = lock.acquire(wait)
-    if state is LockState.BUSY:
-        raise StartupError(
-            "FocusGuard is already running",
-            "Another FocusGuard uses this state (look for its icon, or run `focusguard "
-            f"status`). If none is running, wait a minute and start FocusGuard again ({path}).",
-        )
+    deadline = time.monotonic() + wait
+    while lock.try_acquire() is LockState.BUSY:
+        # Busy: a fail-safe run (wait for it) or another FocusGuard, which answers on the
+        # control channel as soon as it is up (then say so at once).
+        if _instance_answers() or time.monotonic() >= deadline:
+            raise AlreadyRunning(
+                "FocusGuard is already running",
+                "Another FocusGuard uses this state (look for its icon, or run `focusguard "
+                f"status`). If none is running, wait a minute and start FocusGuard again "
+                f"({path}).",
+            )
+        log.info("the instance lock is busy (a fail-safe run?); waiting")
+        time.sleep(LOCK_POLL_S)
     return lock
 
 

@@ -472,7 +472,7 @@ class Launcher(QObject):
 
 def run(config: Path) -> int:
     """`focusguard` / `focusguard gui`: the tray app for the settings file `config`."""
-    from focusguard.app import StartupError, take_instance_lock
+    from focusguard.app import AlreadyRunning, StartupError, take_instance_lock
 
     app = application()
     if ask_running_instance():
@@ -480,6 +480,9 @@ def run(config: Path) -> int:
     try:
         # Held for the process's whole life, across restarts with new settings.
         lock = take_instance_lock()
+    except AlreadyRunning:
+        ask_running_instance()  # it came up meanwhile: bring it forward
+        return 0
     except StartupError as exc:
         show_startup_error(exc.title, exc.message)
         return 1
