@@ -208,13 +208,19 @@ def cmd_failsafe(args: argparse.Namespace) -> int:
         os.environ[paths.HOME_ENV] = args.home
     if args.stale_after is not None and not 0 <= args.stale_after <= 7 * 24 * 3600:
         return _fail("--stale-after is a number of seconds between 0 and a week", EXIT_USAGE)
+    from focusguard import failsafe_run
+
+    with failsafe_run.logging_to_file(logging.DEBUG if args.verbose else logging.INFO):
+        return _failsafe(args, _config_path(args))
+
+
+def _failsafe(args: argparse.Namespace, config: Path) -> int:
+    import os
     from datetime import timedelta
 
     from focusguard import failsafe_run
     from focusguard.core.failsafe import STALE_AFTER
 
-    failsafe_run.log_to_file(logging.DEBUG if args.verbose else logging.INFO)
-    config = _config_path(args)
     if args.install:
         return _failsafe_install(config)
     code = EXIT_OK

@@ -21,7 +21,8 @@ import logging
 import logging.handlers
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
@@ -56,18 +57,31 @@ class DeadlineExceeded(Exception):
     """The server part did not finish in time; its thread may still be stuck in a call."""
 
 
-def log_to_file(level: int = logging.INFO) -> None:
-    """Add FocusGuard's fail-safe log file (rotated, readable by the user only)."""
-    folder = paths.ensure_private_dir(paths.log_dir())
-    handler = logging.handlers.RotatingFileHandler(
-        folder / LOG_NAME, maxBytes=512_000, backupCount=2, encoding="utf-8"
-    )
+@contextmanager
+def logging_to_file(level: int = logging.INFO) -> Iterator[None]:
+    """FocusGuard's fail-safe log file (rotated, readable by the user only) for the length
+    of the block."""
+    try:
+        folder = paths.ensure_private_dir(paths.log_dir())
+        handler = logging.handlers.RotatingFileHandler(
+            folder / LOG_NAME, maxBytes=512_000, backupCount=2, encoding="utf-8"
+        )
+    except OSError as exc:  # no log file is no reason not to release mail
+        log.warning("cannot write %s in %s: %s", LOG_NAME, paths.log_dir(), exc)
+        yield
+        return
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
+    previous = root.level
     root.addHandler(handler)
-    if root.level > level:
-        root.setLevel(level)
+    root.setLevel(min(previous, level))
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+        handler.close()
 
 
 def say(text: str) -> None:
