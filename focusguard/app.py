@@ -11,16 +11,25 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from focusguard.core import paths
 from focusguard.core.engine import Outcome, Release
+from focusguard.core.failsafe import LockState
 from focusguard.core.ports import MailBackend, MailError
 from focusguard.core.settings import ConfigError, Settings, load_settings
+from focusguard.platform.failsafe_scheduler import FailsafeScheduler, SchedulerError
+from focusguard.platform.instance_lock import InstanceLock
 from focusguard.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# How long a starting app waits for a fail-safe run that holds the instance lock (its own
+# deadline is 180 s; most runs take a second or two).
+LOCK_WAIT_S = 200.0
+LOCK_POLL_S = 0.25
 
 
 class StartupError(Exception):
@@ -28,6 +37,10 @@ class StartupError(Exception):
         super().__init__(f"{title}: {message}")
         self.title = title
         self.message = message
+
+
+class AlreadyRunning(StartupError):
+    """Another FocusGuard holds the instance lock."""
 
 
 class ConsoleNotifier:
@@ -57,6 +70,88 @@ def open_store(path: Path | None = None):  # type: ignore[no-untyped-def]
         return Store.open(target)
     except StoreError as exc:
         raise StartupError(exc.title, exc.message) from None
+
+
+def take_instance_lock(db: Path | None = None, *, wait: float = LOCK_WAIT_S) -> InstanceLock:
+    """The running app's instance lock, held until the process ends (core/failsafe.py): it
+    tells the fail-safe that FocusGuard is alive. Waits while a fail-safe run holds it;
+    StartupError when another FocusGuard does."""
+    path = paths.instance_lock(db or paths.state_db())
+    paths.ensure_private_dir(path.parent)
+    lock = InstanceLock(path)
+    deadline = time.monotonic() + wait
+    while lock.try_acquire() is LockState.BUSY:
+        # Busy: a fail-safe run (wait for it) or another FocusGuard, which answers on the
+        # control channel as soon as it is up (then say so at once).
+        if _instance_answers() or time.monotonic() >= deadline:
+            raise AlreadyRunning(
+                "FocusGuard is already running",
+                "Another FocusGuard uses this state (look for its icon, or run `focusguard "
+                f"status`). If none is running, wait a minute and start FocusGuard again "
+                f"({path}).",
+            )
+        log.info("the instance lock is busy (a fail-safe run?); waiting")
+        time.sleep(LOCK_POLL_S)
+    return lock
+
+
+def _instance_answers() -> bool:
+    from focusguard import control
+
+    try:
+        control.request({"cmd": "status"}, timeout=5)
+    except control.NotRunning:
+        return False
+    except (TimeoutError, OSError, ValueError):
+        return True  # something holds the channel: an instance, if a slow one
+    return True
+
+
+# -- the fail-safe's OS scheduler units (docs/failsafe.md) ------------------------------------
+def failsafe_scheduler() -> FailsafeScheduler:
+    from focusguard.platform.failsafe_scheduler import for_platform
+
+    return for_platform()
+
+
+def keep_failsafe(
+    settings: Settings, config: Path, scheduler: FailsafeScheduler | None = None
+) -> str:
+    """Install the fail-safe's units when missing or outdated (the schedule changed), or
+    remove them when `holding.failsafe` is false. Returns what happened, for the log."""
+    from focusguard.platform.failsafe_units import job_for
+
+    if settings.account is None:
+        return "no account: nothing to hold"
+    sched = scheduler or failsafe_scheduler()
+    if not settings.holding.failsafe:
+        return "removed (holding.failsafe = false)" if sched.uninstall() else "off"
+    job = job_for(settings, config)
+    if sched.current(job):
+        return "up to date"
+    done = sched.install(job)
+    where = f"installed as {sched.name} ({done.where})"
+    return where if done.active else f"{where}; {done.detail}"
+
+
+def keep_failsafe_soon(settings: Settings, config: Path) -> threading.Thread | None:
+    """`keep_failsafe` on a background thread (systemctl, schtasks and launchctl take a
+    moment), logging the outcome. Not under FOCUSGUARD_HOME: that is the demo's, the tests'
+    or a throwaway setup's, and OS scheduler units would outlive it (`focusguard failsafe
+    --install` installs them there on purpose)."""
+    if paths.home_override() is not None:
+        log.info("fail-safe not installed automatically under %s", paths.HOME_ENV)
+        return None
+
+    def work() -> None:
+        try:
+            log.info("fail-safe: %s", keep_failsafe(settings, config))
+        except (SchedulerError, OSError) as exc:
+            log.warning("fail-safe: %s", exc)
+
+    thread = threading.Thread(target=work, name="focusguard-failsafe-units", daemon=True)
+    thread.start()
+    return thread
 
 
 def build_backend(settings: Settings, password: str | None = None) -> MailBackend:
@@ -109,6 +204,20 @@ def wait_for_signal(stop: threading.Event, duration: float | None = None) -> Non
 def run_headless(config: Path, *, on_ready: Callable[[Runtime], None] | None = None) -> int:
     try:
         settings = load(config)
+        lock = take_instance_lock()
+    except StartupError as exc:
+        print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
+        return 1
+    try:
+        return _run_headless(config, settings, on_ready)
+    finally:
+        lock.release()
+
+
+def _run_headless(
+    config: Path, settings: Settings, on_ready: Callable[[Runtime], None] | None
+) -> int:
+    try:
         store = open_store()
         backend = build_backend(settings)
     except StartupError as exc:
@@ -132,6 +241,7 @@ def run_headless(config: Path, *, on_ready: Callable[[Runtime], None] | None = N
         "Ctrl-C to stop.",
         flush=True,
     )
+    keep_failsafe_soon(settings, config)
     if on_ready is not None:
         on_ready(runtime)
     stop = threading.Event()

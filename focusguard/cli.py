@@ -196,6 +196,87 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_failsafe(args: argparse.Namespace) -> int:
+    """The OS scheduler's run (docs/failsafe.md), or --install / --uninstall of its units."""
+    import os
+
+    from focusguard.core import paths
+
+    if args.home:
+        # The units name the FOCUSGUARD_HOME they were installed under (Task Scheduler and
+        # launchd pass no environment).
+        os.environ[paths.HOME_ENV] = args.home
+    if args.stale_after is not None and not 0 <= args.stale_after <= 7 * 24 * 3600:
+        return _fail("--stale-after is a number of seconds between 0 and a week", EXIT_USAGE)
+    from focusguard import failsafe_run
+
+    with failsafe_run.logging_to_file(logging.DEBUG if args.verbose else logging.INFO):
+        return _failsafe(args, _config_path(args))
+
+
+def _failsafe(args: argparse.Namespace, config: Path) -> int:
+    import os
+    from datetime import timedelta
+
+    from focusguard import failsafe_run
+    from focusguard.core.failsafe import STALE_AFTER
+
+    if args.install:
+        return _failsafe_install(config)
+    code = EXIT_OK
+    if args.release_all or not args.uninstall:
+        stale_after = (
+            STALE_AFTER if args.stale_after is None else timedelta(seconds=args.stale_after)
+        )
+        try:
+            code = failsafe_run.run(config, stale_after=stale_after, everything=args.release_all)
+        except failsafe_run.DeadlineExceeded:
+            # A call hangs on its thread; leave without waiting for it (the kernel drops
+            # the instance lock with the process).
+            logging.shutdown()
+            os._exit(failsafe_run.EXIT_INCOMPLETE)
+    if args.uninstall:
+        code = max(code, _failsafe_uninstall())
+    return code
+
+
+def _failsafe_install(config: Path) -> int:
+    from focusguard import app
+    from focusguard.platform.failsafe_scheduler import SchedulerError
+    from focusguard.platform.failsafe_units import describe_triggers, job_for
+
+    try:
+        settings = app.load(config)
+    except app.StartupError as exc:
+        return _fail(f"{exc.title}\n{exc.message}")
+    if settings.account is None:
+        return _fail(f"no [account] in {config}: there is no mail to hold yet")
+    if not settings.holding.failsafe:
+        return _fail(f"holding.failsafe = false in {config}: set it to true first")
+    scheduler = app.failsafe_scheduler()
+    job = job_for(settings, config)
+    try:
+        done = scheduler.install(job)
+    except SchedulerError as exc:
+        return _fail(f"{exc.title}\n{exc.message}")
+    print(f"Fail-safe installed as {scheduler.name}: {done.where}")
+    print(f"It runs {describe_triggers(job)}.")
+    if not done.active:
+        print(f"Note: {done.detail}.")
+    return EXIT_OK
+
+
+def _failsafe_uninstall() -> int:
+    from focusguard import app
+
+    try:
+        removed = app.failsafe_scheduler().uninstall()
+    except OSError as exc:
+        return _fail(f"could not remove the fail-safe: {exc}")
+    print("Fail-safe removed." if removed else "No fail-safe was installed.")
+    return EXIT_OK
+
+
 def cmd_login(args: argparse.Namespace) -> int:
     from focusguard import app
 
@@ -259,6 +340,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed-demo", action="store_true", help="start with the demo mailbox")
     p.set_defaults(func=cmd_sim)
+
+    p = sub.add_parser(
+        "failsafe",
+        parents=[common],
+        help="release held mail while FocusGuard is not running (what the OS scheduler runs)",
+        description="Run by the OS scheduler at every check-in and every 15 minutes: when no "
+        "FocusGuard is running, switch its hold rules off on the server and release held "
+        "mail that is due. Exit codes: 0 done or nothing to do, 1 a problem to fix, "
+        "3 incomplete (the next run retries). See docs/failsafe.md.",
+    )
+    units = p.add_mutually_exclusive_group()
+    units.add_argument(
+        "--install", action="store_true", help="install the OS scheduler's units and exit"
+    )
+    units.add_argument("--uninstall", action="store_true", help="remove the OS scheduler's units")
+    p.add_argument(
+        "--release-all",
+        action="store_true",
+        help="release everything held, due or not (uninstalling: nothing would release it later)",
+    )
+    p.add_argument(
+        "--stale-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="act once the app's heartbeat is this old (default 300)",
+    )
+    p.add_argument("--home", metavar="PATH", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_failsafe)
 
     account = sub.add_parser("account", help="mail account")
     account_sub = account.add_subparsers(metavar="ACTION", required=True)

@@ -5,14 +5,17 @@ watcher and the local control channel. The tray app and `run --headless` both wr
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from focusguard.control import ControlServer
+from focusguard.core import facts, failsafe
 from focusguard.core.clock import SystemClock
 from focusguard.core.engine import Engine, Outcome, Release, Status
 from focusguard.core.ports import AuthError, Clock, MailBackend, MailError, MailItem, Notifier
@@ -69,7 +72,7 @@ class Runtime:
             on_outcome=self._emit_outcome,
             on_release=self._emit_release,
         )
-        self.ticker = Ticker(self._tick)
+        self.ticker = Ticker(self._tick, on_beat=self._beat_soon)
         self.control = ControlServer(self.handle, control_root) if control else None
         self._started = False
         self._retry = RETRY_FIRST
@@ -126,6 +129,8 @@ class Runtime:
         if self.control is not None:
             self.control.start()
         self.worker.start()
+        self.worker.submit(self._beat)
+        self.worker.submit(self._report_failsafe)
         self.ticker.start()
         self.worker.submit(self._connect)
 
@@ -140,7 +145,39 @@ class Runtime:
             self.worker.call(self.backend.close, timeout=10)
         except Exception:  # closing is best effort; the server times out on its own
             log.debug("backend close failed", exc_info=True)
+        try:
+            # A clean exit: the fail-safe need not wait for the heartbeat to go stale.
+            self.worker.call(lambda: self._beat(running=False), timeout=5)
+        except Exception:
+            log.debug("could not record the clean exit", exc_info=True)
         self.worker.stop()
+
+    # -- the fail-safe's view of this app (core/failsafe.py) -------------------------------
+    def _beat_soon(self) -> None:
+        # Written by the worker, not the timer thread: a worker stuck on a hung call stops
+        # beating, which is what the fail-safe should see.
+        self.worker.submit(self._beat)
+
+    def _beat(self, running: bool = True) -> None:
+        # The wall clock, whatever clock the engine runs on: the fail-safe process compares
+        # it with its own.
+        beat = failsafe.Heartbeat(SystemClock().now(), os.getpid(), running)
+        try:
+            self.store.set_fact(facts.HEARTBEAT, facts.encode_heartbeat(beat))
+        except Exception as exc:  # StoreError (disk full...): the fail-safe then waits
+            log.warning("could not write the heartbeat: %s", exc)
+
+    def _report_failsafe(self) -> None:
+        """Say what the fail-safe did while this app was not running, once."""
+        runs = facts.decode_runs(self.store.get_fact(facts.FAILSAFE_RUNS))
+        if not runs:
+            return
+        self.store.set_fact(facts.FAILSAFE_RUNS, facts.encode_runs([]))
+        zone = ZoneInfo(self.settings.schedule.timezone)
+        report = failsafe.startup_report(runs, zone, self.clock.now())
+        if report is not None:
+            log.info("%s: %s", *report)
+            self.notifier.notify(*report, kind="info")
 
     def _connect(self) -> None:
         if self._stopping.is_set():

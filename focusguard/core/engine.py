@@ -93,6 +93,9 @@ class Status:
     mode: str
     mode_detail: str
     problem: str | None
+    # When the earliest held message is due out: the quit dialog names the fail-safe's run
+    # after it ("the fail-safe releases at 13:00").
+    next_release: datetime | None = None
 
     def as_json(self) -> dict[str, object]:
         def iso(t: datetime | None) -> str | None:
@@ -111,7 +114,32 @@ class Status:
             "mode": self.mode,
             "mode_detail": self.mode_detail,
             "problem": self.problem,
+            "next_release": iso(self.next_release),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class StandDown:
+    """What one fail-safe run did (`Engine.stand_down`)."""
+
+    release: Release | None
+    rules_off: bool  # FocusGuard's hold rules are confirmed off on the server
+    problem: str | None  # what failed, as "title: message"
+    held: int  # still held afterwards (not due yet)
+    next_release: datetime | None
+
+    @property
+    def released(self) -> int:
+        return 0 if self.release is None else len(self.release.released)
+
+    @property
+    def failed(self) -> int:
+        return 0 if self.release is None else self.release.failed
+
+    @property
+    def complete(self) -> bool:
+        """Nothing left for a next run until something falls due."""
+        return self.rules_off and self.problem is None and not self.failed
 
 
 def _plural(n: int, noun: str) -> str:
@@ -492,6 +520,40 @@ class Engine:
         customers = [r for r in self.store.held() if r.category == Category.CUSTOMER.value]
         return self._release(customers, now, kind="manual")
 
+    # -- the fail-safe (core/failsafe.py, docs/failsafe.md) ----------------------------------
+    def stand_down(self, now: datetime, *, everything: bool = False) -> StandDown:
+        """The fail-safe's run while FocusGuard itself is not running: switch the hold rules
+        off on the server (with nobody watching, they would hold new mail indefinitely on
+        Graph), take in what they moved to the held folder meanwhile, and release what is
+        due — everything with `everything` (uninstalling: nothing would release it later).
+        The ledger, the moves and the check-in record are reconcile's own."""
+        self._problem = None
+        # Rules first: once they are off, nothing new lands in the held folder behind the
+        # sync below.
+        rules_off = self._switch_rules_off()
+        self._sync_held_folder(now)
+        records = self.store.held() if everything or self._paused(now) else self._due(now)
+        release = self._release(records, now, kind="failsafe")
+        held = self.store.held()
+        return StandDown(
+            release, rules_off, self._problem, len(held), self._next_release(held, now)
+        )
+
+    def _switch_rules_off(self) -> bool:
+        try:
+            outcome = self.backend.apply_rules(None)
+        except MailError as exc:
+            log.warning("could not switch the hold rules off: %s", exc.title)
+            self._problem = f"{exc.title}: {exc.message}"
+            return False
+        if outcome.mode is not RuleMode.SERVER_RULE and self._mode is RuleMode.SERVER_RULE:
+            # EWS with Outlook's client-side rules and no consent to remove them: any rule
+            # change would delete them, so ours expire by themselves (WithinDateRange) and
+            # hold until then. (In client-move mode there are no rules of ours to switch.)
+            log.info("hold rules left to expire by themselves: %s", outcome.detail)
+            return False
+        return True
+
     def release_all(self) -> Release | None:
         return self._release(self.store.held(), self.clock.now(), kind="release-all")
 
@@ -532,16 +594,15 @@ class Engine:
             mode=self._mode.value,
             mode_detail=self._mode_detail,
             problem=self._problem,
+            next_release=self._next_release(held, now),
         )
 
     def next_release(self, now: datetime) -> datetime | None:
         """When the earliest held message is due out (`now` if one is overdue)."""
-        policy = self.policy
-        times = [
-            policy.release_time(Category(rec.category), rec.received) or now
-            for rec in self.store.held()
-        ]
-        return min(times) if times else None
+        return self._next_release(self.store.held(), now)
+
+    def _next_release(self, held: Sequence[HeldRecord], now: datetime) -> datetime | None:
+        return next_release(self.policy, held, now)
 
     def next_wake(self, now: datetime) -> datetime | None:
         """The next instant at which reconcile has something to do (a hint for timers)."""
@@ -573,6 +634,19 @@ class Engine:
 
     def describe(self, t: datetime) -> str:
         return format_clock(t, self._schedule.zone, self.clock.now())
+
+
+def policy_for(settings: Settings, store: StateStore) -> Policy:
+    """The policy an engine on this store would apply now, without building one (the
+    fail-safe asks whether anything is due before it touches the keyring or the network)."""
+    state = facts.decode_focus(store.get_fact(facts.FOCUS_STATE))
+    return Policy(settings.people_rules(), Timeline(settings.weekly_schedule(), state))
+
+
+def next_release(policy: Policy, held: Sequence[HeldRecord], now: datetime) -> datetime | None:
+    """When the earliest of `held` is due out (`now` if one is overdue)."""
+    times = [policy.release_time(Category(rec.category), rec.received) or now for rec in held]
+    return min(times) if times else None
 
 
 def address_text(address: object) -> str | None:

@@ -53,6 +53,13 @@ def state_db() -> Path:
     return data_dir() / STATE_DB_NAME
 
 
+def instance_lock(state: Path | None = None) -> Path:
+    """The lock file the running app holds (focusguard/platform/instance_lock.py), beside
+    the state database `state` (default: `state_db()`)."""
+    db = state or state_db()
+    return db.with_name(db.name + ".lock")
+
+
 def runtime_dir() -> Path:
     """The folder for the local control socket.
 

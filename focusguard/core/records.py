@@ -29,6 +29,7 @@ CHECK_IN_KINDS: frozenset[str] = frozenset(
         "resume",
         "startup",
         "resync",
+        "failsafe",  # a `focusguard failsafe` run while the app was not running
     }
 )
 
@@ -95,7 +96,7 @@ class CheckInRecord:
 
     scheduled_for: datetime | None  # None for runs nobody scheduled (manual, startup)
     ran_at: datetime
-    kind: str  # 'check-in' | 'focus-end' | 'manual' | 'release-all' | 'pause' | 'startup'
+    kind: str  # one of CHECK_IN_KINDS: 'check-in' | 'focus-end' | 'manual' | 'failsafe' ...
     released: int
     failed: int
     note: str = ""

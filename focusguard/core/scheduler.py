@@ -74,8 +74,9 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
 
 class Ticker:
     """Calls `tick()` at each wake time the engine names, on each heartbeat that finds a
-    clock gap, and at least hourly. `tick` submits a reconcile to the engine worker and
-    must not block."""
+    clock gap, and at least hourly; `on_beat()` on every heartbeat (the app's sign of life
+    for its fail-safe, core/failsafe.py). Both submit work to the engine worker and must
+    not block."""
 
     def __init__(
         self,
@@ -83,8 +84,10 @@ class Ticker:
         *,
         heartbeat: float = HEARTBEAT_SECONDS,
         gaps: GapDetector | None = None,
+        on_beat: Callable[[], None] | None = None,
     ) -> None:
         self._tick = tick
+        self._on_beat = on_beat
         self._gaps = gaps or GapDetector()
         self._lock = threading.Lock()
         self._scheduler = _Scheduler(
@@ -137,6 +140,8 @@ class Ticker:
         self._tick("timer")
 
     def _beat(self) -> None:
+        if self._on_beat is not None:
+            self._on_beat()
         gap = self._gaps.check()
         if gap is not None:
             log.info("clock jumped by %s (sleep or clock change): reconciling", gap)

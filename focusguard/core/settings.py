@@ -84,7 +84,7 @@ _SCHEDULE_KEYS = (
 )
 _BLOCK_KEYS = ("days", "start", "end")
 _AUTOREPLY_KEYS = ("enabled", "template", "once_per_sender_days", "urgent_phone")
-_HOLDING_KEYS = ("mode", "folder")
+_HOLDING_KEYS = ("mode", "folder", "failsafe")
 _NOTIFICATION_KEYS = ("urgent_during_focus",)
 _SECRET_KEYS = frozenset(
     {"password", "passwd", "pass", "secret", "client_secret", "token", "app_password", "pwd"}
@@ -165,6 +165,9 @@ class AutoreplySettings:
 class HoldingSettings:
     mode: RuleMode = RuleMode.SERVER_RULE
     folder: str = DEFAULT_FOLDER
+    # The OS scheduler runs `focusguard failsafe` to release held mail while FocusGuard is
+    # not running (docs/failsafe.md); false removes it.
+    failsafe: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +249,11 @@ class Settings:
             "once_per_sender_days": r.once_per_sender_days,
             "urgent_phone": r.urgent_phone,
         }
-        out["holding"] = {"mode": self.holding.mode.value, "folder": self.holding.folder}
+        out["holding"] = {
+            "mode": self.holding.mode.value,
+            "folder": self.holding.folder,
+            "failsafe": self.holding.failsafe,
+        }
         out["notifications"] = {"urgent_during_focus": self.notifications.urgent_during_focus}
         return out
 
@@ -839,7 +846,8 @@ def _holding(c: _Checker, raw: object) -> HoldingSettings:
         c.add(
             key, f'{_show(folder)} is the Inbox itself (use another name, e.g. "{DEFAULT_FOLDER}")'
         )
-    return HoldingSettings(mode, folder)
+    failsafe = c.boolean(t, path, "failsafe", True)
+    return HoldingSettings(mode, folder, failsafe)
 
 
 def _notifications(c: _Checker, raw: object) -> NotificationSettings:

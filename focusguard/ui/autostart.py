@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from focusguard import APP_ID, APP_NAME
+from focusguard.platform.launch import launch_command  # shared with the fail-safe's units
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
@@ -27,13 +28,6 @@ class Autostart(Protocol):
     def enable(self) -> None: ...
 
     def disable(self) -> None: ...
-
-
-def launch_command() -> list[str]:
-    """How to start this installation: the bundle's executable, or this Python with -m."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "focusguard"]
 
 
 def _write_private(path: Path, data: bytes) -> None:

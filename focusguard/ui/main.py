@@ -12,18 +12,30 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDialog,
+    QMessageBox,
+    QSystemTrayIcon,
+    QWidget,
+)
 
 from focusguard import APP_ID, APP_NAME, control
+from focusguard.core.engine import Release
+from focusguard.platform.failsafe_scheduler import FailsafeScheduler
 from focusguard.runtime import Runtime
 from focusguard.ui import autostart, icons
 from focusguard.ui.autostart import Autostart
 from focusguard.ui.bridge import Bridge, StatusFeed
 from focusguard.ui.menu import Intents
 from focusguard.ui.notifier import TrayNotifier
+from focusguard.ui.quit_dialog import Choice, QuitDialog, keep_label
 from focusguard.ui.status_window import StatusWindow
 from focusguard.ui.tray import Tray
 
@@ -97,6 +109,8 @@ class Shell(QObject):
 
     # The settings window saved new settings: the launcher restarts the runtime with them.
     settings_saved = Signal()
+    # "Release now" in the quit dialog finished (emitted on the worker, handled here).
+    _quit_release_done = Signal(object)
 
     def __init__(
         self,
@@ -108,10 +122,18 @@ class Shell(QObject):
         title: str = APP_NAME,
         tray_available: bool | None = None,
         autostart: Autostart | None = None,
+        failsafe: FailsafeScheduler | None = None,
+        exit_app: Callable[[], None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.runtime = runtime
+        self._failsafe = failsafe
+        self._exit_app = exit_app or (lambda: QApplication.exit(0))
+        self.quit_dialog: QuitDialog | None = None
+        self._quit_release_done.connect(
+            self._after_quit_release, Qt.ConnectionType.QueuedConnection
+        )
         self.bridge = bridge
         self.notifier = notifier
         self.settings_path = settings_path
@@ -191,9 +213,60 @@ class Shell(QObject):
 
     @Slot()
     def quit(self) -> None:
-        # exit(), not quit(): Qt 6's quit() first asks every window to close, and the status
-        # window declines (it minimises), which would cancel Quit.
-        QApplication.exit(0)
+        """Quit; with mail held, first ask: release now, keep holding, or cancel."""
+        snap = self.feed.current
+        if snap.status is None or snap.held == 0:
+            self._exit_app()
+            return
+        if self.quit_dialog is not None:
+            self.quit_dialog.raise_()
+            return
+        keep = keep_label(
+            snap.status.next_release,
+            self.runtime.settings.weekly_schedule(),
+            snap.status.now,
+            self._failsafe_installed(),
+        )
+        dialog = QuitDialog(snap.held, keep)
+        dialog.buttonClicked.connect(self._quit_chosen)
+        self.quit_dialog = dialog
+        dialog.open()  # not exec(): the event loop (and the tray) keeps running
+
+    def _failsafe_installed(self) -> bool:
+        if self._failsafe is None or not self.runtime.settings.holding.failsafe:
+            return False
+        try:
+            return self._failsafe.installed()
+        except OSError:
+            return False
+
+    @Slot(QAbstractButton)
+    def _quit_chosen(self, button: QAbstractButton) -> None:
+        dialog, self.quit_dialog = self.quit_dialog, None
+        if dialog is None:
+            return
+        choice = dialog.choice(button)
+        dialog.deleteLater()
+        if choice is Choice.KEEP:
+            self._exit_app()
+        elif choice is Choice.RELEASE:
+            future = self.intents.release_all()
+            future.add_done_callback(self._quit_release_done.emit)
+
+    @Slot(object)
+    def _after_quit_release(self, future: Future[object]) -> None:
+        if future.exception() is not None:
+            return  # Intents reported it; FocusGuard stays to retry
+        release = future.result()
+        if isinstance(release, Release) and release.failed:
+            self.notifier.notify(
+                "Not all held mail could be released",
+                f"{release.failed} could not be moved to your Inbox yet. FocusGuard keeps "
+                "running and retries; choose Quit again once they are out.",
+                kind="error",
+            )
+            return
+        self._exit_app()
 
     # -- windows ---------------------------------------------------------------------------
     @Slot()
@@ -320,9 +393,15 @@ def build_shell(config: Path) -> Shell:
         on_show=bridge.post_show,
     )
     shell = Shell(
-        runtime, bridge, notifier, settings_path=config, autostart=autostart.for_platform()
+        runtime,
+        bridge,
+        notifier,
+        settings_path=config,
+        autostart=autostart.for_platform(),
+        failsafe=composition.failsafe_scheduler(),
     )
     shell.owns_store = True
+    composition.keep_failsafe_soon(settings, config)
     return shell
 
 
@@ -393,10 +472,28 @@ class Launcher(QObject):
 
 def run(config: Path) -> int:
     """`focusguard` / `focusguard gui`: the tray app for the settings file `config`."""
+    from focusguard.app import AlreadyRunning, StartupError, take_instance_lock
+
     app = application()
     if ask_running_instance():
         return 0
-    launcher = Launcher(app, Path(config))
+    try:
+        # Held for the process's whole life, across restarts with new settings.
+        lock = take_instance_lock()
+    except AlreadyRunning:
+        ask_running_instance()  # it came up meanwhile: bring it forward
+        return 0
+    except StartupError as exc:
+        show_startup_error(exc.title, exc.message)
+        return 1
+    try:
+        return _run_tray(app, Path(config))
+    finally:
+        lock.release()
+
+
+def _run_tray(app: QApplication, config: Path) -> int:
+    launcher = Launcher(app, config)
     if launcher.config.exists():
         code = launcher.start()
         if code is not None:

@@ -120,6 +120,9 @@ class Intents:
     def check_in(self) -> Future[object]:
         return self._submit("check in", self._runtime.engine.check_in_now)
 
+    def release_all(self) -> Future[object]:
+        return self._submit("release held mail", self._runtime.engine.release_all)
+
     def pause_hours(self, hours: float) -> Future[object]:
         runtime = self._runtime
         # The end is computed on the worker, from the runtime's clock, like every other time.

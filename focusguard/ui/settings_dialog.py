@@ -304,6 +304,17 @@ class SettingsDialog(QDialog):
             page,
         )
         note.setWordWrap(True)
+        self.failsafe = QCheckBox(
+            "Release held mail at its check-in even while FocusGuard is not running", page
+        )
+        self.failsafe.setAccessibleName("Fail-safe")
+        failsafe_note = plain_label(
+            "The fail-safe: your system's task scheduler starts FocusGuard briefly at every "
+            "check-in and every 15 minutes; if FocusGuard is not running, it stops holding "
+            "new mail and releases what is due. A computer that is off releases nothing.",
+            page,
+        )
+        failsafe_note.setWordWrap(True)
         self.urgent_alerts = QCheckBox(
             "Notify me when urgent mail comes through during focus", page
         )
@@ -313,6 +324,8 @@ class SettingsDialog(QDialog):
         form.addRow("&Folder:", self.folder)
         form.addRow("", self.allow_blob_removal)
         form.addRow(note)
+        form.addRow("", self.failsafe)
+        form.addRow(failsafe_note)
         form.addRow("", self.urgent_alerts)
         return page
 
@@ -337,6 +350,7 @@ class SettingsDialog(QDialog):
         self.once_per_days.setValue(s.autoreply.once_per_sender_days)
         self.mode.setCurrentIndex(max(0, self.mode.findData(s.holding.mode.value)))
         self.folder.setText(s.holding.folder)
+        self.failsafe.setChecked(s.holding.failsafe)
         self.allow_blob_removal.setChecked(
             s.account is not None and s.account.allow_rule_blob_removal
         )
@@ -371,7 +385,11 @@ class SettingsDialog(QDialog):
             }
         )
         doc["autoreply"] = autoreply
-        doc["holding"] = {"mode": self.mode.currentData(), "folder": self.folder.text()}
+        doc["holding"] = {
+            "mode": self.mode.currentData(),
+            "folder": self.folder.text(),
+            "failsafe": self.failsafe.isChecked(),
+        }
         doc["notifications"] = {"urgent_during_focus": self.urgent_alerts.isChecked()}
         return doc
 

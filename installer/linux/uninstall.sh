@@ -3,7 +3,7 @@
 # in your keyring unless you pass --purge.
 #   <prefix>/lib/focusguard/uninstall.sh [--purge]
 # Before uninstalling, release held mail (tray menu, or `focusguard release-all`): this script
-# tries that too, when FocusGuard is running.
+# does that too, through the running FocusGuard or, when none runs, through the fail-safe.
 set -euo pipefail
 APP_ID="io.focusguard.FocusGuard"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -17,6 +17,9 @@ fi
 LIB="$PREFIX/lib/focusguard"
 
 "$LIB/focusguard" release-all >/dev/null 2>&1 || true
+# The fail-safe (docs/failsafe.md): with no FocusGuard left to release it later, hand back
+# whatever is still held, then remove its systemd user timer.
+"$LIB/focusguard" failsafe --release-all --uninstall >/dev/null 2>&1 || true
 rm -f "$PREFIX/bin/focusguard" \
   "$PREFIX/share/applications/$APP_ID.desktop" \
   "$PREFIX/share/metainfo/$APP_ID.metainfo.xml" \

@@ -115,6 +115,9 @@ Filename: "{app}\{#AppExe}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags
 ; the running app; does nothing when the app is not running), then stop this user's copy.
 Filename: "{app}\{#AppCliExe}"; Parameters: "release-all"; Flags: runhidden waituntilterminated; RunOnceId: "ReleaseHeld"
 Filename: "{sys}\taskkill.exe"; Parameters: "/F /T /IM {#AppExe} /FI ""USERNAME eq {username}"""; Flags: runhidden waituntilterminated; RunOnceId: "StopApp"
+; Then the fail-safe (docs/failsafe.md): with no FocusGuard left to release it later, hand
+; back whatever is still held, and remove its scheduled task.
+Filename: "{app}\{#AppCliExe}"; Parameters: "failsafe --release-all --uninstall"; Flags: runhidden waituntilterminated; RunOnceId: "RemoveFailsafe"
 
 [UninstallDelete]
 Type: filesandordirs; Name: "{app}\_internal"

@@ -71,3 +71,22 @@ def test_tarball_scripts_are_executable_and_parse() -> None:
         assert path.stat().st_mode & 0o111, f"{name} is not executable"
         run = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
         assert run.returncode == 0, run.stderr
+
+
+def test_uninstall_releases_through_the_failsafe_and_removes_its_timer(tmp_path) -> None:
+    # A stand-in bundle executable records how uninstall.sh calls it (the real bundle is
+    # built by .ci/bundle, not in unit tests).
+    lib = tmp_path / "prefix" / "lib" / "focusguard"
+    lib.mkdir(parents=True)
+    calls = tmp_path / "calls"
+    exe = lib / "focusguard"
+    exe.write_text(f'#!/bin/sh\necho "$@" >> "{calls}"\n', encoding="utf-8")
+    exe.chmod(0o755)
+    script = lib / "uninstall.sh"
+    script.write_bytes((LINUX / "uninstall.sh").read_bytes())
+    script.chmod(0o755)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    run = subprocess.run(["bash", str(script)], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    assert calls.read_text().splitlines() == ["release-all", "failsafe --release-all --uninstall"]
+    assert not lib.exists()

@@ -53,3 +53,14 @@ def test_silent_switches_are_documented() -> None:
 def test_both_executables_are_known() -> None:
     assert '#define AppExe "focusguard.exe"' in ISS
     assert '#define AppCliExe "focusguard-cli.exe"' in ISS
+
+
+def test_uninstaller_releases_through_the_failsafe_and_removes_its_task() -> None:
+    # After the running copy was asked to release and was stopped, nothing would release
+    # what is still held: the fail-safe does, then removes its scheduled task (issue 9).
+    section = ISS.split("[UninstallRun]", 1)[1].split("\n[", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("Filename:")]
+    assert len(lines) == 3
+    assert "taskkill" in lines[1]
+    assert lines[2].startswith('Filename: "{app}\\{#AppCliExe}"; Parameters: "failsafe ')
+    assert "--release-all --uninstall" in lines[2] and "waituntilterminated" in lines[2]

@@ -223,3 +223,17 @@ def test_connection_error_is_shown_as_plain_text(qtbot: QtBot, config: Path) -> 
     assert done.args == [False, "Password rejected: <b>Exchange</b> rejected the password"]
     assert dialog.test_result.text() == done.args[1]
     assert dialog.test_result.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_the_failsafe_switch_round_trips(qtbot: QtBot, config: Path) -> None:
+    assert load_settings(config).holding.failsafe is True
+    dialog = make(qtbot, config)
+    assert dialog.failsafe.isChecked()
+    dialog.failsafe.setChecked(False)
+    assert dialog.save()
+    assert load_settings(config).holding.failsafe is False
+    # Saving again keeps it off (the form must not drop the key and re-enable it).
+    again = make(qtbot, config)
+    assert not again.failsafe.isChecked()
+    assert again.save()
+    assert load_settings(config).holding.failsafe is False
