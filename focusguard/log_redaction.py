@@ -54,17 +54,18 @@ _NOT_DONE = r"(?!\[REDACTED\])"  # redacting twice changes nothing
 _TOKEN68 = _NOT_DONE + r"[^\s'\"\\,;}\]\)]+"
 
 _AUTHORIZATION = re.compile(
-    r"(?i)(\b(?:proxy-)?authorization\b['\"]?[ \t]*[:=][ \t]*b?['\"]?)"  # name and separator
+    # Atomic groups: a second pass over "[REDACTED]" must not find a shorter match instead.
+    r"(?i)((?>\b(?:proxy-)?authorization\b['\"]?[ \t]*[:=][ \t]*b?['\"]?))"  # name
     r"((?>(?:[A-Za-z][\w.-]*[ \t]+)?))"  # the scheme (Basic, Bearer, NTLM, Negotiate ...) stays
     + _TOKEN68
 )
 _AUTHENTICATE = re.compile(
-    r"(?i)(\b(?:www|proxy)-authenticate\b['\"]?[ \t]*[:=][ \t]*b?['\"]?"
-    r"(?:ntlm|negotiate|kerberos)[ \t]+)[A-Za-z0-9+/=]+"
+    r"(?i)((?>\b(?:www|proxy)-authenticate\b['\"]?[ \t]*[:=][ \t]*b?['\"]?"
+    r"(?:ntlm|negotiate|kerberos)[ \t]+))" + _NOT_DONE + r"[A-Za-z0-9+/=]+"
 )
 _COOKIE = re.compile(
-    r"(?i)((?:\bset-cookie|\bcookie|x-backendoverridecookie)\b['\"]?[ \t]*[:=][ \t]*b?['\"]?)"
-    r"[^'\"\r\n\\]+"
+    r"(?i)((?>(?:\bset-cookie|\bcookie|x-backendoverridecookie)\b['\"]?[ \t]*[:=][ \t]*"
+    r"b?['\"]?))[^'\"\r\n\\]+"
 )
 # Keys whose value is a secret in any notation: "key": "v", 'key': 'v', key=v, key: v.
 _STRONG_KEYS = (
@@ -76,7 +77,7 @@ _STRONG_KEYS = (
 _WEAK_KEYS = "code|secret|token|session_key"
 _VALUE = r"(?:b?\"(?:[^\"\\]|\\.)*\"|b?'(?:[^'\\]|\\.)*'|" + _NOT_DONE + r"[^\s&'\",;}\]\)]+)"
 _STRONG_FIELD = re.compile(
-    rf"(?i)((?P<q>[\"']?)\b(?:{_STRONG_KEYS})\b(?P=q)[ \t]*[:=][ \t]*)(?P<v>{_VALUE})"
+    rf"(?i)((?P<q>[\"']?)\b(?:{_STRONG_KEYS})\b(?P=q)(?>[ \t]*[:=][ \t]*))(?P<v>{_VALUE})"
 )
 _QUOTED_WEAK_FIELD = re.compile(
     rf"(?i)((?P<q>[\"'])(?:{_WEAK_KEYS})(?P=q)[ \t]*:[ \t]*)(?P<v>{_VALUE})"
@@ -151,13 +152,13 @@ def redact(text: str) -> str:
 
 # -- log records ---------------------------------------------------------------------------
 
-_MARK = "_focusguard_redacted"
+_MARK = "_focusguard_redacted"  # the redacted message: a record changed since is redone
 _FORMATTER = logging.Formatter()
 
 
 def scrub(record: logging.LogRecord) -> logging.LogRecord:
     """Redact `record` in place (idempotent) and return it."""
-    if getattr(record, _MARK, False):
+    if record.args is None and getattr(record, _MARK, None) is record.msg:
         return record
     try:
         message = record.getMessage()
@@ -174,7 +175,7 @@ def scrub(record: logging.LogRecord) -> logging.LogRecord:
     record.exc_info = None
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
-    setattr(record, _MARK, True)
+    setattr(record, _MARK, record.msg)
     return record
 
 
