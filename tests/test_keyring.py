@@ -33,6 +33,7 @@ from tests.keyring_memory import MemoryKeyring
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "Zq7-unusual-Secret-4711"
 EMAIL = "me@corp.example"
+FOCUSGUARD = (sys.executable, "-m", "focusguard")
 
 
 @pytest.fixture
@@ -113,7 +114,7 @@ def test_a_chainer_uses_the_system_keyring_it_chains_never_the_file(
     assert choose(chainer.ChainerBackend(), None) is system
     monkeypatch.setattr(chainer.ChainerBackend, "backends", [plain])
     use(chainer.ChainerBackend())
-    with pytest.raises(SecretStoreError, match="tests.keyring_file.FileKeyring"):
+    with pytest.raises(SecretStoreError, match=r"tests\.keyring_file\.FileKeyring"):
         Keyring().set(EMAIL, PASSWORD)
     assert not plain.path.exists()
     monkeypatch.setattr(chainer.ChainerBackend, "backends", [])
@@ -207,8 +208,7 @@ def login(
         encoding="utf-8",
     )
     return subprocess.run(
-        [sys.executable, "-m", "focusguard", "account", "login", "--password-stdin", *extra]
-        + ["--config", str(config)],
+        [*FOCUSGUARD, "account", "login", "--password-stdin", *extra, "--config", str(config)],
         input=PASSWORD + "\n",
         capture_output=True,
         text=True,

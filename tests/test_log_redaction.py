@@ -29,8 +29,11 @@ JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL2dyYXBoIn0.c2ln
     ("text", "secret", "kept"),
     [
         # exchangelib's request headers (a requests CaseInsensitiveDict repr)
-        (f"Request headers: {{'Accept': '*/*', 'Authorization': 'Basic {BASIC}'}}", BASIC,
-         "'Authorization': 'Basic [REDACTED]'"),
+        (
+            f"Request headers: {{'Accept': '*/*', 'Authorization': 'Basic {BASIC}'}}",
+            BASIC,
+            "'Authorization': 'Basic [REDACTED]'",
+        ),
         (f"Authorization: Bearer {JWT}\r\nHost: x", JWT, "Authorization: Bearer [REDACTED]"),
         ('{"authorization": "NTLM TlRMTVNTUAADAAAAGAAYAEgAAAA="}', "TlRMTVNTUAAD", "NTLM"),
         ("Proxy-Authorization: Negotiate YIIGhgYGKwYBBQUCoIIG", "YIIGhgYG", "Negotiate"),
@@ -40,12 +43,18 @@ JWT = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL2dyYXBoIn0.c2ln
         ("'Set-Cookie': 'exchangecookie=0123abcd; path=/'", "0123abcd", "'Set-Cookie'"),
         ("X-BackEndOverrideCookie: MBX042~1942062522", "MBX042~1942062522", "X-BackEnd"),
         # token responses and form bodies (msal, OAuth)
-        ('{"access_token": "sim-access-abcdef", "expires_in": 3599}', "sim-access-abcdef",
-         '"expires_in": 3599'),
+        (
+            '{"access_token": "sim-access-abcdef", "expires_in": 3599}',
+            "sim-access-abcdef",
+            '"expires_in": 3599',
+        ),
         ("{'refresh_token': 'sim-refresh-abcdef'}", "sim-refresh-abcdef", "'refresh_token'"),
         ('"id_token": "header.payload.sig"', "header.payload.sig", '"id_token"'),
-        ("grant_type=refresh_token&refresh_token=0.AAAA-xyz&client_id=c1", "0.AAAA-xyz",
-         "client_id=c1"),
+        (
+            "grant_type=refresh_token&refresh_token=0.AAAA-xyz&client_id=c1",
+            "0.AAAA-xyz",
+            "client_id=c1",
+        ),
         ("client_secret=s3cr3t-value&scope=x", "s3cr3t-value", "scope=x"),
         ('"device_code": "DAQABAAEAAAD--DLA3VO7QrddgJg7Wevr"', "DAQABAAEAAAD", '"device_code"'),
         ('{"code": "0.AXoA-authcode", "state": "s"}', "0.AXoA-authcode", '"state": "s"'),
@@ -196,8 +205,13 @@ def test_records_made_without_the_factory_are_scrubbed_by_the_handler_filter(
     installed: io.StringIO,
 ) -> None:
     record = logging.makeLogRecord(
-        {"name": "x", "levelno": logging.WARNING, "levelname": "WARNING",
-         "msg": "token: %s", "args": (f"'access_token': '{PASSWORD}'",)}
+        {
+            "name": "x",
+            "levelno": logging.WARNING,
+            "levelname": "WARNING",
+            "msg": "token: %s",
+            "args": (f"'access_token': '{PASSWORD}'",),
+        }
     )
     logging.getLogger().handle(record)
     assert PASSWORD not in installed.getvalue() and REDACTED in installed.getvalue()

@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "Zq7-unusual-Secret-4711"
 EMAIL = "me@corp.example"
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"
+FOCUSGUARD = (sys.executable, "-m", "focusguard")
 
 
 def forms_of(password: str, user: str = EMAIL) -> list[str]:
@@ -67,13 +68,11 @@ def test_verbose_login_logs_exchangelib_requests_without_the_password(
 ) -> None:
     config = tmp_path / "focusguard.toml"
     config.write_text(
-        f'[account]\nkind = "ews"\nemail = "{EMAIL}"\news_url = "{ews_sim.url}"\n'
-        'auth = "basic"\n',
+        f'[account]\nkind = "ews"\nemail = "{EMAIL}"\news_url = "{ews_sim.url}"\nauth = "basic"\n',
         encoding="utf-8",
     )
     result = subprocess.run(
-        [sys.executable, "-m", "focusguard", "account", "login", "-v", "--password-stdin"]
-        + ["--config", str(config)],
+        [*FOCUSGUARD, "account", "login", "-v", "--password-stdin", "--config", str(config)],
         input=PASSWORD + "\n",
         capture_output=True,
         text=True,
