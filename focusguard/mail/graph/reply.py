@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 
 from focusguard.core.ports import MailError, MailItem
+from focusguard.domain.autoreply import reply_subject
 from focusguard.mail.graph.client import GraphClient
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,12 @@ def send_reply(client: GraphClient, item: MailItem, body: str, headers: Mapping[
     draft = client.request("POST", f"/me/messages/{item.item_id}/createReply")
     draft_id = str(draft["id"])
     try:
-        patch: dict[str, object] = {"body": {"contentType": "Text", "content": body}}
+        patch: dict[str, object] = {
+            "body": {"contentType": "Text", "content": body},
+            # Exchange would copy the sender's subject, CR/LF and all (issue 9 §5); "RE:" is
+            # the prefix createReply itself uses.
+            "subject": reply_subject(item.subject, prefix="RE:"),
+        }
         if custom:
             patch["internetMessageHeaders"] = custom
         client.request("PATCH", f"/me/messages/{draft_id}", json=patch)
