@@ -131,6 +131,44 @@ def _field(match: re.Match[str]) -> str:
     return f"{match.group(1)}{REDACTED}"
 
 
+def _after_prefix(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{REDACTED}"
+
+
+def _after_scheme(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{match.group(2)}{REDACTED}"
+
+
+def _url_password(match: re.Match[str]) -> str:
+    return f"{match.group(1)}{REDACTED}{match.group(2)}"
+
+
+def _whole(match: re.Match[str]) -> str:
+    return REDACTED
+
+
+_Rule = tuple[tuple[str, ...], re.Pattern[str], Callable[[re.Match[str]], str]]
+
+
+def _rules() -> tuple[_Rule, ...]:
+    """(words one of which a match must contain, pattern, replacement). The words let most
+    lines (and multi-megabyte SOAP dumps) skip a pattern with one substring search."""
+    weak = tuple(_WEAK_KEYS.split("|"))
+    return (
+        (("authorization",), _AUTHORIZATION, _after_scheme),
+        (("authenticate",), _AUTHENTICATE, _after_prefix),
+        (("cookie",), _COOKIE, _after_prefix),
+        (tuple(_STRONG_KEYS.split("|")), _STRONG_FIELD, _field),
+        (weak, _QUOTED_WEAK_FIELD, _field),
+        (weak, _PARAM_WEAK_FIELD, _after_prefix),
+        (("://",), _URL_PASSWORD, _url_password),
+        (("eyj",), _JWT, _whole),
+    )
+
+
+_RULES = _rules()
+
+
 def redact(text: str) -> str:
     """`text` with every credential it carries replaced by [REDACTED]."""
     if not text:
@@ -140,14 +178,12 @@ def redact(text: str) -> str:
     for secret in known:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    text = _AUTHORIZATION.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    text = _AUTHENTICATE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    text = _COOKIE.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    text = _STRONG_FIELD.sub(_field, text)
-    text = _QUOTED_WEAK_FIELD.sub(_field, text)
-    text = _PARAM_WEAK_FIELD.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(2)}", text)
-    return _JWT.sub(REDACTED, text)
+    lower = text.lower()
+    for words, pattern, replacement in _RULES:
+        if any(word in lower for word in words):
+            text = pattern.sub(replacement, text)
+            lower = text.lower()
+    return text
 
 
 # -- log records ---------------------------------------------------------------------------

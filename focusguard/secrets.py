@@ -137,13 +137,21 @@ def choose(backend: KeyringBackend, choice: Choice | None) -> KeyringBackend:
         return backend
     if choice is not None and _name(backend) == choice.name:
         return backend  # the user's own, deliberate choice
+    # keyrings.alt's file backends say where their file is: an earlier FocusGuard (or another
+    # program) may have left a password in it.
+    file = getattr(backend, "file_path", None)
+    leftover = (
+        f" A password stored there earlier is still in {file}: delete it from that file."
+        if isinstance(file, str | Path)
+        else ""
+    )
     raise SecretStoreError(
         "No safe keyring",
         f"The only keyring available is {_name(backend)}, which is not a system keyring "
         "(keyrings.alt and similar backends keep passwords in a file on disk), so FocusGuard "
         f"will not store your password there. {_HOW_TO_GET_ONE} To use that backend anyway, "
         f"choose it on purpose: set {ENV_VAR}={_name(backend)} or name it as default-keyring "
-        f"in {keyring_config_file()}.",
+        f"in {keyring_config_file()}.{leftover}",
     )
 
 

@@ -32,6 +32,11 @@ class FileKeyring(KeyringBackend):
         # once imported) when it lists them, with no arguments.
         return self._path or Path(os.environ[FILE_ENV])
 
+    @property
+    def file_path(self) -> str:
+        """Where keyrings.alt's file backends say their file is (same attribute name)."""
+        return str(self.path)
+
     def _load(self) -> dict[str, str]:
         try:
             data: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))

@@ -62,6 +62,7 @@ def test_a_file_keyring_found_by_itself_is_refused_with_the_fix(nothing_chosen: 
     assert "tests.keyring_file.FileKeyring" in message
     assert "GNOME Keyring or KWallet" in message and "KeePassXC" in message
     assert f"{ENV_VAR}=tests.keyring_file.FileKeyring" in message  # how to opt in on purpose
+    assert f"still in {store.path}" in message  # where an earlier password may be left
     assert not store.path.exists()  # nothing written
     with pytest.raises(SecretStoreError):
         Keyring().get(EMAIL)
@@ -78,8 +79,9 @@ def test_keyrings_alt_backends_are_refused(
     backend = cls.__new__(cls)  # EncryptedKeyring's __init__ wants pycryptodome; not needed
     monkeypatch.setattr(cls, "file_path", str(nothing_chosen / "alt.cfg"))
     use(backend)
-    with pytest.raises(SecretStoreError, match="not a system keyring"):
+    with pytest.raises(SecretStoreError, match="not a system keyring") as err:
         Keyring().set(EMAIL, PASSWORD)
+    assert f"still in {nothing_chosen / 'alt.cfg'}" in err.value.message
     assert not (nothing_chosen / "alt.cfg").exists()
 
 

@@ -81,7 +81,7 @@ def test_pruned_text_is_gone_from_the_database_files(
     assert Store.open(db_path).count_held() == 0
 
 
-def test_pruning_inside_a_transaction_defers_nothing_it_cannot(
+def test_pruning_inside_a_transaction_works_without_a_checkpoint(
     store: Store, make_held: MakeHeld
 ) -> None:
     store.put_held(make_held(0))
