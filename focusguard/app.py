@@ -270,8 +270,14 @@ def account_login(config: Path, *, password_stdin: bool) -> int:
         return 1
     from focusguard.secrets import Keyring, SecretStoreError
 
+    try:
+        # Before asking for the password: with no safe keyring it could not be kept anyway.
+        where = Keyring().check()
+    except SecretStoreError as exc:
+        print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
+        return 1
     if account.kind == "graph" or account.auth == "oauth":
-        return _oauth_login(settings)
+        return _oauth_login(settings, where)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -289,11 +295,11 @@ def account_login(config: Path, *, password_stdin: bool) -> int:
     except SecretStoreError as exc:
         print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
         return 1
-    print(f"Signed in as {account.email}; the password is in the system keyring.")
+    print(f"Signed in as {account.email}; the password is in {where}.")
     return 0
 
 
-def _oauth_login(settings: Settings) -> int:
+def _oauth_login(settings: Settings, where: str) -> int:
     """Microsoft sign-in (browser, or a device code in a terminal); the token cache goes to
     the keyring."""
     from focusguard.secrets import Keyring, SecretStoreError
@@ -312,5 +318,5 @@ def _oauth_login(settings: Settings) -> int:
     except (MailError, SecretStoreError) as exc:
         print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
         return 1
-    print(f"Signed in as {account.email}; the sign-in is kept in the system keyring.")
+    print(f"Signed in as {account.email}; the sign-in is kept in {where}.")
     return 0

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from focusguard import __version__
+from focusguard import __version__, log_redaction
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -413,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # No password, token or cookie in any log line or crash report (issue 9 §3).
+    log_redaction.install()
     try:
         code: int = args.func(args)
     except KeyboardInterrupt:

@@ -52,3 +52,14 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
     keyring.set_keyring(MemoryKeyring())
     yield home
+
+
+@pytest.fixture(autouse=True)
+def _no_log_redaction_left_installed():
+    """`focusguard.cli.main` installs log redaction and crash hooks process-wide (issue 9 §3);
+    tests that call it in-process must not leave them (or remembered secrets) to the next."""
+    yield
+    from focusguard import log_redaction
+
+    log_redaction.uninstall()
+    log_redaction.forget_all()

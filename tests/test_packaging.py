@@ -61,3 +61,14 @@ def test_wheel_ships_resources_and_entry_point(tmp_path: Path) -> None:
             assert f"focusguard/resources/{rel}" in shipped
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "focusguard = focusguard.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
+
+
+def test_the_documented_install_brings_no_plaintext_keyring() -> None:
+    """`bash .ci/install` installs the dev extra: it must not bring keyrings.alt, whose
+    PlaintextKeyring keyring picks by itself when no desktop keyring runs (issue 9 §3)."""
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    project = data["project"]
+    wanted = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        wanted += extra
+    assert not [d for d in wanted if d.lower().replace("_", ".").startswith("keyrings.alt")]

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 MOVE_ATTEMPTS = 3
 CALENDAR_REFRESH = timedelta(minutes=15)
 CALENDAR_DAYS = 8  # today and the next 7 days
-DECISION_LOG_DAYS = timedelta(days=30)
+PRUNE_EVERY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,9 +371,8 @@ class Engine:
         self._problem = None  # whatever fails below says so again
         self._refresh_calendar(now)
         self._set_state(self._state.pruned(now - timedelta(days=2)))
-        if self._pruned is None or now - self._pruned > timedelta(days=1):
-            self.store.prune_decisions(now - DECISION_LOG_DAYS)
-            self._pruned = now
+        if self._pruned is None or now - self._pruned > PRUNE_EVERY:
+            self._forget_old_mail_text(now)
         self._sync_held_folder(now)
         if self._paused(now):
             release = self._release(self.store.held(), now, kind="pause")
@@ -383,6 +382,18 @@ class Engine:
             self._apply_rules(self._rules(now))
         self.store.set_fact(facts.LAST_TICK, facts.encode_instant(now))
         return release
+
+    def _forget_old_mail_text(self, now: datetime) -> None:
+        """Keep what mail told us (senders, subjects, links) only while it is useful
+        (issue 9 §3): `privacy.keep_days` after the message left the held folder. The
+        auto-reply ledger also answers "replied within once_per_sender_days?", so it is kept
+        at least that long. Held mail is never pruned."""
+        keep = timedelta(days=self.settings.privacy.keep_days)
+        spacing = timedelta(days=self.settings.autoreply.once_per_sender_days)
+        self.store.prune_decisions(now - keep)
+        self.store.prune_released(now - keep)
+        self.store.prune_autoreplies(now - max(keep, spacing))
+        self._pruned = now
 
     def _due(self, now: datetime) -> list[HeldRecord]:
         policy = self.policy

@@ -60,7 +60,15 @@ ACCOUNT_KINDS = ("ews", "graph")
 AUTH_METHODS = ("ntlm", "basic", "oauth")
 HOLDING_MODES = tuple(m.value for m in RuleMode)
 
-_TOP_KEYS = ("account", "people", "schedule", "autoreply", "holding", "notifications")
+_TOP_KEYS = (
+    "account",
+    "people",
+    "schedule",
+    "autoreply",
+    "holding",
+    "notifications",
+    "privacy",
+)
 _ACCOUNT_KEYS = (
     "kind",
     "email",
@@ -86,6 +94,8 @@ _BLOCK_KEYS = ("days", "start", "end")
 _AUTOREPLY_KEYS = ("enabled", "template", "once_per_sender_days", "urgent_phone")
 _HOLDING_KEYS = ("mode", "folder", "failsafe")
 _NOTIFICATION_KEYS = ("urgent_during_focus",)
+_PRIVACY_KEYS = ("keep_days",)
+DEFAULT_KEEP_DAYS = 30  # mail-derived text kept this long after release (issue 9 §3)
 _SECRET_KEYS = frozenset(
     {"password", "passwd", "pass", "secret", "client_secret", "token", "app_password", "pwd"}
 )
@@ -176,6 +186,14 @@ class NotificationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    """How long mail-derived text (senders, subjects, links) stays in the state file after a
+    message left the held folder; docs/privacy.md says what is kept where."""
+
+    keep_days: int = DEFAULT_KEEP_DAYS
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     account: AccountSettings | None
     people: PeopleSettings
@@ -183,6 +201,7 @@ class Settings:
     autoreply: AutoreplySettings
     holding: HoldingSettings
     notifications: NotificationSettings = NotificationSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     def people_rules(self) -> People:
         return People(
@@ -255,6 +274,7 @@ class Settings:
             "failsafe": self.holding.failsafe,
         }
         out["notifications"] = {"urgent_during_focus": self.notifications.urgent_during_focus}
+        out["privacy"] = {"keep_days": self.privacy.keep_days}
         return out
 
     def to_toml(self) -> str:
@@ -309,6 +329,7 @@ def parse_settings(data: Mapping[str, object]) -> Settings:
         autoreply=_autoreply(c, data.get("autoreply", {})),
         holding=_holding(c, data.get("holding", {})),
         notifications=_notifications(c, data.get("notifications", {})),
+        privacy=_privacy(c, data.get("privacy", {})),
     )
     if c.problems:
         raise ConfigError(c.problems)
@@ -854,6 +875,12 @@ def _notifications(c: _Checker, raw: object) -> NotificationSettings:
     path = "notifications"
     t = c.table(raw, path, _NOTIFICATION_KEYS, "[notifications]")
     return NotificationSettings(c.boolean(t, path, "urgent_during_focus", False))
+
+
+def _privacy(c: _Checker, raw: object) -> PrivacySettings:
+    path = "privacy"
+    t = c.table(raw, path, _PRIVACY_KEYS, "[privacy]")
+    return PrivacySettings(c.integer(t, path, "keep_days", DEFAULT_KEEP_DAYS, (1, 3650), "days"))
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -338,7 +338,9 @@ class Store:
 
     def prune_decisions(self, before: datetime) -> int:
         """Delete decisions logged before `before`; returns how many went."""
-        return self._write("DELETE FROM decision WHERE at < ?", (to_db(before, "before"),))
+        return self._forgotten(
+            self._write("DELETE FROM decision WHERE at < ?", (to_db(before, "before"),))
+        )
 
     # ------------------------------------------------------------------ auto-reply ledger
 
@@ -358,6 +360,35 @@ class Store:
             "WHERE excluded.sent_at >= autoreply.sent_at",
             (_address_key(address), to_db(at, "at"), message_id),
         )
+
+    def prune_autoreplies(self, before: datetime) -> int:
+        """Forget who got an auto-reply before `before`; returns how many addresses went."""
+        return self._forgotten(
+            self._write("DELETE FROM autoreply WHERE sent_at < ?", (to_db(before, "before"),))
+        )
+
+    # ------------------------------------------------------------------ retention
+
+    def prune_released(self, before: datetime) -> int:
+        """Forget messages that left the held folder (released or handled) before `before`,
+        sender, subject and link included; returns how many went. Held mail is never
+        forgotten. (A record without a release time counts from when it was held.)"""
+        return self._forgotten(
+            self._write(
+                "DELETE FROM held WHERE state IN ('released', 'handled') "
+                "AND COALESCE(released_at, held_at) < ?",
+                (to_db(before, "before"),),
+            )
+        )
+
+    def _forgotten(self, count: int) -> int:
+        """After a delete: `secure_delete` has zeroed the freed pages in the database, but
+        their old images stay in the write-ahead log until it is checkpointed and
+        truncated. Outside a transaction only (a checkpoint cannot run inside one)."""
+        if count and self._path is not None and self._depth == 0:
+            with self._locked() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return count
 
     # ------------------------------------------------------------------ check-ins
 
@@ -529,6 +560,9 @@ def _configure(conn: sqlite3.Connection, file: Path | None) -> None:
                 log.warning("%s: WAL journal mode unavailable, using %s", file, mode)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows (pruned mail text, issue 9 §3) are overwritten with zeros, not left
+        # readable in free pages: https://www.sqlite.org/pragma.html#pragma_secure_delete
+        conn.execute("PRAGMA secure_delete = ON")
     except sqlite3.Error as exc:
         raise _translate(exc, file) from exc
 

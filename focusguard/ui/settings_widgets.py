@@ -101,7 +101,8 @@ class AccountForm(QWidget):
         self.client_id.setAccessibleName("OAuth client ID")
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("Stored in the system keyring, never in the file")
+        # Kept only in a system keyring (or one chosen on purpose): focusguard/secrets.py.
+        self.password.setPlaceholderText("Kept in your keyring, never in the settings file")
         self.password.setAccessibleName("Password")
         form = QFormLayout(self)
         form.addRow("&Email address:", self.email)

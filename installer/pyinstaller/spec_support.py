@@ -83,8 +83,9 @@ QT_EXCLUDES = [
     "_tkinter",
 ]
 
-# Never in the product: keyrings.alt holds plaintext/weakly encrypted backends (a dev-extra
-# for tests only), and test tooling.
+# Never in the product: keyrings.alt holds plaintext/weakly encrypted backends (the app
+# refuses them anyway, focusguard/secrets.py; it is not even a dev dependency any more), and
+# test tooling.
 OTHER_EXCLUDES = [
     "keyrings.alt",
     "pytest",

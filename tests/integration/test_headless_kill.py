@@ -72,9 +72,11 @@ class Cli:
         self.env = dict(os.environ)
         self.env.update(
             FOCUSGUARD_HOME=str(home),
-            # A real file-based keyring backend in a temp folder (test only; the product has
-            # no plaintext fallback): the subprocess cannot share the suite's memory keyring.
-            PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+            # A real file-based keyring backend in a temp folder, chosen on purpose (the
+            # product refuses file keyrings otherwise): the subprocess cannot share the
+            # suite's memory keyring.
+            PYTHON_KEYRING_BACKEND="tests.keyring_file.FileKeyring",
+            FOCUSGUARD_TEST_KEYRING_FILE=str(home / "keyring.json"),
             XDG_DATA_HOME=str(home / "xdg-data"),
             **extra_env,
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from exchangelib.errors import ErrorFolderNotFound, ErrorMoveCopyFailed
 
+from focusguard import log_redaction
 from focusguard.core.ports import (
     Folder,
     HoldRules,
@@ -67,6 +68,7 @@ class EwsBackend:
         self.account_settings = account
         self.holding = holding
         self._password = password
+        log_redaction.remember(password)  # exchangelib logs it (in base64) at DEBUG
         self._token_cache = token_cache
         self._oauth = oauth_credentials
         self._watch_mode = watch_mode

@@ -22,6 +22,7 @@ from exchangelib import ExtendedProperty, Message
 from exchangelib.properties import Fields
 
 from focusguard.core.ports import MailError, MailItem
+from focusguard.domain.autoreply import clean_message_id, reply_references, reply_subject
 from focusguard.domain.senders import sender_address
 
 
@@ -56,20 +57,6 @@ def _attr_for(header: str) -> str:
         return attr
 
 
-def reply_subject(subject: str) -> str:
-    subject = subject.strip()
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}".strip()
-
-
-def references(item: MailItem) -> str:
-    """The original References plus its Message-ID (RFC 5322 §3.6.4)."""
-    prior = next((v for k, v in item.headers.items() if k.lower() == "references"), "")
-    ids = prior.split()
-    if item.message_id and item.message_id not in ids:
-        ids.append(item.message_id)
-    return " ".join(ids[-20:])  # keep the header bounded; the newest ids matter most
-
-
 def build_reply(
     account: Any, item: MailItem, body: str, headers: Mapping[str, str]
 ) -> AutoReplyMessage:
@@ -85,13 +72,16 @@ def build_reply(
         if not _HEADER_NAME.fullmatch(name) or "\r" in value or "\n" in value:
             raise MailError("Cannot auto-reply", f"Invalid header {name!r}.", retryable=False)
         extra[_attr_for(name)] = value
+    prior = next((v for k, v in item.headers.items() if k.lower() == "references"), "")
+    # Subject and ids come from the sender: cleaned of CR/LF and every other control
+    # character, so none can reach the reply's headers (issue 9 §5).
     return AutoReplyMessage(
         account=account,
         subject=reply_subject(item.subject),
         body=body,  # a str is sent as plain text (BodyType="Text")
         to_recipients=[str(to)],
-        in_reply_to=item.message_id,
-        references=references(item),
+        in_reply_to=clean_message_id(item.message_id) or None,
+        references=reply_references(prior, item.message_id),
         **extra,
     )
 

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Mapping
 
 from focusguard.core.ports import MailError, MailItem
+from focusguard.domain.autoreply import reply_subject
 from focusguard.mail.graph.client import GraphClient, odata_string
 from focusguard.mail.graph.errors import GraphHTTPError, outcome_unknown
 
@@ -73,6 +74,9 @@ def send_reply(
     message: dict[str, object] = {
         "body": {"contentType": "Text", "content": body},
         "internetMessageId": message_id,
+        # Exchange would copy the sender's subject, CR/LF and all (issue 9 §5); "RE:" is the
+        # prefix createReply itself uses.
+        "subject": reply_subject(item.subject, prefix="RE:"),
     }
     if custom:
         message["internetMessageHeaders"] = custom
