@@ -188,6 +188,9 @@ def test_kill_9_in_the_middle_of_a_release_loses_and_duplicates_nothing(
         releaser.wait(30)
         assert releaser.returncode != 0  # its instance died under it
         sim.clear_faults()
+        # The server finishes a move whose client was killed (a slowed MoveItem/$batch may
+        # still be sleeping): look at the mailbox once nothing is being worked on.
+        assert sim.wait_idle(30)
 
         where = folders_of(sim, mids)
         assert all(len(f) == 1 for f in where.values()), where

@@ -28,6 +28,11 @@ class Simulator(Generic[M, F]):
         self.faults: FaultInjector[F] = FaultInjector(seed)
         self._server: SimHTTPServer[Self] | None = None
         self._thread: threading.Thread | None = None
+        # Requests being worked on. A server keeps working on a request whose client has
+        # gone (killed mid-request): tests that look at the mailbox after killing a client
+        # wait until this is 0, as anyone reading a real server after a crash must.
+        self._busy = 0
+        self._idle = threading.Condition()
 
     def handler(self) -> type[SimRequestHandler[Self]]:
         """The request handler class of this simulator's protocol."""
@@ -108,6 +113,23 @@ class Simulator(Generic[M, F]):
     @property
     def deliveries(self) -> list[dict[str, Any]]:
         return self.mailbox.copy(self.mailbox.deliveries)
+
+    # ---- work in progress -----------------------------------------------------------------
+    def begin_work(self) -> None:
+        """A request (other than a long-lived notification stream) is being worked on."""
+        with self._idle:
+            self._busy += 1
+
+    def end_work(self) -> None:
+        with self._idle:
+            self._busy -= 1
+            if self._busy == 0:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no request is being worked on; False if that takes over `timeout` s."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     # ---- faults ---------------------------------------------------------------------------
     def clear_faults(self) -> None:

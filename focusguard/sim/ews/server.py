@@ -86,6 +86,14 @@ class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
         if not self._authorised():
             self._send_401()
             return
+        self.sim.begin_work()
+        try:
+            self._work(raw)
+        finally:
+            self.sim.end_work()
+
+    def _work(self, raw: bytes) -> None:
+        """One SOAP request; a streaming one ends this and goes on in `_stream`."""
         try:
             env = etree.fromstring(raw, _PARSER)
             body = env.find(f"{{{SOAP_NS}}}Body")
@@ -106,7 +114,12 @@ class EwsRequestHandler(SimRequestHandler["EwsSimulator"]):
                 self._schema_fault(op, problem)
                 return
         if op in STREAMING_OPS:
-            self._stream(req, drop=injected is not None and injected.kind == "drop_stream")
+            # A stream lasts minutes and changes nothing: it is not work in progress.
+            self.sim.end_work()
+            try:
+                self._stream(req, drop=injected is not None and injected.kind == "drop_stream")
+            finally:
+                self.sim.begin_work()  # balanced by _soap's end_work
             return
         handler = HANDLERS.get(op)
         if handler is None:

@@ -128,6 +128,7 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
             "time": time.time(),
             "status": None,
         }
+        self.begin_work()
         with self._lock:
             self._in_flight += 1
             self.max_concurrency = max(self.max_concurrency, self._in_flight)
@@ -138,6 +139,7 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         with self._lock:
             self._in_flight -= 1
             entry["status"] = status
+        self.end_work()
 
     def begin_operation(self) -> bool:
         """One more Outlook operation on the mailbox; False when that is over the limit."""
