@@ -3,8 +3,17 @@
 Semantics follow Exchange/Outlook, not FocusGuard's own matching:
 - different condition kinds are AND-ed, the values inside one condition are OR-ed;
 - exceptions are OR-ed: any one exception predicate that matches cancels the rule;
-- ContainsSenderStrings is a case-insensitive *substring* match on the sender's address or
-  display name ("corp.example" matches "evil@corp.example.evil.net");
+- ContainsSenderStrings is a case-insensitive *substring* match on the sender's SMTP
+  address, never the display name ("corp.example" matches "evil@corp.example.evil.net", and
+  `"corp.example" <evil@bad.example>` does not match). EWS documents the strings as those
+  "that must appear in the From property" (https://learn.microsoft.com/en-us/exchange/
+  client-developer/web-service-reference/containssenderstrings); the same inbox-rule
+  predicate is PowerShell's FromAddressContainsWords, "the specified words are in the
+  sender's email address" (https://learn.microsoft.com/en-us/powershell/module/exchange/
+  new-inboxrule), and Outlook's "with specific words in the sender's address";
+- FromAddresses is an exact, case-insensitive match on the sender's address
+  (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/
+  fromaddresses);
 - WithinDateRange compares the delivery time with StartDateTime (inclusive) and EndDateTime
   (exclusive), so a rule silently stops matching once its window is over;
 - rules run in ascending Priority; StopProcessingRules ends the walk; disabled rules are skipped.
@@ -135,7 +144,8 @@ class Predicates:
 
 def _contains(kind: str, needle: str, msg: Message) -> bool:
     if kind == "ContainsSenderStrings":
-        return needle in msg.sender_email.lower() or needle in msg.sender_name.lower()
+        # The address only (module docstring): a display name is whatever the sender typed.
+        return needle in msg.sender_email.lower()
     if kind == "ContainsSubjectStrings":
         return needle in msg.subject.lower()
     if kind == "ContainsBodyStrings":
