@@ -68,6 +68,12 @@ _ADDRESS_LISTS = {"FromAddresses", "SentToAddresses"}
 _EVALUATED = _STRING_LISTS | _ADDRESS_LISTS | {"Importance", "WithinDateRange", "HasAttachments"}
 
 
+# Exchange Server's default RulesQuota: "The size limit for rules. The default is 64 KB", and
+# "the quota ... applies only to enabled rules" (https://learn.microsoft.com/en-us/
+# previous-versions/office/developer/exchange-server-2010/ff340078(v=exchg.140)).
+DEFAULT_RULES_QUOTA = 64 * 1024
+
+
 class RuleSchemaError(SchemaViolationError):
     """The rule XML is not what the EWS schema allows (Exchange answers ErrorSchemaValidation)."""
 
@@ -189,6 +195,20 @@ class Rule:
     @property
     def not_supported(self) -> bool:
         return bool(self.conditions.unsupported or self.exceptions.unsupported)
+
+    def size(self) -> int:
+        """Bytes against the RulesQuota. Microsoft: the space a rule uses "depends on several
+        factors, such as how long the name is and how many conditions you've applied"
+        (https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/
+        outlook-on-the-web/increase-the-space-used-by-inbox-rules). Here: the stored rule's
+        MAPI form, the name and every string or address as UTF-16 with a content
+        restriction's header ([MS-OXCDATA] 2.12: type, fuzzy level, property tag), plus a
+        fixed part for the actions."""
+        texts = [self.name]
+        for preds in (self.conditions, self.exceptions):
+            texts += [v for values in preds.strings.values() for v in values]
+            texts += [v for values in preds.addresses.values() for v in values]
+        return 200 + sum(13 + 2 * (len(text) + 1) for text in texts)
 
     def matches(self, msg: Message) -> bool:
         if not self.enabled:
@@ -429,3 +449,7 @@ def evaluate(rules: list[Rule], msg: Message) -> tuple[list[Rule], Actions]:
             combined.stop_processing_rules = True
             break
     return fired, combined
+
+
+def quota_used(rules: list[Rule]) -> int:
+    return sum(rule.size() for rule in rules if rule.enabled)
