@@ -29,6 +29,7 @@ from focusguard.domain.policy import HoldPlan
 from focusguard.domain.schedule import Interval
 from focusguard.domain.senders import Category, People, SenderList, sender_address
 from focusguard.sim.ews import rules as exchange
+from tests.realistic_rules import REALISTIC
 
 T = datetime(2026, 3, 24, 9, 0, tzinfo=UTC)
 CUSTOMER = Interval(T, T + timedelta(hours=4))
@@ -168,23 +169,6 @@ def test_no_plan_no_rules_and_empty_intervals_are_skipped() -> None:
 
 
 # -- a realistic configuration fits the server's rules quota -----------------------------------
-
-REALISTIC = HoldRules(
-    plan=HoldPlan(customer=CUSTOMER, focus=LATER_FOCUS),  # the largest set: both guards
-    customers=(),
-    all_external=True,
-    own_domains=("contoso.com", "contoso.co.uk", "contoso-labs.com"),
-    urgent=(
-        "pagerduty.com",
-        "opsgenie.net",
-        "statuspage.io",
-        "fabrikam.com",
-        "northwind-ops.com",
-        "ceo@contoso.com",
-        "cfo@contoso.com",
-        "duty.manager@fabrikam-partners.com",
-    ),
-)
 
 
 def realistic_sizes() -> dict[str, int]:

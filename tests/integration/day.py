@@ -9,11 +9,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from focusguard.core.clock import VirtualClock
 from focusguard.core.engine import Engine, Outcome
 from focusguard.core.ports import MailBackend, MailItem
-from focusguard.core.settings import Settings
+from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.ews.backend import EwsBackend
 from focusguard.mail.graph.backend import GraphBackend
 from focusguard.mail.graph.tokens import StaticTokens
@@ -23,6 +24,47 @@ from focusguard.store import Store
 from tests.fakes import RecordingNotifier
 
 EWS_PASSWORD = "secret"  # what the `ews_sim` fixture accepts
+LONDON = ZoneInfo("Europe/London")
+
+
+def tue(hh: int, mm: int = 0) -> datetime:
+    """Tuesday 24 March 2026 in London: check-ins 09:30, 13:00, 16:30; focus 10:00-11:00."""
+    return datetime(2026, 3, 24, hh, mm, tzinfo=LONDON)
+
+
+def office_settings(kind: str, url: str, people: str) -> Settings:
+    """me@corp.example on `kind` ("ews" or "graph") at `url` in server-rule mode, with the
+    `[people]` lines given and `tue`'s schedule."""
+    account = (
+        f'kind = "ews"\nemail = "me@corp.example"\news_url = "{url}"\n'
+        'auth = "basic"\nusername = "me"'
+        if kind == "ews"
+        else 'kind = "graph"\nemail = "me@corp.example"\n'
+        'client_id = "3f1c2a7e-9b4d-4c61-8e2f-5a6b7c8d9e01"'
+    )
+    return settings_from_toml(
+        f"""
+[account]
+{account}
+
+[people]
+{people}
+
+[schedule]
+timezone = "Europe/London"
+check_ins = ["09:30", "13:00", "16:30"]
+check_in_minutes = 30
+
+[[schedule.focus_blocks]]
+days = ["tue"]
+start = "10:00"
+end = "11:00"
+
+[holding]
+mode = "server-rule"
+folder = "FocusGuard Held"
+"""
+    )
 
 
 class Day:

@@ -8,52 +8,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from focusguard.core.settings import Settings, settings_from_toml
-from tests.integration.day import Day, ews_day, graph_day
+from focusguard.core.settings import Settings
+from tests.integration.day import Day, ews_day, graph_day, office_settings, tue
 
-LONDON = ZoneInfo("Europe/London")
-
-
-def config(kind: str, url: str) -> Settings:
-    account = (
-        f'kind = "ews"\nemail = "me@corp.example"\news_url = "{url}"\n'
-        'auth = "basic"\nusername = "me"'
-        if kind == "ews"
-        else 'kind = "graph"\nemail = "me@corp.example"\n'
-        'client_id = "3f1c2a7e-9b4d-4c61-8e2f-5a6b7c8d9e01"'
-    )
-    return settings_from_toml(
-        f"""
-[account]
-{account}
-
-[people]
-own_domains = ["corp.example"]
-urgent = ["boss@corp.example"]
-
-[schedule]
-timezone = "Europe/London"
-check_ins = ["09:30", "13:00", "16:30"]
-check_in_minutes = 30
-
-[[schedule.focus_blocks]]
-days = ["tue"]
-start = "10:00"
-end = "11:00"
-
-[holding]
-mode = "server-rule"
-folder = "FocusGuard Held"
-"""
-    )
-
-
-def tue(hh: int, mm: int = 0) -> datetime:
-    return datetime(2026, 3, 24, hh, mm, tzinfo=LONDON)
+PEOPLE = 'own_domains = ["corp.example"]\nurgent = ["boss@corp.example"]'
 
 
 @pytest.mark.timeout(90)
@@ -66,7 +27,7 @@ def test_after_a_backward_jump_the_server_holds_from_the_new_now(
         ews_day if backend == "ews" else graph_day
     )
     # 11:30, after the focus block: a customer hold until the 13:00 check-in.
-    day = make(sim, tmp_path, config(backend, sim.url), tue(11, 30))
+    day = make(sim, tmp_path, office_settings(backend, sim.url, PEOPLE), tue(11, 30))
     try:
         # The clock was 50 minutes fast; NTP puts it back into the focus block.
         day.clock.jump(tue(10, 40))

@@ -21,15 +21,13 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from focusguard.core.settings import Settings, settings_from_toml
+from focusguard.core.settings import Settings
 from focusguard.domain.senders import Category
-from tests.integration.day import Day, ews_day, graph_day
+from tests.integration.day import Day, ews_day, graph_day, office_settings, tue
 
-LONDON = ZoneInfo("Europe/London")
 OWN = ["corp.example"]
 URGENT = ["boss@corp.example", "ceo@client.example", "pager.example", "bücher.example"]
 # Every domain some hold lets through, as the server may see it (IDN in both forms).
@@ -112,43 +110,10 @@ PLUS_URGENT = ["boss+board@corp.example", "CEO+Travel@client.example"]
 
 
 def config(kind: str, url: str, all_external: bool) -> Settings:
-    account = (
-        f'kind = "ews"\nemail = "me@corp.example"\news_url = "{url}"\n'
-        'auth = "basic"\nusername = "me"'
-        if kind == "ews"
-        else 'kind = "graph"\nemail = "me@corp.example"\n'
-        'client_id = "3f1c2a7e-9b4d-4c61-8e2f-5a6b7c8d9e01"'
-    )
     people = {"own_domains": OWN, "customers": ["client.example"], "urgent": URGENT}
     lists = "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in people.items())
-    return settings_from_toml(
-        f"""
-[account]
-{account}
-
-[people]
-{lists}
-external_is_customer = {"true" if all_external else "false"}
-
-[schedule]
-timezone = "Europe/London"
-check_ins = ["09:30", "13:00", "16:30"]
-check_in_minutes = 30
-
-[[schedule.focus_blocks]]
-days = ["tue"]
-start = "10:00"
-end = "11:00"
-
-[holding]
-mode = "server-rule"
-folder = "FocusGuard Held"
-"""
-    )
-
-
-def tue(hh: int, mm: int = 0) -> datetime:
-    return datetime(2026, 3, 24, hh, mm, tzinfo=LONDON)
+    external = f"external_is_customer = {'true' if all_external else 'false'}"
+    return office_settings(kind, url, f"{lists}\n{external}")
 
 
 def deliver_all(day: Day, senders: list[str], what: str) -> dict[str, str]:

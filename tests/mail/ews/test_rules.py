@@ -16,6 +16,7 @@ from focusguard.mail.ews import EwsBackend
 from focusguard.mail.ews.rules import PREFIX
 from focusguard.sim.ews import EwsSimulator
 from tests.mail.ews.conftest import FOLDER, SCHEMA_DIR, account_for
+from tests.realistic_rules import REALISTIC
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -285,30 +286,11 @@ def test_a_backward_clock_jump_rewrites_a_rule_that_opens_too_late(
     assert landed(sim, imid) == FOLDER
 
 
-REALISTIC_URGENT = (
-    "pagerduty.com",
-    "opsgenie.net",
-    "statuspage.io",
-    "fabrikam.com",
-    "northwind-ops.com",
-    "ceo@contoso.com",
-)
-
-
 def test_three_own_and_five_urgent_domains_fit_exchanges_default_quota(
     sim: EwsSimulator, backend: EwsBackend
 ) -> None:
-    rules = HoldRules(
-        plan=HoldPlan(
-            customer=Interval(NOW, NOW + dt.timedelta(hours=1)),
-            focus=Interval(NOW + dt.timedelta(hours=3), NOW + dt.timedelta(hours=4)),
-        ),
-        customers=(),
-        all_external=True,
-        own_domains=("contoso.com", "contoso.co.uk", "contoso-labs.com"),
-        urgent=REALISTIC_URGENT,
-    )
-    assert backend.apply_rules(rules).mode is RuleMode.SERVER_RULE
+    """The configuration core's size estimate is checked on, as the server measures it."""
+    assert backend.apply_rules(REALISTIC).mode is RuleMode.SERVER_RULE
     assert len(ours(sim)) == 4
     print(f"\nrules on the server: {sim.rules_size()} bytes of the 65536-byte default quota")
     assert sim.rules_size() < 0.75 * 64 * 1024
