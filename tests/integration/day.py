@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from focusguard.core.clock import VirtualClock
 from focusguard.core.engine import Engine, Outcome
 from focusguard.core.ports import MailBackend, MailItem
@@ -148,3 +150,15 @@ def graph_day(sim: GraphSimulator, tmp: Path, settings: Settings, start: datetim
         poll_seconds=0.1,
     )
     return Day(sim, backend, clock, settings, tmp)
+
+
+def open_day(
+    request: pytest.FixtureRequest, backend: str, tmp: Path, people: str, start: datetime
+) -> Day:
+    """A day on `backend` ("ews" or "graph") against its simulator fixture (`ews_sim`,
+    `graph_sim`), with `office_settings` and the `[people]` lines given."""
+    sim = request.getfixturevalue(f"{backend}_sim")
+    settings = office_settings(backend, sim.url, people)
+    if backend == "ews":
+        return ews_day(sim, tmp, settings, start)
+    return graph_day(sim, tmp, settings, start)

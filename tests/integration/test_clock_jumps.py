@@ -4,15 +4,11 @@ late) and on Graph (rules switched by the app's clock)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from focusguard.core.settings import Settings
-from tests.integration.day import Day, ews_day, graph_day, office_settings, tue
+from tests.integration.day import open_day, tue
 
 PEOPLE = 'own_domains = ["corp.example"]\nurgent = ["boss@corp.example"]'
 
@@ -22,12 +18,9 @@ PEOPLE = 'own_domains = ["corp.example"]\nurgent = ["boss@corp.example"]'
 def test_after_a_backward_jump_the_server_holds_from_the_new_now(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    sim: Any = request.getfixturevalue(f"{backend}_sim")
-    make: Callable[[Any, Path, Settings, datetime], Day] = (
-        ews_day if backend == "ews" else graph_day
-    )
     # 11:30, after the focus block: a customer hold until the 13:00 check-in.
-    day = make(sim, tmp_path, office_settings(backend, sim.url, PEOPLE), tue(11, 30))
+    day = open_day(request, backend, tmp_path, PEOPLE, tue(11, 30))
+    sim = day.sim
     try:
         # The clock was 50 minutes fast; NTP puts it back into the focus block.
         day.clock.jump(tue(10, 40))

@@ -17,16 +17,12 @@ Run with `-s` to see the corpus size and the pop-ups counted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from focusguard.core.settings import Settings
 from focusguard.domain.senders import Category
-from tests.integration.day import Day, ews_day, graph_day, office_settings, tue
+from tests.integration.day import Day, open_day, tue
 
 OWN = ["corp.example"]
 URGENT = ["boss@corp.example", "ceo@client.example", "pager.example", "bücher.example"]
@@ -109,11 +105,10 @@ COLLEAGUES = [
 PLUS_URGENT = ["boss+board@corp.example", "CEO+Travel@client.example"]
 
 
-def config(kind: str, url: str, all_external: bool) -> Settings:
-    people = {"own_domains": OWN, "customers": ["client.example"], "urgent": URGENT}
-    lists = "\n".join(f"{k} = {v!r}".replace("'", '"') for k, v in people.items())
-    external = f"external_is_customer = {'true' if all_external else 'false'}"
-    return office_settings(kind, url, f"{lists}\n{external}")
+def people(all_external: bool) -> str:
+    lists = {"own_domains": OWN, "customers": ["client.example"], "urgent": URGENT}
+    lines = [f"{k} = {v!r}".replace("'", '"') for k, v in lists.items()]
+    return "\n".join([*lines, f"external_is_customer = {str(all_external).lower()}"])
 
 
 def deliver_all(day: Day, senders: list[str], what: str) -> dict[str, str]:
@@ -184,11 +179,7 @@ def test_no_lookalike_pops_up_and_every_genuine_sender_does(
     request: pytest.FixtureRequest,
     tmp_path: Path,
 ) -> None:
-    sim: Any = request.getfixturevalue(f"{backend}_sim")
-    make: Callable[[Any, Path, Settings, datetime], Day] = (
-        ews_day if backend == "ews" else graph_day
-    )
-    day = make(sim, tmp_path, config(backend, sim.url, all_external), tue(8, 15))
+    day = open_day(request, backend, tmp_path, people(all_external), tue(8, 15))
     try:
         assert day.engine.status().mode == "server-rule"
         hold = check_phase(day, "customer hold", all_external)  # 08:15, before the 09:30 check-in
