@@ -69,7 +69,6 @@ LOOKALIKE_SUFFIX = " look-alikes"
 # outlook-on-the-web/increase-the-space-used-by-inbox-rules). "The actual amount of space a
 # rule uses depends on ... how long the name is and how many conditions you've applied."
 DEFAULT_RULES_QUOTA = 64 * 1024
-EXCHANGE_ONLINE_RULES_QUOTA = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +81,6 @@ class HoldRuleSpec:
     senders: tuple[str, ...]  # sender-address substrings, OR-ed; () = every message
     except_addresses: tuple[str, ...]  # exact sender addresses that are never held
     except_strings: tuple[str, ...]  # sender-address substrings that are never held
-
-    @property
-    def is_lookalike_rule(self) -> bool:
-        return self.kind.endswith(LOOKALIKE_SUFFIX)
 
 
 def split_people(entries: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -183,8 +178,7 @@ def _guards(
     holds whose windows overlap or touch share one guard over their union (during focus the
     look-alikes of own domains are held anyway), so a customer hold and a focus block inside
     it need one guard, and a focus block armed ahead after the next check-in a second one.
-    A guard is named after the customer hold when it protects it, so a focus block starting
-    or ending inside the customer hold does not rename (and so rewrite) it."""
+    A guard that protects the customer hold is named after it, whatever else it covers."""
     stretches: list[tuple[Interval, set[str], set[str]]] = []  # (window, kinds, domains)
     for hold, passing in sorted(holds, key=lambda h: h[0].window.start):
         if not passing:

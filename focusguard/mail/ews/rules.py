@@ -1,9 +1,10 @@
 """Server-side hold rules: FocusGuard's HoldRules as Exchange inbox rules that expire by
 themselves (WithinDateRange), so holding stops on the server if FocusGuard dies (fail-open).
 
-The rules are `core.hold_rules`' specs, in that order: a look-alike guard ahead of each hold
-whose exceptions name domains, then the customer hold and the focus hold; each "move to the
-held folder, stop processing more rules" within its window. On the wire:
+The rules are `core.hold_rules`' specs, in that order: the look-alike guards (holding every
+sender whose address spells an excepted domain and goes on), then the customer hold and the
+focus hold; each "move to the held folder, stop processing more rules" within its window.
+On the wire:
 - sender substrings are `ContainsSenderStrings` ("strings that must appear in the From
   property", https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/
   containssenderstrings; matched against the sender's address: "the specified words are in the
