@@ -32,6 +32,14 @@ class VirtualClock:
                 raise ValueError(f"time cannot go backwards ({t} < {self._now})")
             self._now = t
 
+    def jump(self, t: datetime) -> None:
+        """Step to `t` in either direction, as a wake from sleep or an NTP correction moves a
+        wall clock (`set` refuses to go back: replayed time only moves on)."""
+        if t.tzinfo is None:
+            raise ValueError("VirtualClock needs an aware datetime")
+        with self._lock:
+            self._now = t
+
     def advance(self, delta: timedelta) -> datetime:
         with self._lock:
             self._now += delta

@@ -2,7 +2,10 @@
 
 The display name never counts: `"boss@corp.example" <evil@bad.example>` is evil@bad.example.
 Domains are compared in their Unicode form, so `xn--bcher-kva.example` and `bücher.example`
-are the same domain (RFC 5890 A-labels vs U-labels).
+are the same domain (RFC 5890 A-labels vs U-labels). A plus-addressed sender
+(`boss+tag@corp.example`) is the mailbox of its base address (`boss@corp.example`): the
+local part up to the first "+" is the user, the rest a detail (RFC 5233 subaddressing, which
+Exchange Online calls plus addressing).
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from dataclasses import dataclass, field
 _MAX_HEADER = 4096  # RFC 5322 lines are limited to 998 octets; anything much longer is hostile.
 # IDNA treats the ideographic, fullwidth and halfwidth full stops as label separators.
 _IDN_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+# RFC 5233 subaddress separator: `user+detail@domain` is delivered to `user@domain`.
+# https://learn.microsoft.com/en-us/exchange/recipients-in-exchange-online/plus-addressing-in-exchange-online
+SUBADDRESS_SEPARATOR = "+"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,12 @@ class Address:
 
     def __str__(self) -> str:
         return f"{self.local}@{self.domain}"
+
+    @property
+    def base(self) -> Address:
+        """The address without its plus detail: `boss+tag@x` -> `boss@x` (itself if none)."""
+        user, plus, _ = self.local.partition(SUBADDRESS_SEPARATOR)
+        return Address(user, self.domain) if plus and user else self
 
 
 class Category(enum.Enum):
@@ -220,7 +232,8 @@ class SenderPattern:
 
     def matches(self, address: Address) -> bool:
         if self.local is not None:
-            return address.local == self.local and address.domain == self.domain
+            entry = Address(self.local, self.domain)
+            return address == entry or address.base == entry
         return address.domain == self.domain or address.domain.endswith("." + self.domain)
 
     def __str__(self) -> str:
@@ -249,8 +262,10 @@ class SenderList:
         return cls(tuple(p for p in parsed if p is not None))
 
     def matches(self, address: Address) -> bool:
-        return address in self._addresses or any(
-            d in self._domains for d in _parent_domains(address.domain)
+        return (
+            address in self._addresses
+            or address.base in self._addresses
+            or any(d in self._domains for d in _parent_domains(address.domain))
         )
 
     def __bool__(self) -> bool:

@@ -149,12 +149,23 @@ class TrayNotifier(QObject):
 
     @Slot(object)
     def outcome(self, outcome: object) -> None:
-        """Optional: say so when an urgent sender came through during focus."""
+        """Say so when an urgent email reached the Inbox without Outlook's alert: a server rule
+        held it for a moment (a plus-addressed urgent sender never matches an exact-address
+        exception) and FocusGuard moved it back, and a move into the Inbox raises no
+        new-mail alert. Optionally also when an urgent sender came through during focus."""
         assert isinstance(outcome, Outcome)
         d = outcome.decision
-        if not (self.urgent_alerts and self._in_focus):
+        if not (d.category is Category.URGENT and d.action is Action.DELIVER):
             return
-        if d.category is Category.URGENT and d.action is Action.DELIVER:
+        if outcome.moved:
+            self._emit(
+                "Urgent email in your Inbox",
+                "A sender on your urgent list wrote. The server held the email for a moment, "
+                "so Outlook showed no alert for it.",
+                "warning",
+                ClickTarget.NONE,
+            )
+        elif self.urgent_alerts and self._in_focus:
             self._emit(
                 "Urgent email in your Inbox",
                 "A sender on your urgent list came through during focus.",

@@ -168,6 +168,23 @@ def test_display_name_never_counts(name: str, real: str) -> None:
         ("boss@example.com", "boss@mail.example.com", False),
         ("boss@example.com", "other@example.com", False),
         ("boss@example.com", '"boss@example.com" <evil@bad.example>', False),
+        # plus addressing: a +detail is the base address's mailbox (RFC 5233)
+        ("boss@example.com", "boss+tag@example.com", True),
+        ("boss@example.com", "Boss+Board.Pack@EXAMPLE.com", True),
+        ("boss@example.com", "boss+@example.com", True),
+        ("boss@example.com", "boss+a+b@example.com", True),
+        ("boss@example.com", '"boss+tag"@example.com', True),
+        ("boss@example.com", "boss+tag@mail.example.com", False),
+        ("boss@example.com", "boss+tag@example.com.evil.net", False),
+        ("boss@example.com", "bossy+tag@example.com", False),
+        ("boss@example.com", "+boss@example.com", False),
+        ("boss@example.com", "x+boss@example.com", False),
+        ("boss+alerts@example.com", "boss+alerts@example.com", True),
+        ("boss+alerts@example.com", "boss@example.com", False),
+        ("boss+alerts@example.com", "boss+other@example.com", False),
+        ("example.com", "boss+tag@example.com", True),
+        ("example.com", "boss+tag@eu.example.com", True),
+        ("example.com", "boss+example.com@evil.net", False),
         # IDN both directions
         ("bücher.example", "a@xn--bcher-kva.example", True),
         ("xn--bcher-kva.example", "a@bücher.example", True),
@@ -236,6 +253,13 @@ PEOPLE = People(
         ('"boss@corp.example" <evil@bad.example>', True, Category.CUSTOMER),
         ("colleague@corp.example.evil.net", False, Category.OTHER),
         ("colleague@evilcorp.example", False, Category.OTHER),
+        # plus-addressed senders are their base address, on every list
+        ("boss+board@corp.example", False, Category.URGENT),
+        ("BOSS+Board@Corp.Example", True, Category.URGENT),
+        ("colleague+lists@corp.example", False, Category.INTERNAL),
+        ("vip+x@partner.example", False, Category.CUSTOMER),
+        ("boss+x@corp.example.evil.net", False, Category.OTHER),
+        ("evil+boss@corp.example", False, Category.INTERNAL),
         # malformed is other whatever the settings
         ("garbage", True, Category.OTHER),
         ("", True, Category.OTHER),
@@ -286,3 +310,53 @@ def test_categorize_precedence_property(
     else:
         expected = Category.OTHER
     assert people.categorize(address) is expected
+
+
+# Local parts as RFC 5322 dot-atoms, without a "+" (the detail separator) of their own.
+atoms = st.from_regex(r"[a-z0-9!#$%&'*/=?^_`{|}~-]{1,12}", fullmatch=True)
+details = st.from_regex(r"[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]{0,12}", fullmatch=True)
+labels = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(user=atoms, detail=details, sub=st.lists(labels, max_size=2), external=st.booleans())
+def test_plus_addressed_sender_is_its_base_address(
+    user: str, detail: str, sub: list[str], external: bool
+) -> None:
+    """boss+anything@domain is boss@domain on the urgent list, and any +detail at an own
+    domain (or a subdomain of it) is a colleague."""
+    domain = ".".join([*sub, "corp.example"])
+    people = People(
+        own_domains=SenderList.of(["corp.example"]),
+        urgent=SenderList.of([f"{user}@{domain}"]),
+        external_is_customer=external,
+    )
+    plus = sender_address(f"{user}+{detail}@{domain}")
+    assert plus is not None
+    assert plus.base == Address(user, domain)
+    assert people.categorize(plus) is Category.URGENT
+    other = sender_address(f"{user}x+{detail}@{domain}")
+    assert other is not None and people.categorize(other) is Category.INTERNAL
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    user=atoms,
+    detail=details,
+    junk=st.sampled_from([".evil.net", ".co", "-x.net", "x.com", "1.com", ".xn--p1ai"]),
+    prefix=st.sampled_from(["not", "evil-", "x", "0"]),
+)
+def test_plus_addressing_never_widens_a_domain(
+    user: str, detail: str, junk: str, prefix: str
+) -> None:
+    """A look-alike domain stays a stranger, with or without a +detail."""
+    people = People(
+        own_domains=SenderList.of(["corp.example"]),
+        urgent=SenderList.of([f"{user}@corp.example", "pager.example"]),
+        external_is_customer=False,
+    )
+    for domain in (f"corp.example{junk}", f"{prefix}corp.example", f"pager.example{junk}"):
+        for local in (user, f"{user}+{detail}"):
+            address = sender_address(f"{local}@{domain}")
+            assert address is not None
+            assert people.categorize(address) is Category.OTHER, str(address)

@@ -7,25 +7,18 @@ Exchange's would), and whatever lands in the Inbox is recorded as a pop-up the u
 
 from __future__ import annotations
 
-import queue
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from exchangelib.protocol import close_connections
 
-from focusguard.core.clock import VirtualClock
-from focusguard.core.engine import Engine, Outcome
-from focusguard.core.ports import MailItem, RuleMode
+from focusguard.core.ports import RuleMode
 from focusguard.core.records import HeldState
 from focusguard.core.settings import Settings, settings_from_toml
-from focusguard.mail.ews.backend import EwsBackend
 from focusguard.sim.ews import EwsSimulator
-from focusguard.store import Store
-from tests.fakes import RecordingNotifier
+from tests.integration.day import ews_day
 
 LONDON = ZoneInfo("Europe/London")
 HELD = "FocusGuard Held"
@@ -73,79 +66,9 @@ def tue(hh: int, mm: int = 0) -> datetime:
     return datetime(2026, 3, 24, hh, mm, tzinfo=LONDON)
 
 
-class Day:
-    """Engine + EWS backend + simulator; watcher callbacks are queued and run on the test
-    thread, as the runtime runs them on its worker thread."""
-
-    def __init__(self, sim: EwsSimulator, tmp: Path, settings: Settings, start: datetime) -> None:
-        self.sim = sim
-        self.clock = VirtualClock(start)
-        self.events: queue.Queue[MailItem | None] = queue.Queue()
-        self.backend = EwsBackend(
-            settings.account,  # type: ignore[arg-type]
-            settings.holding,
-            password="secret",
-            backoff_start=0.05,
-            max_wait=10,
-        )
-        self.store = Store.open(tmp / "state.sqlite3")
-        self.notes = RecordingNotifier()
-        self.outcomes: dict[str, Outcome] = {}
-        self.engine = Engine(
-            settings,
-            self.backend,
-            self.store,
-            self.clock,
-            self.notes,
-            on_outcome=lambda o: self.outcomes.setdefault(o.message_id, o),
-        )
-        self.engine.start(on_new=self.events.put, on_resync=lambda: self.events.put(None))
-
-    def deliver(self, sender: str, subject: str = "hello", **headers: str) -> str:
-        mid = self.sim.deliver(sender, subject, headers=headers, received=self.clock.now())
-        return mid
-
-    def settle(self, expect: set[str], timeout: float = 10.0) -> None:
-        """Run watcher callbacks until the engine has decided on every message in `expect`."""
-        deadline = time.monotonic() + timeout
-        while not expect <= set(self.outcomes):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                missing = expect - set(self.outcomes)
-                raise AssertionError(f"no decision within {timeout}s for {missing}")
-            try:
-                item = self.events.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if item is None:
-                self.engine.resync()
-            else:
-                self.engine.on_new_mail(item)
-
-    def go(self, t: datetime) -> None:
-        self.clock.set(t)
-        self.engine.reconcile(t)
-
-    def folder_of(self) -> dict[str, list[str]]:
-        where: dict[str, list[str]] = {}
-        for folder, messages in self.sim.mailbox_snapshot().items():
-            for m in messages:
-                where.setdefault(m["internet_message_id"], []).append(folder)
-        return where
-
-    def close(self) -> None:
-        self.backend.close()
-        self.store.close()
-
-
 @pytest.fixture
-def sim() -> Iterator[EwsSimulator]:
-    simulator = EwsSimulator(password="secret", stream_minute_s=1.0, heartbeat_s=0.3).start()
-    yield simulator
-    simulator.stop()
-    close_connections()
-    assert simulator.schema_errors == [], simulator.schema_errors
-    assert simulator.errors == [], simulator.errors
+def sim(ews_sim: EwsSimulator) -> EwsSimulator:
+    return ews_sim
 
 
 def popups_between(sim: EwsSimulator, start: datetime, end: datetime) -> list[dict[str, object]]:
@@ -161,7 +84,7 @@ def popups_between(sim: EwsSimulator, start: datetime, end: datetime) -> list[di
 def test_a_full_day_in_server_rule_mode(sim: EwsSimulator, tmp_path: Path) -> None:
     sim.add_user_rule("My newsletters", from_addresses=["news@vendor.example"], move_to="inbox")
     user_rules_before = [r for r in sim.rules() if r["name"] == "My newsletters"]
-    day = Day(sim, tmp_path, config(sim.url), tue(8, 0))
+    day = ews_day(sim, tmp_path, config(sim.url), tue(8, 0))
     try:
         assert day.engine.status().mode == "server-rule"
         ann = day.deliver("Ann Lee <ann@client.example>", "Invoice")
@@ -198,14 +121,14 @@ def test_a_full_day_in_server_rule_mode(sim: EwsSimulator, tmp_path: Path) -> No
         assert day.folder_of()[dave] == ["inbox"]
 
         # Zero leaked pop-ups: during focus only the urgent sender reached the Inbox, and
-        # outside check-in windows no customer did -- except the look-alike domain. EWS rules
-        # have no exact-domain predicate: the own-domain exception is a substring match
-        # (ContainsSenderStrings), so x@corp.example.evil.net escapes the server rule; the
-        # engine's exact re-check holds it at once (client-side move, asserted above).
+        # outside check-in windows no customer did, the look-alike of the own domain
+        # (x@corp.example.evil.net) included: the look-alike guard ahead of the customer hold
+        # held it on the server (tests/integration/test_lookalike_corpus.py has the corpus).
         in_focus = popups_between(sim, tue(10, 0), tue(11, 0))
         assert [p["internet_message_id"] for p in in_focus] == [boss2]
         customer_popups = {p["internet_message_id"] for p in sim.popups} & {ann, lookalike, dave}
-        assert customer_popups == {lookalike}
+        assert customer_popups == set()
+        assert not day.outcomes[lookalike].moved  # the server held it, not the engine
 
         # One auto-reply each to Ann and Dave, with RFC 3834 headers and threading.
         sent = sim.sent()
@@ -234,7 +157,7 @@ def test_outlook_rule_blob_means_client_move_and_no_rule_changes(
     sim: EwsSimulator, tmp_path: Path
 ) -> None:
     sim.set_outlook_rule_blob(True)
-    day = Day(sim, tmp_path, config(sim.url), tue(8, 0))
+    day = ews_day(sim, tmp_path, config(sim.url), tue(8, 0))
     try:
         status = day.engine.status()
         assert status.mode == RuleMode.CLIENT_MOVE.value
@@ -256,7 +179,7 @@ def test_consent_lets_rules_change_even_with_outlook_rules(
     sim: EwsSimulator, tmp_path: Path
 ) -> None:
     sim.set_outlook_rule_blob(True)
-    day = Day(sim, tmp_path, config(sim.url, consent=True), tue(8, 0))
+    day = ews_day(sim, tmp_path, config(sim.url, consent=True), tue(8, 0))
     try:
         assert day.engine.status().mode == "server-rule"
         assert "UpdateInboxRules" in sim.operations()
@@ -266,7 +189,7 @@ def test_consent_lets_rules_change_even_with_outlook_rules(
 
 @pytest.mark.timeout(60)
 def test_client_move_mode_moves_new_mail_within_a_second(sim: EwsSimulator, tmp_path: Path) -> None:
-    day = Day(sim, tmp_path, config(sim.url, mode="client-move"), tue(8, 0))
+    day = ews_day(sim, tmp_path, config(sim.url, mode="client-move"), tue(8, 0))
     try:
         assert "UpdateInboxRules" not in sim.operations()
         latencies = []
@@ -288,7 +211,7 @@ def test_client_move_mode_moves_new_mail_within_a_second(sim: EwsSimulator, tmp_
 
 @pytest.mark.timeout(180)
 def test_ten_percent_of_requests_faulted_loses_nothing(sim: EwsSimulator, tmp_path: Path) -> None:
-    day = Day(sim, tmp_path, config(sim.url), tue(8, 0))
+    day = ews_day(sim, tmp_path, config(sim.url), tue(8, 0))
     try:
         sim.fault("server_busy", count=None, rate=0.05, backoff_ms=20)
         sim.fault("http_503", count=None, rate=0.05, retry_after_s=None)

@@ -141,6 +141,19 @@ def test_urgent_alert_only_when_asked_and_in_focus(qtbot) -> None:
     assert sink.shown[-1].title == "Urgent email in your Inbox"
 
 
+def test_urgent_mail_moved_back_from_the_held_folder_is_always_announced(qtbot) -> None:
+    """A server rule held it (boss+tag@ never matches the exact address), FocusGuard moved it
+    into the Inbox, and Outlook raises no alert for a move: FocusGuard says so itself."""
+    decision = Decision(Category.URGENT, Action.DELIVER, None, "delivered: urgent sender")
+    notifier, sink = make(qtbot, urgent_alerts=False)
+    notifier.outcome(Outcome("<u@t>", decision, autoreplied=False, moved=True))
+    assert [m.title for m in sink.shown] == ["Urgent email in your Inbox"]
+    assert "Outlook showed no alert" in sink.shown[0].body
+    colleague = Decision(Category.INTERNAL, Action.DELIVER, None, "delivered: internal")
+    notifier.outcome(Outcome("<c@t>", colleague, autoreplied=False, moved=True))
+    assert len(sink.shown) == 1  # only urgent mail interrupts
+
+
 def test_engine_release_reaches_the_notification(qtbot, ui_rig, make_shell) -> None:
     shell = make_shell(tray_available=True)
     shell.start()

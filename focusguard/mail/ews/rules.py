@@ -1,17 +1,23 @@
 """Server-side hold rules: FocusGuard's HoldRules as Exchange inbox rules that expire by
 themselves (WithinDateRange), so holding stops on the server if FocusGuard dies (fail-open).
 
-Two rules at most, both "move to the held folder, stop processing more rules":
-- customers: mail from customers (ContainsSenderStrings, or all mail when every external
-  sender is a customer), except urgent senders and our own domains, within
-  [plan.customer.start, plan.customer.end);
-- focus: all mail except urgent senders, within the focus block.
-
-Exchange semantics (DESIGN.md): predicates of different kinds are AND-ed, values inside one
-are OR-ed, exceptions are OR-ed. So the customer condition uses one predicate
-(ContainsSenderStrings, a substring match: the engine re-checks every held message exactly),
-and exceptions can mix exact FromAddresses (urgent addresses) with ContainsSenderStrings
-(urgent and own domains; a substring over-match there only lets mail through: fail-open).
+The rules are `core.hold_rules`' specs, in that order: the look-alike guards (holding every
+sender whose address spells an excepted domain and goes on), then the customer hold and the
+focus hold; each "move to the held folder, stop processing more rules" within its window.
+On the wire:
+- sender substrings are `ContainsSenderStrings` ("strings that must appear in the From
+  property", https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/
+  containssenderstrings; matched against the sender's address: "the specified words are in the
+  sender's email address", https://learn.microsoft.com/en-us/powershell/module/exchange/
+  new-inboxrule, FromAddressContainsWords);
+- exact addresses are `FromAddresses` (https://learn.microsoft.com/en-us/exchange/
+  client-developer/web-service-reference/fromaddresses);
+- the window is `WithinDateRange`.
+Exchange ANDs predicates of different kinds, ORs the values inside one and ORs exceptions
+(DESIGN.md), and runs rules in Priority order ("the order in which a rule is to be run",
+https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/priority)
+until one with StopProcessingRules fires (https://learn.microsoft.com/en-us/exchange/
+client-developer/web-service-reference/stopprocessingrules).
 
 The user's own rules are never touched: only rules whose name starts with `PREFIX` are ours.
 Ours go after the user's (higher priority number), so the user's rules see mail first.
@@ -29,9 +35,8 @@ from typing import Any
 from exchangelib import errors as ews_errors
 from exchangelib.properties import Actions, Conditions, Exceptions, Rule, WithinDateRange
 
-from focusguard.core.hold_rules import hold_rule_specs
+from focusguard.core.hold_rules import HoldRuleSpec, hold_rule_specs
 from focusguard.core.ports import HoldRules, RuleMode, RuleOutcome
-from focusguard.domain.schedule import Interval
 from focusguard.mail.ews.rule_patch import UpdateInboxRulesBatch, read_rules, whole_seconds
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,13 @@ BLOB_EXPLANATION = (
     "let FocusGuard use server rules (Outlook's client-only rules are then lost), allow it "
     "in Settings → Holding."
 )
+QUOTA_EXPLANATION = (
+    "Exchange refused FocusGuard's inbox rules because your mailbox's rules quota is full, "
+    "so FocusGuard is holding mail on this computer instead: mail is held only while "
+    "FocusGuard runs. To use server rules again, delete Outlook rules you no longer need, "
+    "list fewer urgent or own domains (each costs a few kilobytes of rules), or ask your "
+    "Exchange administrator to raise the quota (Set-Mailbox -RulesQuota)."
+)
 REFUSED_EXPLANATION = (
     "Exchange refused FocusGuard's inbox rules ({why}), so FocusGuard is holding mail on "
     "this computer instead: mail is held only while FocusGuard runs."
@@ -56,26 +68,23 @@ REFUSED_EXPLANATION = (
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
-    """One hold rule as FocusGuard wants it on the server."""
+    """One hold rule as FocusGuard wants it on the server: a core spec and the held folder."""
 
-    kind: str  # "customers" | "focus"
-    window: Interval
-    senders: tuple[str, ...]  # ContainsSenderStrings condition; () = all mail
-    except_addresses: tuple[str, ...]  # FromAddresses exceptions (exact)
-    except_strings: tuple[str, ...]  # ContainsSenderStrings exceptions (substring)
+    hold: HoldRuleSpec
     folder_id: str
 
     @property
     def key(self) -> str:
         # Everything but the start: a rule that opened earlier covers a later start as well,
-        # so a new `now` in the plan is not a reason to rewrite the rule.
+        # so a new `now` in the plan is not a reason to rewrite the rule. A start that moved
+        # *earlier* (the clock jumped back) is caught by `_still_good`.
         text = "\n".join(
             [
-                self.kind,
-                whole_seconds(self.window.end).isoformat(),
-                ",".join(self.senders),
-                ",".join(self.except_addresses),
-                ",".join(self.except_strings),
+                self.hold.kind,
+                whole_seconds(self.hold.window.end).isoformat(),
+                ",".join(self.hold.senders),
+                ",".join(self.hold.except_addresses),
+                ",".join(self.hold.except_strings),
                 self.folder_id,
             ]
         )
@@ -83,24 +92,22 @@ class RuleSpec:
 
     @property
     def name(self) -> str:
-        return f"{PREFIX}{self.kind} · {self.key}"
+        return f"{PREFIX}{self.hold.kind} · {self.key}"
 
     @property
     def start(self) -> dt.datetime:
-        start: dt.datetime = whole_seconds(self.window.start - CLOCK_SKEW).replace(second=0)
+        start: dt.datetime = whole_seconds(self.hold.window.start - CLOCK_SKEW).replace(second=0)
         return start
 
     @property
     def end(self) -> dt.datetime:
-        end: dt.datetime = whole_seconds(self.window.end)
+        end: dt.datetime = whole_seconds(self.hold.window.end)
         return end
 
 
 def desired(rules: HoldRules, folder_id: str) -> list[RuleSpec]:
-    return [
-        RuleSpec(h.kind, h.window, h.senders, h.except_addresses, h.except_strings, folder_id)
-        for h in hold_rule_specs(rules)
-    ]
+    """Our rules in the order Exchange must run them."""
+    return [RuleSpec(hold, folder_id) for hold in hold_rule_specs(rules)]
 
 
 def is_ours(rule: Rule) -> bool:
@@ -108,6 +115,9 @@ def is_ours(rule: Rule) -> bool:
 
 
 def _still_good(rule: Rule, spec: RuleSpec) -> bool:
+    """The rule on the server holds everything `spec` wants held: enabled, sound, and open
+    since the spec's start at the latest. A rule that opens later than the plan's start (the
+    clock jumped back: wake, NTP) would hold nothing until real time caught up."""
     if not rule.is_enabled or rule.is_in_error or rule.is_not_supported:
         return False
     within = rule.conditions.within_date_range if rule.conditions is not None else None
@@ -119,30 +129,43 @@ def _still_good(rule: Rule, spec: RuleSpec) -> bool:
 def plan_changes(
     ours: Sequence[Rule], wanted: Sequence[RuleSpec]
 ) -> tuple[list[RuleSpec], list[Rule]]:
-    """(specs to create, our rules to delete) to get from `ours` to `wanted`."""
-    by_name = {spec.name: spec for spec in wanted}
-    keep: set[str] = set()
-    delete: list[Rule] = []
-    for rule in ours:
-        spec = by_name.get(rule.display_name)
-        if spec is not None and rule.display_name not in keep and _still_good(rule, spec):
-            keep.add(rule.display_name)
+    """(specs to create, our rules to delete) to get from `ours` to `wanted`.
+
+    New rules get priorities after every existing rule, so a rule can only be kept while it
+    runs before everything that is (re)created: once one spec needs creating, every spec
+    after it is created afresh too. That keeps each look-alike guard ahead of its hold.
+    """
+    by_name: dict[str, Rule] = {}
+    for rule in sorted(ours, key=_priority):
+        by_name.setdefault(rule.display_name, rule)  # duplicates (a crash mid-update) go
+    keep: list[Rule] = []
+    create: list[RuleSpec] = []
+    for spec in wanted:
+        rule = by_name.get(spec.name)
+        in_order = rule is not None and (not keep or _priority(rule) > _priority(keep[-1]))
+        if not create and rule is not None and in_order and _still_good(rule, spec):
+            keep.append(rule)
         else:
-            delete.append(rule)
-    create = [spec for spec in wanted if spec.name not in keep]
-    return create, delete
+            create.append(spec)
+    kept = {id(rule) for rule in keep}
+    return create, [rule for rule in ours if id(rule) not in kept]
+
+
+def _priority(rule: Rule) -> int:
+    return int(rule.priority or 0)
 
 
 def build_rule(account: Any, spec: RuleSpec, priority: int, held_folder: Any) -> Rule:
+    hold = spec.hold
     conditions = Conditions(
         within_date_range=WithinDateRange(start_date_time=spec.start, end_date_time=spec.end),
-        contains_sender_strings=list(spec.senders) or None,
+        contains_sender_strings=list(hold.senders) or None,
     )
     exceptions = None
-    if spec.except_addresses or spec.except_strings:
+    if hold.except_addresses or hold.except_strings:
         exceptions = Exceptions(
-            from_addresses=list(spec.except_addresses) or None,
-            contains_sender_strings=list(spec.except_strings) or None,
+            from_addresses=list(hold.except_addresses) or None,
+            contains_sender_strings=list(hold.except_strings) or None,
         )
     return Rule(
         account=account,
@@ -192,6 +215,10 @@ class RuleKeeper:
             )
         except ews_errors.ErrorOutlookRuleBlobExists:
             return RuleOutcome(RuleMode.CLIENT_MOVE, BLOB_EXPLANATION)
+        except ews_errors.ErrorRulesOverQuota:
+            # The look-alike guards cost a few KB per excepted domain (core.hold_rules).
+            log.warning("Exchange refused the hold rules: rules quota full")
+            return RuleOutcome(RuleMode.CLIENT_MOVE, QUOTA_EXPLANATION)
         except ews_errors.ErrorInboxRulesValidationError as exc:
             log.warning("Exchange refused the hold rules: %s", type(exc).__name__)
             return RuleOutcome(RuleMode.CLIENT_MOVE, REFUSED_EXPLANATION.format(why=str(exc)[:200]))

@@ -2,22 +2,26 @@
 
 Graph's messageRulePredicates have no date predicate (no EWS `WithinDateRange`;
 https://learn.microsoft.com/en-us/graph/api/resources/messagerulepredicates), so a rule cannot
-expire on the server. FocusGuard therefore keeps at most two rules, each enabled exactly while
-its interval of the hold plan contains "now":
-- customers: mail from customers (`senderContains`, or every message when all external
-  senders are customers), except urgent senders (`fromAddresses`, exact) and urgent/own
-  domains (`senderContains`); move to the held folder, stop processing rules;
-- focus: every message except urgent senders.
+expire on the server. FocusGuard therefore keeps one rule per kind of `core.hold_rules` (the
+look-alike guards, the customer hold, the focus hold), each enabled exactly while its window
+contains "now", each "move to the held folder, stop processing rules":
+- sender substrings are `senderContains` ("the strings that appear in the from property",
+  matched against the sender's address: Exchange's FromAddressContainsWords, "the specified
+  words are in the sender's email address",
+  https://learn.microsoft.com/en-us/powershell/module/exchange/new-inboxrule);
+- exact addresses are `fromAddresses` ("the specific sender email addresses").
 An interval that starts later (pre-armed) keeps its rule disabled until then. The rules are
 re-checked on every watcher poll (`tick`) as well as on every engine reconcile, so a boundary
-is honoured within `poll_seconds` even when the engine's plan did not change. `close()` and
-start-up switch off what should not be on: a rule left enabled by a crash holds mail with
-nobody watching (no fail-open on Graph), so the first reconcile says so.
+is honoured within `poll_seconds` even when the engine's plan did not change; a guard is
+switched on before the hold it protects and off after it. `close()` and start-up switch off
+what should not be on: a rule left enabled by a crash holds mail with nobody watching (no
+fail-open on Graph), so the first reconcile says so.
 
-Semantics as with EWS (DESIGN.md): predicates AND-ed, values OR-ed, exceptions OR-ed;
-`senderContains` is a substring match, so the engine re-checks every held message exactly.
-Only rules whose name starts with `PREFIX` are ours; the user's rules are never modified, and
-ours run after theirs (higher `sequence`).
+Semantics as with EWS (DESIGN.md): predicates AND-ed, values OR-ed, exceptions OR-ed; rules
+run in ascending `sequence` (https://learn.microsoft.com/en-us/graph/api/resources/messagerule)
+and the engine re-checks every held message exactly. Only rules whose name starts with
+`PREFIX` are ours; the user's rules are never modified, and ours run after theirs (higher
+`sequence`). A disabled rule does not count against the mailbox's rules quota.
 """
 
 from __future__ import annotations
@@ -29,46 +33,45 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from focusguard.core.hold_rules import hold_rule_specs
+from focusguard.core.hold_rules import HoldRuleSpec, hold_rule_specs
 from focusguard.core.ports import HoldRules, RuleMode, RuleOutcome
-from focusguard.domain.schedule import Interval
 from focusguard.mail.graph.client import GraphClient
 from focusguard.mail.graph.errors import outcome_unknown
 
 log = logging.getLogger(__name__)
 
 PREFIX = "FocusGuard hold: "
-KINDS = ("customers", "focus")
+# Every kind core.hold_rules produces, in the order the rules must run.
+KINDS = ("customers look-alikes", "focus look-alikes", "customers", "focus")
 RULES_PATH = "/me/mailFolders/inbox/messageRules"
 LEFT_ON = "A hold rule left on by an earlier run was switched off"
 
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
-    kind: str  # "customers" | "focus"
-    window: Interval
-    senders: tuple[str, ...]  # senderContains condition; () = every message
-    except_addresses: tuple[str, ...]  # fromAddresses exceptions (exact)
-    except_strings: tuple[str, ...]  # senderContains exceptions (substring)
+    """One messageRule as FocusGuard wants it: a core spec under a fixed name per kind."""
+
+    hold: HoldRuleSpec
 
     @property
     def name(self) -> str:
-        return f"{PREFIX}{self.kind}"
+        return f"{PREFIX}{self.hold.kind}"
 
     def enabled_at(self, now: datetime) -> bool:
-        return self.window.contains(now)
+        return self.hold.window.contains(now)
 
     def body(self, folder_id: str, sequence: int, enabled: bool) -> dict[str, Any]:
+        hold = self.hold
         conditions: dict[str, Any] = {}
-        if self.senders:
-            conditions["senderContains"] = list(self.senders)
+        if hold.senders:
+            conditions["senderContains"] = list(hold.senders)
         exceptions: dict[str, Any] = {}
-        if self.except_addresses:
+        if hold.except_addresses:
             exceptions["fromAddresses"] = [
-                {"emailAddress": {"address": a}} for a in self.except_addresses
+                {"emailAddress": {"address": a}} for a in hold.except_addresses
             ]
-        if self.except_strings:
-            exceptions["senderContains"] = list(self.except_strings)
+        if hold.except_strings:
+            exceptions["senderContains"] = list(hold.except_strings)
         return {
             "displayName": self.name,
             "sequence": sequence,
@@ -80,10 +83,7 @@ class RuleSpec:
 
 
 def desired(rules: HoldRules) -> list[RuleSpec]:
-    return [
-        RuleSpec(h.kind, h.window, h.senders, h.except_addresses, h.except_strings)
-        for h in hold_rule_specs(rules)
-    ]
+    return [RuleSpec(hold) for hold in hold_rule_specs(rules)]
 
 
 def _norm_predicates(value: Any) -> dict[str, Any]:
@@ -148,7 +148,7 @@ class RuleKeeper:
             if self._applied is None:
                 return
             now = self._clock()
-            specs = {s.kind: s for s in self._specs}
+            specs = {s.hold.kind: s for s in self._specs}
             wanted = {k: k in specs and specs[k].enabled_at(now) for k in KINDS}
             if wanted != {k: self._applied.get(k, False) for k in KINDS}:
                 self._settle(now)
@@ -179,10 +179,14 @@ class RuleKeeper:
         ours = [r for r in server if str(r.get("displayName", "")).startswith(PREFIX)]
         theirs = [r for r in server if r not in ours]
         base = max((int(r.get("sequence") or 0) for r in theirs), default=0) + 1
-        wanted = {s.kind: s for s in self._specs}
+        wanted = {s.hold.kind: s for s in self._specs}
         left_on = False
         applied: dict[str, bool] = {}
         matched: set[str] = set()
+        # (method, path, body) per kind: rules that end up on are written in run order and
+        # rules that end up off in reverse, so a guard is on whenever its hold is.
+        on: list[tuple[str, str, dict[str, Any] | None]] = []
+        off: list[tuple[str, str, dict[str, Any] | None]] = []
         for index, kind in enumerate(KINDS):
             spec = wanted.get(kind)
             same = [r for r in ours if r.get("displayName") == f"{PREFIX}{kind}"]
@@ -194,20 +198,23 @@ class RuleKeeper:
             if spec is None:
                 if keep is not None and keep.get("isEnabled"):
                     left_on = left_on or self._first
-                    self._write("PATCH", f"{RULES_PATH}/{keep['id']}", {"isEnabled": False})
+                    off.append(("PATCH", f"{RULES_PATH}/{keep['id']}", {"isEnabled": False}))
                 applied[kind] = False
                 continue
             enabled = spec.enabled_at(now)
             body = spec.body(self._folder_id(), base + index, enabled)
+            writes = on if enabled else off
             if keep is None:
-                self._write("POST", RULES_PATH, body)
+                writes.append(("POST", RULES_PATH, body))
             else:
                 if keep.get("isEnabled") and not enabled:
                     left_on = left_on or self._first
                 patch = _diff(keep, body)
                 if patch:
-                    self._write("PATCH", f"{RULES_PATH}/{keep['id']}", patch)
+                    writes.append(("PATCH", f"{RULES_PATH}/{keep['id']}", patch))
             applied[kind] = enabled
+        for method, path, body in [*on, *reversed(off)]:
+            self._write(method, path, body)
         for rule in ours:  # ours under a name this version does not use: remove
             known = {f"{PREFIX}{k}" for k in KINDS}
             if str(rule.get("id")) not in matched and rule.get("displayName") not in known:

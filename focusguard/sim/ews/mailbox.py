@@ -83,6 +83,7 @@ class Mailbox(Recorder):
         self.journals: dict[str, Journal] = {}
         self.outlook_rule_blob = False
         self.outlook_rule_blob_destroyed = False
+        self.rules_quota = rules_mod.DEFAULT_RULES_QUOTA
         self.blob_events: list[dict[str, Any]] = []
         self._seq = 0
         self._rule_order = 0

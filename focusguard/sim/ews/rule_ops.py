@@ -70,6 +70,14 @@ def update_inbox_rules(mb: Mailbox, req: Element) -> Element:
                     sub(e, t("ErrorMessage"), err.message)
                     sub(e, t("FieldValue"), err.value or "")
             return root
+        if rules_mod.quota_used(working) > mb.rules_quota:
+            # Exchange keeps the enabled rules of a mailbox within its RulesQuota and refuses
+            # a change that would exceed it (ResponseCodeType ErrorRulesOverQuota).
+            return _root(
+                "UpdateInboxRules",
+                "ErrorRulesOverQuota",
+                "The rules quota has been exceeded.",
+            )
         mb.rules = working
         if remove_blob and mb.outlook_rule_blob:
             # RemoveOutlookRuleBlob deletes Outlook's client-side rules for good.

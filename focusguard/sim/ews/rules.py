@@ -3,8 +3,17 @@
 Semantics follow Exchange/Outlook, not FocusGuard's own matching:
 - different condition kinds are AND-ed, the values inside one condition are OR-ed;
 - exceptions are OR-ed: any one exception predicate that matches cancels the rule;
-- ContainsSenderStrings is a case-insensitive *substring* match on the sender's address or
-  display name ("corp.example" matches "evil@corp.example.evil.net");
+- ContainsSenderStrings is a case-insensitive *substring* match on the sender's SMTP
+  address, never the display name ("corp.example" matches "evil@corp.example.evil.net", and
+  `"corp.example" <evil@bad.example>` does not match). EWS documents the strings as those
+  "that must appear in the From property" (https://learn.microsoft.com/en-us/exchange/
+  client-developer/web-service-reference/containssenderstrings); the same inbox-rule
+  predicate is PowerShell's FromAddressContainsWords, "the specified words are in the
+  sender's email address" (https://learn.microsoft.com/en-us/powershell/module/exchange/
+  new-inboxrule), and Outlook's "with specific words in the sender's address";
+- FromAddresses is an exact, case-insensitive match on the sender's address
+  (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/
+  fromaddresses);
 - WithinDateRange compares the delivery time with StartDateTime (inclusive) and EndDateTime
   (exclusive), so a rule silently stops matching once its window is over;
 - rules run in ascending Priority; StopProcessingRules ends the walk; disabled rules are skipped.
@@ -57,6 +66,12 @@ _STRING_LISTS = {
 }
 _ADDRESS_LISTS = {"FromAddresses", "SentToAddresses"}
 _EVALUATED = _STRING_LISTS | _ADDRESS_LISTS | {"Importance", "WithinDateRange", "HasAttachments"}
+
+
+# Exchange Server's default RulesQuota: "The size limit for rules. The default is 64 KB", and
+# "the quota ... applies only to enabled rules" (https://learn.microsoft.com/en-us/
+# previous-versions/office/developer/exchange-server-2010/ff340078(v=exchg.140)).
+DEFAULT_RULES_QUOTA = 64 * 1024
 
 
 class RuleSchemaError(SchemaViolationError):
@@ -135,7 +150,8 @@ class Predicates:
 
 def _contains(kind: str, needle: str, msg: Message) -> bool:
     if kind == "ContainsSenderStrings":
-        return needle in msg.sender_email.lower() or needle in msg.sender_name.lower()
+        # The address only (module docstring): a display name is whatever the sender typed.
+        return needle in msg.sender_email.lower()
     if kind == "ContainsSubjectStrings":
         return needle in msg.subject.lower()
     if kind == "ContainsBodyStrings":
@@ -179,6 +195,20 @@ class Rule:
     @property
     def not_supported(self) -> bool:
         return bool(self.conditions.unsupported or self.exceptions.unsupported)
+
+    def size(self) -> int:
+        """Bytes against the RulesQuota. Microsoft: the space a rule uses "depends on several
+        factors, such as how long the name is and how many conditions you've applied"
+        (https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/
+        outlook-on-the-web/increase-the-space-used-by-inbox-rules). Here: the stored rule's
+        MAPI form, the name and every string or address as UTF-16 with a content
+        restriction's header ([MS-OXCDATA] 2.12: type, fuzzy level, property tag), plus a
+        fixed part for the actions."""
+        texts = [self.name]
+        for preds in (self.conditions, self.exceptions):
+            texts += [v for values in preds.strings.values() for v in values]
+            texts += [v for values in preds.addresses.values() for v in values]
+        return 200 + sum(13 + 2 * (len(text) + 1) for text in texts)
 
     def matches(self, msg: Message) -> bool:
         if not self.enabled:
@@ -419,3 +449,7 @@ def evaluate(rules: list[Rule], msg: Message) -> tuple[list[Rule], Actions]:
             combined.stop_processing_rules = True
             break
     return fired, combined
+
+
+def quota_used(rules: list[Rule]) -> int:
+    return sum(rule.size() for rule in rules if rule.enabled)

@@ -146,6 +146,16 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
             if exists:
                 self.mailbox.outlook_rule_blob_destroyed = False
 
+    def set_rules_quota(self, size: int) -> None:
+        """The mailbox's RulesQuota in bytes (Exchange Server's default is 64 KB)."""
+        with self.mailbox.lock:
+            self.mailbox.rules_quota = size
+
+    def rules_size(self) -> int:
+        """What the enabled inbox rules take of the quota (see rules.Rule.size)."""
+        with self.mailbox.lock:
+            return rules_mod.quota_used(self.mailbox.rules)
+
     @property
     def outlook_rule_blob_destroyed(self) -> bool:
         """True once an UpdateInboxRules with RemoveOutlookRuleBlob=true deleted the blob."""

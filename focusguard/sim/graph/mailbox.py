@@ -48,6 +48,18 @@ def parse_sender(text: str) -> tuple[str, str]:
     return name, address
 
 
+def _from_header(name: str, address: str) -> str:
+    """Exchange Online receives mail from internationalised (UTF-8) addresses (EAI,
+    https://techcommunity.microsoft.com/t5/exchange-team-blog/eai-support-announcement/ba-p/607595;
+    RFC 6532 allows UTF-8 in header fields), which `formataddr` refuses to write."""
+    if address.isascii():
+        return email.utils.formataddr((name, address))
+    if not name:
+        return address
+    shown = email.utils.formataddr((name, "placeholder@invalid"))  # quotes or encodes the name
+    return shown.replace("<placeholder@invalid>", f"<{address}>")
+
+
 def _not_found() -> GraphError:
     # One answer for a missing message and a missing folder, as Exchange gives: a client must
     # tell them apart by asking, not by reading the message (whose text "can change at any
@@ -172,7 +184,7 @@ class Mailbox(Recorder):
         recipients = [parse_sender(r) for r in (to or [f"{self.display_name} <{self.address}>"])]
         base = [
             ("Received", f"from sim-transport by sim-exo; {email.utils.format_datetime(when)}"),
-            ("From", email.utils.formataddr((name, address))),
+            ("From", _from_header(name, address)),
             ("To", ", ".join(email.utils.formataddr(r) for r in recipients)),
             ("Subject", subject),
             ("Date", email.utils.format_datetime(when)),

@@ -6,8 +6,12 @@ https://learn.microsoft.com/en-us/graph/api/resources/messagerulepredicates:
   never on later moves;
 - predicates of different kinds are AND-ed, values inside one predicate OR-ed, an empty
   condition set matches every message; exception predicates are OR-ed (any one cancels);
-- `senderContains` is a case-insensitive substring of the sender's address or name
-  (`corp.example` matches `x@corp.example.evil.net`), `fromAddresses` an exact address;
+- `senderContains` ("the strings that appear in the from property") is a case-insensitive
+  substring of the sender's *address*, never the display name (`corp.example` matches
+  `x@corp.example.evil.net`; `"corp.example" <x@evil.example>` does not): it is Exchange's
+  inbox-rule predicate FromAddressContainsWords, "the specified words are in the sender's
+  email address" (https://learn.microsoft.com/en-us/powershell/module/exchange/new-inboxrule);
+  `fromAddresses` ("the specific sender email addresses") an exact, case-insensitive address;
 - there is no date predicate (unlike EWS `WithinDateRange`).
 Every predicate of messageRulePredicates in the v1.0 metadata is accepted (and its value's type
 checked); unknown predicate or action names are refused with 400, as Graph's OData parser does.
@@ -166,7 +170,7 @@ def _addresses(entries: list[dict[str, Any]]) -> set[str]:
 def predicate_matches(key: str, value: Any, msg: Message, mailbox: str) -> bool:
     """Does one predicate (all its values OR-ed) match the message?"""
     if key == "senderContains":
-        return _contains([msg.from_address, msg.from_name], value)
+        return _contains([msg.from_address], value)  # the address only (module docstring)
     if key == "subjectContains":
         return _contains([msg.subject], value)
     if key == "bodyContains":
