@@ -18,6 +18,7 @@ from focusguard.core.held_matching import match_held
 from focusguard.core.ports import (
     Clock,
     Folder,
+    HealthListener,
     HoldRules,
     MailBackend,
     MailError,
@@ -184,17 +185,19 @@ class Engine:
         self,
         on_new: Callable[[MailItem], object] | None = None,
         on_resync: Callable[[], object] | None = None,
+        on_health: HealthListener | None = None,
     ) -> None:
         """Connect, reconcile whatever state we find, then watch for new mail.
 
         The backend's watcher calls `on_new`/`on_resync` from its own thread; the runtime
         passes callbacks that queue the work for the engine's worker thread. Without them
-        (replay, tests) the engine's own methods are called directly."""
+        (replay, tests) the engine's own methods are called directly. `on_health` hears
+        whether watching works (see `MailBackend.watch`)."""
         now = self.clock.now()
         self.backend.connect()
         self._live_since = now
         self.reconcile(now, kind="startup")
-        self.backend.watch(on_new or self.on_new_mail, on_resync or self.resync)
+        self.backend.watch(on_new or self.on_new_mail, on_resync or self.resync, on_health)
 
     # -- new mail --------------------------------------------------------------------------
     def on_new_mail(self, item: MailItem) -> Outcome | None:
