@@ -172,7 +172,7 @@ class EwsBackend:
             with self._boundary("opening the held folder"):
                 conn.use_patient_policy(self._max_wait)
                 if self._held is None:
-                    self._held = folders.find_or_create(conn.account, self.holding.folder)
+                    self._held = folders.held_folder(conn.account, self.holding.folder)
                     self._rules = RuleKeeper(
                         conn.account,
                         self._held,
@@ -273,7 +273,7 @@ class EwsBackend:
                 if to is not Folder.HELD:
                     raise
                 # The held folder was deleted or renamed away: make it again, once.
-                self._held = folders.find_or_create(conn.account, self.holding.folder)
+                self._held = folders.held_folder(conn.account, self.holding.folder)
                 if self._rules is not None:
                     self._rules.held_folder = self._held
                 result = items.move(conn.account, items_, self._held)

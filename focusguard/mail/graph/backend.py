@@ -114,7 +114,7 @@ class GraphBackend:
 
     def _remake_held(self) -> str:
         """The held folder was deleted or renamed away: make it again (rules follow)."""
-        self._held_id = folders.find_or_create(self._require(), self.holding.folder)
+        self._held_id = folders.held_folder(self._require(), self.holding.folder)
         return self._held_id
 
     @property
@@ -134,7 +134,7 @@ class GraphBackend:
                 )
             client = self.client
             self._inbox_id = folders.well_known_id(client, "inbox")
-            self._held_id = folders.find_or_create(client, self.holding.folder)
+            self._held_id = folders.held_folder(client, self.holding.folder)
             self._rules = RuleKeeper(client, lambda: self.held_folder_id, self._clock)
             # In client-move mode the engine never calls apply_rules: switch off what a
             # server-rule run may have left on, or mail would stay held with nobody watching.
