@@ -31,7 +31,7 @@ RETRY_MAX = 300.0
 # A rejected sign-in at start-up is retried too (an admin may re-consent, a locked account
 # be unlocked), but never sooner than this: each try of a wrong password counts towards the
 # directory's account lockout.
-AUTH_RETRY_FIRST = 60.0
+AUTH_RETRY_FIRST = 30.0
 
 
 class Runtime:
