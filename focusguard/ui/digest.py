@@ -249,7 +249,11 @@ class DigestWindow(QWidget):
             self.status.setText(NO_LINK)
 
     def release_selected(self) -> None:
-        entries = [r.entry for r in self.selected_records() if r.state is HeldState.HELD]
+        entries = [
+            r.entry
+            for r in self.selected_records()
+            if r.state is HeldState.HELD and r.entry is not None
+        ]
         if entries:
             engine = self._runtime.engine
             self._intent("release", lambda: engine.release(entries))
@@ -258,7 +262,9 @@ class DigestWindow(QWidget):
 
     def mark_selected_handled(self) -> None:
         records = self.selected_records()
-        entries = [r.entry for r in records if r.state is not HeldState.HANDLED]
+        entries = [
+            r.entry for r in records if r.state is not HeldState.HANDLED and r.entry is not None
+        ]
         if entries:
             engine = self._runtime.engine
             self._intent("handled", lambda: engine.mark_handled(entries), count=len(entries))

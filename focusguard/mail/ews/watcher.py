@@ -188,8 +188,11 @@ class Watcher:
                     break
                 self._failing += 1
                 auth = isinstance(exc, AuthError | UnauthorizedError)
+                if not auth:
+                    failures += 1
                 self.last_error = type(exc).__name__
-                delay = self._backoff(self._failing, auth)
+                # A stream that subscribes fine but keeps dropping still backs off.
+                delay = self._backoff(self._failing if auth else max(self._failing, failures), auth)
                 error = self._describe(exc)
                 log.warning(
                     "mail watcher: %s (%s); trying again in %.0f s",
@@ -199,13 +202,11 @@ class Watcher:
                 )
                 if self._failing >= REPORT_AFTER:
                     self._report(error)
-                if not auth:
-                    failures += 1
-                    if not self.pull and failures >= MAX_STREAM_FAILURES:
-                        log.warning(
-                            "streaming failed %d times in a row: switching to polling", failures
-                        )
-                        self.pull = True
+                if not auth and not self.pull and failures >= MAX_STREAM_FAILURES:
+                    log.warning(
+                        "streaming failed %d times in a row: switching to polling", failures
+                    )
+                    self.pull = True
                 self._unsubscribe()
                 self._stop.wait(delay)
                 if auth and self._on_auth_failure is not None and not self._stop.is_set():
