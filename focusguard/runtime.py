@@ -31,6 +31,10 @@ T = TypeVar("T")
 
 RETRY_FIRST = 5.0
 RETRY_MAX = 300.0
+# A rejected sign-in at start-up is retried too (an admin may re-consent, a locked account
+# be unlocked), but never sooner than this: each try of a wrong password counts towards the
+# directory's account lockout.
+AUTH_RETRY_FIRST = 30.0
 
 
 class Runtime:
@@ -81,7 +85,13 @@ class Runtime:
         self._pending: list[MailItem] = []
         self._pending_lock = threading.Lock()
         self._drain_queued = False
-        self.problem: str | None = None
+        self._problem: str | None = None  # connecting, or the engine's last work
+        self._watch_problem: str | None = None  # the mail watcher, until it works again
+
+    @property
+    def problem(self) -> str | None:
+        """What is wrong now, if anything: connecting or engine work first, then watching."""
+        return self._problem or self._watch_problem
 
     # -- listeners (any thread may register; they are called from the worker thread) -------
     @property
@@ -183,16 +193,20 @@ class Runtime:
         if self._stopping.is_set():
             return
         try:
-            self.engine.start(on_new=self._new_mail, on_resync=self._resync)
+            self.engine.start(
+                on_new=self._new_mail, on_resync=self._resync, on_health=self._watch_health
+            )
         except AuthError as exc:
             self._report(exc)
-            return  # a wrong password is not retried: the user has to act
+            # The user has to act (or an admin): retry slowly, so the fix is picked up.
+            self._schedule_retry(minimum=AUTH_RETRY_FIRST)
+            return
         except MailError as exc:
             self._report(exc)
             self._schedule_retry()
             return
         self._started = True
-        self.problem = None
+        self._problem = None
         self._retry = RETRY_FIRST
         hooks, self._when_connected = self._when_connected, []
         for fn in hooks:
@@ -200,10 +214,11 @@ class Runtime:
         self._arm()
         self._changed()
 
-    def _schedule_retry(self) -> None:
+    def _schedule_retry(self, minimum: float = 0.0) -> None:
         if self._stopping.is_set():
             return
-        delay, self._retry = self._retry, min(self._retry * 2, RETRY_MAX)
+        delay = max(self._retry, minimum)
+        self._retry = min(delay * 2, RETRY_MAX)
         self._retry_timer = threading.Timer(delay, lambda: self.worker.submit(self._connect))
         self._retry_timer.daemon = True
         self._retry_timer.start()
@@ -213,7 +228,31 @@ class Runtime:
         if text != self.problem:
             # One notification per distinct problem, then quiet until the state changes.
             self.notifier.notify(exc.title, exc.message, kind="error")
-        self.problem = text
+        self._problem = text
+        self._changed()
+
+    def _watch_health(self, error: MailError | None) -> None:
+        """From the watcher's thread: handled on the worker, in order with engine work."""
+        if not self._stopping.is_set():
+            self.worker.submit(lambda: self._apply_watch_health(error))
+
+    def _apply_watch_health(self, error: MailError | None) -> None:
+        # A watcher that fails is never silent (issue 9): status, tray, log, one notification
+        # per distinct problem. It keeps retrying by itself; on recovery it resyncs, so mail
+        # that arrived meanwhile is decided then.
+        if error is None:
+            if self._watch_problem is not None:
+                log.info("watching for new mail again")
+                self._watch_problem = None
+                self._changed()
+            return
+        text = f"{error.title}: {error.message}"
+        if text == self._watch_problem:
+            return
+        log.warning("not watching for new mail (FocusGuard keeps trying): %s", text)
+        if text != self.problem:
+            self.notifier.notify(error.title, error.message, kind="error")
+        self._watch_problem = text
         self._changed()
 
     # -- engine work, always on the worker thread ------------------------------------------
@@ -254,15 +293,15 @@ class Runtime:
         except MailError as exc:
             self._report(exc)
         else:
-            if self.problem is not None and self.engine.status().problem is None:
-                self.problem = None
+            if self._problem is not None and self.engine.status().problem is None:
+                self._problem = None
                 self._retry = RETRY_FIRST
         self._changed()
 
     def _arm(self) -> None:
         now = self.clock.now()
         when = self.engine.next_wake(now)
-        if self.problem is not None and when is not None:
+        if self._problem is not None and when is not None:
             # The server is failing: retry overdue work with back-off, not every second.
             when = max(when, now + timedelta(seconds=self._retry))
             self._retry = min(self._retry * 2, RETRY_MAX)

@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from focusguard.core import facts
+from focusguard.core.held_matching import match_held
 from focusguard.core.ports import (
     Clock,
     Folder,
+    HealthListener,
     HoldRules,
     MailBackend,
     MailError,
@@ -76,6 +78,16 @@ class Release:
         if others:
             parts.append(_plural(others, "other email"))
         return " and ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What "mark handled" did: `marked` entries are now handled, `moved` of them were still
+    held and went to the Inbox; `failed` were held and could not be moved (still held)."""
+
+    marked: int
+    moved: int
+    failed: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,43 +213,57 @@ class Engine:
         self,
         on_new: Callable[[MailItem], object] | None = None,
         on_resync: Callable[[], object] | None = None,
+        on_health: HealthListener | None = None,
     ) -> None:
         """Connect, reconcile whatever state we find, then watch for new mail.
 
         The backend's watcher calls `on_new`/`on_resync` from its own thread; the runtime
         passes callbacks that queue the work for the engine's worker thread. Without them
-        (replay, tests) the engine's own methods are called directly."""
+        (replay, tests) the engine's own methods are called directly. `on_health` hears
+        whether watching works (see `MailBackend.watch`)."""
         now = self.clock.now()
         self.backend.connect()
         self._live_since = now
         self.reconcile(now, kind="startup")
-        self.backend.watch(on_new or self.on_new_mail, on_resync or self.resync)
+        self.backend.watch(on_new or self.on_new_mail, on_resync or self.resync, on_health)
 
     # -- new mail --------------------------------------------------------------------------
     def on_new_mail(self, item: MailItem) -> Outcome | None:
         """Decide for one message that appeared in the Inbox or the held folder."""
-        return self.on_new_mails([item]).get(item.message_id)
+        return self.on_new_mails([item]).get(item.item_id)
 
     def on_new_mails(self, items: Sequence[MailItem]) -> dict[str, Outcome]:
-        """Decide for messages that appeared in the Inbox or the held folder.
+        """Decide for messages that appeared in the Inbox or the held folder; the outcomes
+        by item id (one Message-ID can be on several items).
 
         Under load the runtime hands over everything that arrived meanwhile: the holds
         then cost one bulk move, not one request per message.
+
+        An item is known by its server id only. A held-folder item with an unknown id is
+        a new entry decided on its own even when its Message-ID is known: duplicates
+        happen, and a copy with a reused Message-ID must not take over (or hide behind)
+        the real message's entry (issue 9).
         """
         now = self.clock.now()
         policy = self.policy
         fresh: list[tuple[MailItem, str | None, Decision]] = []
         seen: set[str] = set()
+        look_at_held_folder = False
         for item in items:
-            if item.message_id in seen:
-                continue  # the same message reported twice (e.g. NewMail + Created events)
-            seen.add(item.message_id)
-            known = self.store.get_held(item.message_id)
+            if item.item_id in seen:
+                continue  # the same item reported twice (e.g. NewMail + Created events)
+            seen.add(item.item_id)
+            known = self.store.entry_for_item(item.item_id)
             if known is not None:
                 self._known_arrival(item, known, now)
                 continue
-            if item.folder is Folder.INBOX and self._already_decided(item):
-                continue
+            if item.folder is Folder.INBOX:
+                # A held message's Message-ID in the Inbox under a new id: the user moved it
+                # out (EWS ids change on moves), or a copy claims its Message-ID. Only the
+                # held folder can tell which, so the ledger follows the folder, not the copy.
+                look_at_held_folder |= self._held_now(item.message_id)
+                if self._already_decided(item):
+                    continue
             parsed, category = policy.categorize(item.sender)
             fresh.append((item, address_text(parsed), self._decide(category, item, now)))
 
@@ -268,9 +294,11 @@ class Engine:
                 moved = item.item_id in returned
                 self._log(item, address, decision, now)
             outcome = Outcome(item.message_id, decision, autoreplied, moved)
-            outcomes[item.message_id] = outcome
+            outcomes[item.item_id] = outcome
             if self._on_outcome is not None:
                 self._on_outcome(outcome)
+        if look_at_held_folder:
+            self._sync_held_folder(now)
         return outcomes
 
     def _decide(self, category: Category, item: MailItem, now: datetime) -> Decision:
@@ -300,16 +328,19 @@ class Engine:
     def _already_decided(self, item: MailItem) -> bool:
         return self.store.decided(item.message_id)
 
+    def _held_now(self, message_id: str) -> bool:
+        rec = self.store.get_held(message_id)
+        return rec is not None and rec.state is HeldState.HELD
+
     def _known_arrival(self, item: MailItem, rec: HeldRecord, now: datetime) -> None:
+        """`item` has the server id the ledger last saw for `rec`."""
         if item.folder is Folder.HELD:
-            if rec.state is HeldState.HELD:
-                self.store.update_item_id(rec.message_id, item.item_id)
-            else:
+            if rec.state is not HeldState.HELD:
                 # Released before, now back in the held folder: never hold twice.
                 self.backend.move([item], Folder.INBOX)
         elif rec.state is HeldState.HELD:
             # Back in the Inbox (released, or the user moved it): the ledger follows.
-            self.store.mark_released([rec.message_id], now)
+            self.store.mark_released([_entry(rec)], now)
 
     def _record_hold(
         self, item: MailItem, item_id: str, address: str | None, decision: Decision, now: datetime
@@ -361,9 +392,8 @@ class Engine:
     def resync(self) -> None:
         """After a reconnect: mail may have arrived unseen. Look at the Inbox again (since we
         went live), then reconcile, which looks at the held folder."""
-        for item in self.backend.list_folder(Folder.INBOX, since=self._live_since):
-            if item.received >= self._live_since:
-                self.on_new_mail(item)
+        listed = self.backend.list_folder(Folder.INBOX, since=self._live_since)
+        self.on_new_mails([item for item in listed if item.received >= self._live_since])
         self.reconcile(self.clock.now(), kind="resync")
 
     def reconcile(self, now: datetime, *, kind: str = "check-in") -> Release | None:
@@ -403,29 +433,36 @@ class Engine:
             if at is None or at <= now:
                 due.append(rec)
             elif at != rec.release_at:
-                self.store.set_release_at(rec.message_id, at, rec.reason)
+                self.store.set_release_at(_entry(rec), at, rec.reason)
         return due
 
     def _sync_held_folder(self, now: datetime) -> None:
-        """The server is the truth: ledger entries follow where the mail actually is."""
-        in_held = {i.message_id: i for i in self.backend.list_folder(Folder.HELD)}
-        for rec in self.store.held():
-            item = in_held.pop(rec.message_id, None)
-            if item is None:
-                # Released before a crash could write the ledger, or moved by the user.
-                self.store.mark_released([rec.message_id], now)
-            elif item.item_id != rec.item_id:
-                self.store.update_item_id(rec.message_id, item.item_id)
-        for item in in_held.values():
-            self.on_new_mail(item)
+        """The server is the truth: ledger entries follow where the mail actually is, and
+        every item in the held folder has an entry of its own (core.held_matching)."""
+        match = match_held(self.store.held(), self.backend.list_folder(Folder.HELD))
+        for rec, item in match.moved:
+            self.store.update_item_id(_entry(rec), item.item_id)
+        if match.gone:
+            # Released before a crash could write the ledger, or moved out by the user.
+            self.store.mark_released([_entry(r) for r in match.gone], now)
+        if match.new:
+            self.on_new_mails(match.new)
 
     def _release(
-        self, records: Iterable[HeldRecord], now: datetime, *, kind: str
+        self,
+        records: Iterable[HeldRecord],
+        now: datetime,
+        *,
+        kind: str,
+        state: HeldState = HeldState.RELEASED,
     ) -> Release | None:
         records = [r for r in records if r.item_id is not None]
         if not records:
             return None
-        pending = {r.item_id: r for r in records}
+        pending: dict[str, HeldRecord] = {}
+        for rec in records:
+            assert rec.item_id is not None
+            pending.setdefault(rec.item_id, rec)
         released: list[HeldRecord] = []
         for _ in range(MOVE_ATTEMPTS):
             if not pending:
@@ -439,9 +476,14 @@ class Engine:
                 if not exc.retryable:
                     break
                 continue
-            done = [pending.pop(old) for old in list(result.moved) if old in pending]
-            self.store.mark_released([r.message_id for r in done], now)
-            released.extend(replace(r, state=HeldState.RELEASED, released_at=now) for r in done)
+            done = [(pending.pop(old), new) for old, new in result.moved.items() if old in pending]
+            with self.store.transaction():
+                self.store.mark_released([_entry(r) for r, _ in done], now, state)
+                for rec, new in done:
+                    self.store.update_item_id(_entry(rec), new)
+            released.extend(
+                replace(r, state=state, released_at=now, item_id=new) for r, new in done
+            )
         release = Release(kind, tuple(released), len(pending))
         self.store.record_check_in(
             CheckInRecord(None, now, kind, len(released), len(pending), release.summary)
@@ -525,9 +567,12 @@ class Engine:
         self._set_state(self.policy.timeline.end_focus(now))
         return self.reconcile(now, kind="focus-end")
 
+    # The manual verbs look at the held folder first: the ledger can lag behind the server
+    # (a watcher that missed events, a crash), and "release" must mean what is on the server.
     def check_in_now(self) -> Release | None:
         """Release every held customer email now."""
         now = self.clock.now()
+        self._sync_held_folder(now)
         customers = [r for r in self.store.held() if r.category == Category.CUSTOMER.value]
         return self._release(customers, now, kind="manual")
 
@@ -566,15 +611,32 @@ class Engine:
         return True
 
     def release_all(self) -> Release | None:
-        return self._release(self.store.held(), self.clock.now(), kind="release-all")
+        now = self.clock.now()
+        self._sync_held_folder(now)
+        return self._release(self.store.held(), now, kind="release-all")
 
-    def release(self, message_ids: Sequence[str]) -> Release | None:
-        wanted = set(message_ids)
-        recs = [r for r in self.store.held() if r.message_id in wanted]
-        return self._release(recs, self.clock.now(), kind="manual")
+    def release(self, entries: Sequence[int]) -> Release | None:
+        """Release these ledger entries now (the digest's "Release now")."""
+        now = self.clock.now()
+        self._sync_held_folder(now)
+        wanted = set(entries)
+        recs = [r for r in self.store.held() if r.entry in wanted]
+        return self._release(recs, now, kind="manual")
 
-    def mark_handled(self, message_ids: Sequence[str]) -> int:
-        return self.store.mark_handled(message_ids)
+    def mark_handled(self, entries: Sequence[int]) -> Handled:
+        """The user has dealt with these. Mail still held goes to the Inbox now (its read
+        state untouched) and is listed as handled; released mail is listed as handled.
+        Nothing marked handled stays in the held folder: handled never means hidden."""
+        now = self.clock.now()
+        self._sync_held_folder(now)
+        wanted = set(entries)
+        held = [r for r in self.store.held() if r.entry in wanted]
+        release = self._release(held, now, kind="handled", state=HeldState.HANDLED)
+        still_held = {r.entry for r in held}
+        marked = self.store.mark_handled([e for e in wanted if e not in still_held])
+        moved = len(release.released) if release is not None else 0
+        failed = release.failed if release is not None else 0
+        return Handled(marked=marked + moved, moved=moved, failed=failed)
 
     def pause(self, until: datetime) -> Release | None:
         """Pause FocusGuard: release everything now and hold nothing until `until`."""
@@ -662,6 +724,12 @@ def next_release(policy: Policy, held: Sequence[HeldRecord], now: datetime) -> d
 
 def address_text(address: object) -> str | None:
     return None if address is None else str(address)
+
+
+def _entry(rec: HeldRecord) -> int:
+    if rec.entry is None:
+        raise ValueError(f"{rec.message_id} is not a stored ledger entry")
+    return rec.entry
 
 
 def _as_item(rec: HeldRecord) -> MailItem:

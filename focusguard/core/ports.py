@@ -68,6 +68,8 @@ class RuleOutcome:
 
 
 MailListener = Callable[[MailItem], object]
+# Watcher health: a MailError while watching fails (it keeps retrying), None once it works.
+HealthListener = Callable[["MailError | None"], object]
 
 
 class MailBackend(Protocol):
@@ -78,9 +80,19 @@ class MailBackend(Protocol):
 
     def close(self) -> None: ...
 
-    def watch(self, on_new: MailListener, on_resync: Callable[[], object]) -> None:
+    def watch(
+        self,
+        on_new: MailListener,
+        on_resync: Callable[[], object],
+        on_health: HealthListener | None = None,
+    ) -> None:
         """Start calling `on_new` for mail arriving in the Inbox or the held folder, and
-        `on_resync` after any gap (reconnect) in which arrivals may have been missed."""
+        `on_resync` after any gap (reconnect) in which arrivals may have been missed.
+
+        Watching never stops by itself: a failure (a rejected sign-in included) is retried
+        with capped exponential back-off. While it keeps failing, `on_health(error)` says
+        why; once it works again `on_health(None)`, then `on_resync`. Mail that arrived
+        meanwhile is decided then (issue 9: "a watcher that stops is never silent")."""
 
     def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
         """Messages in `folder` (received at or after `since`, when given)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -30,20 +30,28 @@ CHECK_IN_KINDS: frozenset[str] = frozenset(
         "startup",
         "resync",
         "failsafe",  # a `focusguard failsafe` run while the app was not running
+        "handled",
     }
 )
 
 
 class HeldState(enum.Enum):
     HELD = "held"  # in the held folder, waiting for its release time
-    RELEASED = "released"  # moved back to the Inbox by FocusGuard
-    HANDLED = "handled"  # left the held folder some other way (the user moved or deleted it)
+    RELEASED = "released"  # out of the held folder: moved back by FocusGuard, or by the user
+    # The user marked it handled: FocusGuard moved it to the Inbox (if it was still held) and
+    # the digest lists it as dealt with. Never a state of mail still in the held folder.
+    HANDLED = "handled"
 
 
 @dataclass(frozen=True, slots=True)
 class HeldRecord:
-    """One message in the held ledger, keyed by its Internet Message-ID (Exchange item ids
-    change on every move, so `item_id` is only the latest known id)."""
+    """One server item in the held ledger.
+
+    `entry` is the ledger's own key (None until the store has it). Neither the Internet
+    Message-ID (duplicates happen; a hostile sender can reuse one) nor the item id (it
+    changes on every EWS move) can be the key: `item_id` is the latest known server id,
+    `message_id` what the message says it is. `entry` is not compared: two snapshots with the
+    same content are equal wherever they are kept."""
 
     message_id: str
     item_id: str | None
@@ -58,9 +66,14 @@ class HeldRecord:
     state: HeldState = HeldState.HELD
     released_at: datetime | None = None
     web_link: str | None = None
+    entry: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _require_text("message_id", self.message_id)
+        if self.entry is not None and (
+            isinstance(self.entry, bool) or not isinstance(self.entry, int) or self.entry <= 0
+        ):
+            raise ValueError(f"entry must be a positive int or None, got {self.entry!r}")
         _require_choice("category", self.category, CATEGORIES)
         if not isinstance(self.state, HeldState):
             raise ValueError(f"state must be a HeldState, got {self.state!r}")
@@ -133,11 +146,15 @@ class StateStore(Protocol):
     """The store port; focusguard.store.Store is the SQLite adapter."""
 
     def get_held(self, message_id: str) -> HeldRecord | None: ...
-    def put_held(self, rec: HeldRecord) -> None: ...
-    def update_item_id(self, message_id: str, item_id: str) -> None: ...
-    def set_release_at(self, message_id: str, release_at: datetime | None, reason: str) -> None: ...
-    def mark_released(self, message_ids: Iterable[str], at: datetime) -> int: ...
-    def mark_handled(self, message_ids: Iterable[str]) -> int: ...
+    def get_entry(self, entry: int) -> HeldRecord | None: ...
+    def entry_for_item(self, item_id: str) -> HeldRecord | None: ...
+    def put_held(self, rec: HeldRecord) -> int: ...
+    def update_item_id(self, entry: int, item_id: str | None) -> None: ...
+    def set_release_at(self, entry: int, release_at: datetime | None, reason: str) -> None: ...
+    def mark_released(
+        self, entries: Iterable[int], at: datetime, state: HeldState = HeldState.RELEASED
+    ) -> int: ...
+    def mark_handled(self, entries: Iterable[int]) -> int: ...
     def held(self, state: HeldState | None = HeldState.HELD) -> list[HeldRecord]: ...
     def released_since(self, since: datetime) -> list[HeldRecord]: ...
     def count_held(self) -> int: ...

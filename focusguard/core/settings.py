@@ -40,6 +40,8 @@ from focusguard.domain.senders import (
     normalize_domain,
     parse_address,
 )
+from focusguard.domain.well_known_folders import label as folder_label
+from focusguard.domain.well_known_folders import well_known_named
 
 DEFAULT_TEMPLATE = (
     "Thanks - I read email at set times and will reply after {next_check_in}. "
@@ -863,9 +865,18 @@ def _holding(c: _Checker, raw: object) -> HoldingSettings:
         c.add(key, f"is {len(folder)} characters long (use at most {_FOLDER_MAX})")
     elif folder != folder.strip():
         c.add(key, f"{_show(folder)} starts or ends with a space (remove it)")
-    elif folder.strip().lower() == "inbox":
+    elif (known := well_known_named(folder)) == "inbox":
         c.add(
             key, f'{_show(folder)} is the Inbox itself (use another name, e.g. "{DEFAULT_FOLDER}")'
+        )
+    elif known is not None:
+        # Issue 9: retention or the user empties these, or clients use them for their own
+        # purpose; held mail there would be lost or buried (domain/well_known_folders.py).
+        c.add(
+            key,
+            f"{_show(folder)} is the mailbox's own {folder_label(known)} folder, where held "
+            "mail could be emptied away or lost among other mail (use a folder of its own, "
+            f'e.g. "{DEFAULT_FOLDER}")',
         )
     failsafe = c.boolean(t, path, "failsafe", True)
     return HoldingSettings(mode, folder, failsafe)

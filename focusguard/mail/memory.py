@@ -14,7 +14,9 @@ from datetime import datetime
 
 from focusguard.core.ports import (
     Folder,
+    HealthListener,
     HoldRules,
+    MailError,
     MailItem,
     MailListener,
     MoveResult,
@@ -45,6 +47,7 @@ class MemoryMailbox:
         self.moves = 0
         self._listener: MailListener | None = None
         self._on_resync: Callable[[], object] | None = None
+        self._on_health: HealthListener | None = None
 
     # -- test/replay side: the "server" ----------------------------------------------------
     def deliver(
@@ -81,6 +84,18 @@ class MemoryMailbox:
                 if i.message_id == message_id
             ]
 
+    def watcher_failing(self, error: MailError) -> None:
+        """What a real watcher reports while it cannot watch (it keeps retrying)."""
+        if self._on_health is not None:
+            self._on_health(error)
+
+    def watcher_recovered(self) -> None:
+        """What a real watcher reports once it works again: healthy, then a resync."""
+        if self._on_health is not None:
+            self._on_health(None)
+        if self._on_resync is not None:
+            self._on_resync()
+
     def _new_id(self) -> str:
         return f"mem-{next(self._ids)}"
 
@@ -91,9 +106,15 @@ class MemoryMailbox:
     def close(self) -> None:
         self._listener = None
 
-    def watch(self, on_new: MailListener, on_resync: Callable[[], object]) -> None:
+    def watch(
+        self,
+        on_new: MailListener,
+        on_resync: Callable[[], object],
+        on_health: HealthListener | None = None,
+    ) -> None:
         self._listener = on_new
         self._on_resync = on_resync
+        self._on_health = on_health
 
     def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
         with self._lock:

@@ -83,10 +83,52 @@ _V3_DECISION_BY_MESSAGE = """
 CREATE INDEX decision_by_message ON decision (message_id);
 """
 
+# One ledger entry per server item, not per Message-ID: duplicates happen (a list and a
+# direct copy, a resent message) and a hostile sender can reuse a known Message-ID, so a
+# Message-ID key let one item hide another in the held folder (issue 9). `id` is the entry;
+# `message_id` is an ordinary, indexed column; `item_id` (the latest known server id) is
+# how the engine matches entries to what is really in the held folder.
+_V4_HELD_ENTRIES = """
+CREATE TABLE held_v4 (
+    id          INTEGER PRIMARY KEY,            -- the ledger entry (one per server item)
+    message_id  TEXT NOT NULL,                  -- Internet Message-ID (not unique)
+    item_id     TEXT,                           -- latest known server item id
+    sender      TEXT NOT NULL,                  -- From header as received
+    address     TEXT,                           -- normalised SMTP address
+    subject     TEXT NOT NULL,
+    category    TEXT NOT NULL
+                CHECK (category IN ('urgent', 'internal', 'customer', 'other')),
+    received    TEXT NOT NULL,
+    held_at     TEXT NOT NULL,
+    release_at  TEXT,
+    reason      TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'held'
+                CHECK (state IN ('held', 'released', 'handled')),
+    released_at TEXT,
+    web_link    TEXT
+);
+
+INSERT INTO held_v4 (message_id, item_id, sender, address, subject, category, received,
+                     held_at, release_at, reason, state, released_at, web_link)
+SELECT message_id, item_id, sender, address, subject, category, received,
+       held_at, release_at, reason, state, released_at, web_link
+FROM held ORDER BY received, message_id;
+
+DROP TABLE held;
+ALTER TABLE held_v4 RENAME TO held;
+
+CREATE INDEX held_by_state_received ON held (state, received);
+CREATE INDEX held_by_state_release_at ON held (state, release_at);
+CREATE INDEX held_by_released_at ON held (released_at) WHERE released_at IS NOT NULL;
+CREATE INDEX held_by_message ON held (message_id);
+CREATE INDEX held_by_item ON held (item_id) WHERE item_id IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INITIAL,
     _V2_WEB_LINK_AND_RELEASE_INDEXES,
     _V3_DECISION_BY_MESSAGE,
+    _V4_HELD_ENTRIES,
 )
 
 LATEST_VERSION: int = len(MIGRATIONS)

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,33 +36,55 @@ MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 5000
 
 # Literal SQL only (no string building), so every statement is greppable here.
-_HELD_GET = """
-    SELECT message_id, item_id, sender, address, subject, category, received, held_at,
+# The entry still held wins over ones that left; among equals the newest entry.
+_HELD_BY_MESSAGE = """
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
            release_at, reason, state, released_at, web_link
-    FROM held WHERE message_id = ?
+    FROM held WHERE message_id = ? ORDER BY state = 'held' DESC, id DESC LIMIT 1
+"""
+_HELD_ENTRIES_BY_MESSAGE = """
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held WHERE message_id = ? ORDER BY id
+"""
+_HELD_BY_ENTRY = """
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held WHERE id = ?
+"""
+_HELD_BY_ITEM = """
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held WHERE item_id = ? ORDER BY state = 'held' DESC, id DESC LIMIT 1
 """
 _HELD_ALL = """
-    SELECT message_id, item_id, sender, address, subject, category, received, held_at,
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
            release_at, reason, state, released_at, web_link
-    FROM held ORDER BY received, message_id
+    FROM held ORDER BY received, message_id, id
 """
 _HELD_IN_STATE = """
-    SELECT message_id, item_id, sender, address, subject, category, received, held_at,
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
            release_at, reason, state, released_at, web_link
-    FROM held WHERE state = ? ORDER BY received, message_id
+    FROM held WHERE state = ? ORDER BY received, message_id, id
 """
 _HELD_RELEASED_SINCE = """
-    SELECT message_id, item_id, sender, address, subject, category, received, held_at,
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
            release_at, reason, state, released_at, web_link
     FROM held
     WHERE released_at IS NOT NULL AND released_at >= ? AND state IN ('released', 'handled')
-    ORDER BY released_at, received, message_id
+    ORDER BY released_at, received, message_id, id
 """
-_HELD_PUT = """
+_HELD_INSERT = """
     INSERT INTO held (message_id, item_id, sender, address, subject, category, received,
                       held_at, release_at, reason, state, released_at, web_link)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (message_id) DO UPDATE SET
+"""
+_HELD_PUT_ENTRY = """
+    INSERT INTO held (message_id, item_id, sender, address, subject, category, received,
+                      held_at, release_at, reason, state, released_at, web_link, id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET
+        message_id = excluded.message_id,
         item_id = excluded.item_id, sender = excluded.sender, address = excluded.address,
         subject = excluded.subject, category = excluded.category,
         received = excluded.received, held_at = excluded.held_at,
@@ -227,11 +249,27 @@ class Store:
     # ------------------------------------------------------------------ held ledger
 
     def get_held(self, message_id: str) -> HeldRecord | None:
-        rows = self._query(_HELD_GET, (message_id,))
+        """The entry for this Internet Message-ID: the one still held if there is one, else
+        the newest. Several server items can carry one Message-ID (see `entries`)."""
+        rows = self._query(_HELD_BY_MESSAGE, (message_id,))
         return _held(rows[0]) if rows else None
 
-    def put_held(self, rec: HeldRecord) -> None:
-        """Insert `rec`, or replace every field of the record with its message id."""
+    def entries(self, message_id: str) -> list[HeldRecord]:
+        """Every entry with this Internet Message-ID, oldest first."""
+        return [_held(row) for row in self._query(_HELD_ENTRIES_BY_MESSAGE, (message_id,))]
+
+    def get_entry(self, entry: int) -> HeldRecord | None:
+        rows = self._query(_HELD_BY_ENTRY, (_entry(entry),))
+        return _held(rows[0]) if rows else None
+
+    def entry_for_item(self, item_id: str) -> HeldRecord | None:
+        """The entry whose latest known server id is `item_id` (the held one first)."""
+        rows = self._query(_HELD_BY_ITEM, (item_id,))
+        return _held(rows[0]) if rows else None
+
+    def put_held(self, rec: HeldRecord) -> int:
+        """Insert `rec` as a new entry (`rec.entry` None) or replace every field of entry
+        `rec.entry`. Returns the entry."""
         if not isinstance(rec, HeldRecord):
             raise TypeError(f"put_held needs a HeldRecord, got {type(rec).__name__}")
         params = (
@@ -249,32 +287,59 @@ class Store:
             to_db_opt(rec.released_at, "released_at"),
             rec.web_link,
         )
+        with self._locked() as conn:
+            if rec.entry is None:
+                cur = conn.execute(_HELD_INSERT, params)
+                assert cur.lastrowid is not None
+                return int(cur.lastrowid)
+            conn.execute(_HELD_PUT_ENTRY, (*params, rec.entry))
+            return rec.entry
+
+    def update_item_id(self, entry: int, item_id: str | None) -> None:
+        """Remember the latest server item id of `entry` (EWS ids change on every move).
+        Unknown entries are ignored."""
+        self._write("UPDATE held SET item_id = ? WHERE id = ?", (item_id, _entry(entry)))
+
+    def set_release_at(self, entry: int, release_at: datetime | None, reason: str) -> None:
+        """Change when (and why) an entry is due. Unknown entries are ignored."""
         self._write(
-            _HELD_PUT,
-            params,
+            "UPDATE held SET release_at = ?, reason = ? WHERE id = ?",
+            (to_db_opt(release_at, "release_at"), reason, _entry(entry)),
         )
 
-    def update_item_id(self, message_id: str, item_id: str | None) -> None:
-        """Remember the latest Exchange item id (it changes on every move). Unknown message
-        ids are ignored."""
-        self._write("UPDATE held SET item_id = ? WHERE message_id = ?", (item_id, message_id))
+    def mark_released(
+        self, entries: Iterable[int], at: datetime, state: HeldState = HeldState.RELEASED
+    ) -> int:
+        """Entries that left the held folder at `at`: `state` RELEASED, or HANDLED when the
+        user's "mark handled" released them. Only entries still 'held' change; returns how
+        many did, so calling it again with the same entries changes nothing and returns 0."""
+        if state is HeldState.HELD:
+            raise ValueError("mark_released moves entries out of the 'held' state")
+        if isinstance(entries, str):
+            raise TypeError("entries must be a collection of entry numbers, not one string")
+        stamp = to_db(at, "at")
+        params = [(state.value, stamp, _entry(e), HeldState.HELD.value) for e in entries]
+        if not params:
+            return 0
+        with self.transaction(), self._locked() as conn:
+            cur = conn.executemany(
+                "UPDATE held SET state = ?, released_at = ? WHERE id = ? AND state = ?",
+                params,
+            )
+            return int(cur.rowcount)
 
-    def set_release_at(self, message_id: str, release_at: datetime | None, reason: str) -> None:
-        """Change when (and why) a message is due. Unknown message ids are ignored."""
-        self._write(
-            "UPDATE held SET release_at = ?, reason = ? WHERE message_id = ?",
-            (to_db_opt(release_at, "release_at"), reason, message_id),
-        )
-
-    def mark_released(self, message_ids: Iterable[str], at: datetime) -> int:
-        """Mark the given messages released at `at`, but only those still 'held'. Returns how
-        many changed; calling it again with the same ids changes nothing and returns 0."""
-        return self._leave_held(message_ids, HeldState.RELEASED, at)
-
-    def mark_handled(self, message_ids: Iterable[str], at: datetime | None = None) -> int:
-        """Mark messages that left the held folder some other way (the user moved or deleted
-        them) as handled at `at` (default: now), but only those still 'held'."""
-        return self._leave_held(message_ids, HeldState.HANDLED, at or datetime.now(UTC))
+    def mark_handled(self, entries: Iterable[int]) -> int:
+        """Released entries the user has dealt with: 'released' becomes 'handled' (when they
+        left stays). Held entries are not touched: mail in the held folder is never marked
+        handled, the engine releases it first (`mark_released(..., HeldState.HANDLED)`)."""
+        if isinstance(entries, str):
+            raise TypeError("entries must be a collection of entry numbers, not one string")
+        params = [(HeldState.HANDLED.value, _entry(e), HeldState.RELEASED.value) for e in entries]
+        if not params:
+            return 0
+        with self.transaction(), self._locked() as conn:
+            cur = conn.executemany("UPDATE held SET state = ? WHERE id = ? AND state = ?", params)
+            return int(cur.rowcount)
 
     def held(self, state: HeldState | None = HeldState.HELD) -> list[HeldRecord]:
         """Records in `state` (every record when None), oldest received first."""
@@ -462,20 +527,6 @@ class Store:
 
     # ------------------------------------------------------------------ internals
 
-    def _leave_held(self, message_ids: Iterable[str], state: HeldState, at: datetime) -> int:
-        if isinstance(message_ids, str):
-            raise TypeError("message_ids must be a collection of ids, not one string")
-        stamp = to_db(at, "at")
-        params = [(state.value, stamp, mid, HeldState.HELD.value) for mid in message_ids]
-        if not params:
-            return 0
-        with self.transaction(), self._locked() as conn:
-            cur = conn.executemany(
-                "UPDATE held SET state = ?, released_at = ? WHERE message_id = ? AND state = ?",
-                params,
-            )
-            return int(cur.rowcount)
-
     def _write(self, sql: str, params: Sequence[object]) -> int:
         with self._locked() as conn:
             return int(conn.execute(sql, params).rowcount)
@@ -642,20 +693,27 @@ def _damaged_message(file: Path | None, detail: str) -> str:
 
 def _held(row: Sequence[Any]) -> HeldRecord:
     return HeldRecord(
-        message_id=row[0],
-        item_id=row[1],
-        sender=row[2],
-        address=row[3],
-        subject=row[4],
-        category=row[5],
-        received=from_db(row[6]),
-        held_at=from_db(row[7]),
-        release_at=from_db_opt(row[8]),
-        reason=row[9],
-        state=HeldState(row[10]),
-        released_at=from_db_opt(row[11]),
-        web_link=row[12],
+        entry=int(row[0]),
+        message_id=row[1],
+        item_id=row[2],
+        sender=row[3],
+        address=row[4],
+        subject=row[5],
+        category=row[6],
+        received=from_db(row[7]),
+        held_at=from_db(row[8]),
+        release_at=from_db_opt(row[9]),
+        reason=row[10],
+        state=HeldState(row[11]),
+        released_at=from_db_opt(row[12]),
+        web_link=row[13],
     )
+
+
+def _entry(entry: object) -> int:
+    if isinstance(entry, bool) or not isinstance(entry, int):
+        raise TypeError(f"a ledger entry is an int, got {type(entry).__name__}")
+    return entry
 
 
 def _address_key(address: str) -> str:

@@ -3,6 +3,9 @@
 It sends intents (release, mark handled) to the engine through `Runtime.submit` and renders
 snapshots the worker thread takes; nothing here touches the store or the network on the
 GUI thread. Results come back as Qt signals (`FutureRelay`).
+
+"Mark handled" means "I have dealt with it": mail still held goes to the Inbox now and stays
+on the list as handled; it never stays hidden in the held folder (issue 9).
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from focusguard.core.engine import Handled
 from focusguard.core.ports import MailError
 from focusguard.core.records import HeldRecord, HeldState
 from focusguard.ui.digest_model import (
+    ENTRY_ROLE,
     GROUP_KEY_ROLE,
     MESSAGE_ID_ROLE,
     Column,
@@ -106,7 +111,10 @@ class DigestWindow(QWidget):
         self.release_button.setToolTip("Move the selected mail to the Inbox now (R)")
         self.handled_button = QPushButton("Mark &handled", self)
         self.handled_button.setAccessibleName("Mark handled")
-        self.handled_button.setToolTip("Take the selected mail off this list (H)")
+        self.handled_button.setToolTip(
+            "You dealt with the selected mail: move it to the Inbox now if it is still held, "
+            "and list it as handled (H)"
+        )
         self.close_button = QPushButton("Close", self)
         self.open_button.clicked.connect(self.open_selected)
         self.release_button.clicked.connect(self.release_selected)
@@ -230,7 +238,7 @@ class DigestWindow(QWidget):
         else:
             self.open_button.setToolTip("Select a message to open it in Outlook")
         self.release_button.setEnabled(any(r.state is HeldState.HELD for r in records))
-        self.handled_button.setEnabled(bool(records))
+        self.handled_button.setEnabled(any(r.state is not HeldState.HANDLED for r in records))
 
     # -- intents ---------------------------------------------------------------------------
     def open_selected(self) -> None:
@@ -241,18 +249,27 @@ class DigestWindow(QWidget):
             self.status.setText(NO_LINK)
 
     def release_selected(self) -> None:
-        ids = [r.message_id for r in self.selected_records() if r.state is HeldState.HELD]
-        if ids:
+        entries = [
+            r.entry
+            for r in self.selected_records()
+            if r.state is HeldState.HELD and r.entry is not None
+        ]
+        if entries:
             engine = self._runtime.engine
-            self._intent("release", lambda: engine.release(ids))
+            self._intent("release", lambda: engine.release(entries))
         elif self.selected_records():
             self.status.setText("The selected mail has been released already")
 
     def mark_selected_handled(self) -> None:
-        ids = [r.message_id for r in self.selected_records()]
-        if ids:
+        records = self.selected_records()
+        entries = [
+            r.entry for r in records if r.state is not HeldState.HANDLED and r.entry is not None
+        ]
+        if entries:
             engine = self._runtime.engine
-            self._intent("handled", lambda: engine.mark_handled(ids), count=len(ids))
+            self._intent("handled", lambda: engine.mark_handled(entries), count=len(entries))
+        elif records:
+            self.status.setText("The selected mail is marked handled already")
 
     def _intent(self, kind: str, fn: Any, count: int = 0) -> None:
         self.status.setText("Working…")
@@ -293,15 +310,15 @@ class DigestWindow(QWidget):
             if release is not None and release.failed:
                 text += f" ({release.failed} could not be moved yet; FocusGuard will retry)"
         else:
-            text = f"Marked {_plural(int(future.result() or 0), 'email')} handled"
+            text = handled_text(future.result())
         self.status.setText(text)
         self.action_finished.emit(text)
         self.refresh()
 
     def _apply(self, snapshot: DigestSnapshot) -> None:
-        keep = {r.message_id for r in self.selected_records()}
+        keep = {r.entry for r in self.selected_records()}
         current = self.tree.currentIndex()
-        current_id = current.data(MESSAGE_ID_ROLE) if current.isValid() else None
+        current_id = current.data(ENTRY_ROLE) if current.isValid() else None
         self.model.set_snapshot(snapshot)
         self.tree.expandAll()
         for row in range(self.proxy.rowCount()):
@@ -312,7 +329,7 @@ class DigestWindow(QWidget):
         self._update_summary()
         self._update_actions()
 
-    def _reselect(self, ids: set[str], current_id: object) -> None:
+    def _reselect(self, ids: set[int | None], current_id: object) -> None:
         if not ids and current_id is None:
             return
         selection = QItemSelection()
@@ -321,10 +338,10 @@ class DigestWindow(QWidget):
             group = self.proxy.index(g, 0)
             for r in range(self.proxy.rowCount(group)):
                 index = self.proxy.index(r, 0, group)
-                mid = index.data(MESSAGE_ID_ROLE)
-                if mid in ids:
+                entry = index.data(ENTRY_ROLE)
+                if entry in ids:
                     selection.select(index, index.siblingAtColumn(last))
-                if mid == current_id:
+                if entry == current_id:
                     self.tree.selectionModel().setCurrentIndex(
                         index, QItemSelectionModel.SelectionFlag.NoUpdate
                     )
@@ -348,6 +365,17 @@ class DigestWindow(QWidget):
 
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def handled_text(done: Handled) -> str:
+    """ "Marked 3 emails handled; 2 moved to the Inbox" (and what could not be moved)."""
+    text = f"Marked {_plural(done.marked, 'email')} handled"
+    if done.moved:
+        text += f"; {done.moved} moved to the Inbox"
+    if done.failed:
+        verb = "is" if done.failed == 1 else "are"
+        text += f"; {done.failed} could not be moved to the Inbox yet and {verb} still held"
+    return text
 
 
 def _describe(error: BaseException) -> str:

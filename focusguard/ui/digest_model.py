@@ -83,6 +83,7 @@ STATE_ROLE = _USER + 3  # HeldState for a message, None for a customer row
 FILTER_ROLE = _USER + 4  # "sender\nsubject" for messages, "" for customers (see DigestFilter)
 GROUP_KEY_ROLE = _USER + 5  # the customer key, on both levels
 RECORD_ROLE = _USER + 6  # the HeldRecord itself
+ENTRY_ROLE = _USER + 7  # the ledger entry (int) for a message, None for a customer row
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,12 @@ class CustomerGroup:
 
     @property
     def released(self) -> int:
+        """Out of the held folder: released, or released because marked handled."""
         return len(self.records) - self.held
+
+    @property
+    def handled(self) -> int:
+        return sum(1 for r in self.records if r.state is HeldState.HANDLED)
 
 
 def customer_key(rec: HeldRecord) -> str:
@@ -116,18 +122,26 @@ def customer_key(rec: HeldRecord) -> str:
     return rec.address if domain in FREE_MAIL else domain
 
 
+def record_key(rec: HeldRecord) -> int | str:
+    """What makes a row one row: its ledger entry (several entries may share a Message-ID;
+    each is a message of its own in the held folder)."""
+    return rec.entry if rec.entry is not None else rec.message_id
+
+
 def group_records(records: Iterable[HeldRecord]) -> list[CustomerGroup]:
-    """Group by customer, busiest customer first (ties by name); O(n log n)."""
+    """Group by customer, busiest customer first (ties by name); O(n log n). Handled mail
+    stays listed (it is in the Inbox, marked as dealt with)."""
     buckets: dict[str, list[HeldRecord]] = {}
-    seen: set[str] = set()
+    seen: set[int | str] = set()
     for rec in records:
-        if rec.state is HeldState.HANDLED or rec.message_id in seen:
-            continue  # handled mail is dealt with: it leaves the digest
-        seen.add(rec.message_id)
+        key = record_key(rec)
+        if key in seen:
+            continue
+        seen.add(key)
         buckets.setdefault(customer_key(rec), []).append(rec)
     groups = []
     for key, recs in buckets.items():
-        recs.sort(key=lambda r: (r.received, r.message_id))
+        recs.sort(key=lambda r: (r.received, r.message_id, r.entry or 0))
         held = sum(1 for r in recs if r.state is HeldState.HELD)
         groups.append(CustomerGroup(key, tuple(recs), held))
     groups.sort(key=lambda g: (-len(g.records), g.key == UNKNOWN_SENDER, g.key))
@@ -175,8 +189,9 @@ def _plural(n: int, noun: str) -> str:
 
 
 def summary_text(groups: Sequence[CustomerGroup]) -> str:
-    """ "3 emails held: 2 from 1 customer, 1 other; 1 released today". Colleagues' mail held
-    during focus is in the list too, but only customers are counted as customers."""
+    """ "3 emails held: 2 from 1 customer, 1 other; 2 released today (1 handled)".
+    Colleagues' mail held during focus is in the list too, but only customers are counted
+    as customers."""
     records = [r for g in groups for r in g.records]
     if not records:
         return "No held mail. Nothing released today."
@@ -195,6 +210,9 @@ def summary_text(groups: Sequence[CustomerGroup]) -> str:
         )
     if released:
         text += f"; {released} released today"
+        handled = sum(1 for r in records if r.state is HeldState.HANDLED)
+        if handled:
+            text += f" ({handled} handled)"
     return text
 
 
@@ -311,8 +329,10 @@ class DigestModel(QAbstractItemModel):
             return f"{group.key} ({len(group.records)})"
         if column == Column.STATE:
             parts = [f"{group.held} held"] if group.held else []
-            if group.released:
-                parts.append(f"{group.released} released")
+            if group.released - group.handled:
+                parts.append(f"{group.released - group.handled} released")
+            if group.handled:
+                parts.append(f"{group.handled} handled")
             return ", ".join(parts)
         if column == Column.WAITED and group.held:
             longest = max(waited(r, self._now) for r in group.records if r.state is HeldState.HELD)
@@ -329,6 +349,8 @@ class DigestModel(QAbstractItemModel):
             return self._message_text(rec, column)
         if role == MESSAGE_ID_ROLE:
             return rec.message_id
+        if role == ENTRY_ROLE:
+            return rec.entry
         if role == LINK_ROLE:
             return rec.web_link
         if role == STATE_ROLE:
@@ -371,16 +393,16 @@ class DigestFilter(QSortFilterProxyModel):
 def records_under(model: DigestModel, indexes: Iterable[QModelIndex]) -> list[HeldRecord]:
     """The messages selected: a message row itself, a customer row all of its messages.
     Deduplicated, in the order first seen. `indexes` are source-model indexes."""
-    out: dict[str, HeldRecord] = {}
+    out: dict[int | str, HeldRecord] = {}
     for index in indexes:
         if not index.isValid():
             continue
         rec = model.record_at(index)
         if rec is not None:
-            out.setdefault(rec.message_id, rec)
+            out.setdefault(record_key(rec), rec)
             continue
         group = model.group_at(index)
         if group is not None:
             for r in group.records:
-                out.setdefault(r.message_id, r)
+                out.setdefault(record_key(r), r)
     return list(out.values())

@@ -44,6 +44,7 @@ RELEASE_TITLES = {
     "release-all": "Released to your Inbox",
     "pause": "FocusGuard paused: mail released",
     "focus-end": "Focus ended: mail released",
+    "handled": "Marked handled: moved to your Inbox",
 }
 
 

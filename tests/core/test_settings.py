@@ -35,6 +35,7 @@ from focusguard.core.settings import (
     system_zone_name,
 )
 from focusguard.domain.senders import Category, parse_address
+from focusguard.domain.well_known_folders import well_known_named
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -781,7 +782,10 @@ valid_settings = st.builds(
         mode=st.sampled_from(list(RuleMode)),
         folder=st.text(min_size=1, max_size=40).filter(
             lambda f: (
-                f == f.strip() and f.strip() and not {"/", "\\"} & set(f) and f.lower() != "inbox"
+                f == f.strip()
+                and f.strip()
+                and not {"/", "\\"} & set(f)
+                and well_known_named(f) is None  # the mailbox's own folders are refused
             )
         ),
     ),

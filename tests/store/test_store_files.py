@@ -215,6 +215,70 @@ def test_existing_backup_is_never_overwritten(db_path: Path) -> None:
     assert db_path.with_name("state.sqlite3.v1.1.bak").exists()
 
 
+def _make_v3(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        for version, script in enumerate(MIGRATIONS[:3], start=1):
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+        with conn:
+            for n, state in enumerate(("held", "released", "handled", "held")):
+                conn.execute(
+                    "INSERT INTO held (message_id, item_id, sender, address, subject, category,"
+                    " received, held_at, release_at, reason, state, released_at, web_link)"
+                    " VALUES (?, ?, ?, ?, ?, 'customer', ?, ?, NULL, 'held', ?, ?, NULL)",
+                    (
+                        f"<v3-{n}@customer.example>",
+                        f"AAMk-v3-{n}=",
+                        f"C{n} <c{n}@customer.example>",
+                        f"c{n}@customer.example",
+                        f"From the v3 days {n}",
+                        f"2026-01-05T08:0{n}:00.000000+00:00",
+                        f"2026-01-05T08:0{n}:01.000000+00:00",
+                        state,
+                        None if state == "held" else "2026-01-05T13:30:00.000000+00:00",
+                    ),
+                )
+    finally:
+        conn.close()
+
+
+def test_migrates_the_message_id_ledger_to_one_entry_per_item(db_path: Path) -> None:
+    # v4 (issue 9): the ledger was keyed by Message-ID, so a second item with the same
+    # Message-ID overwrote the first. Every row survives the move to entries, in order.
+    _make_v3(db_path)
+    with Store.open(db_path) as s:
+        everything = s.held(None)
+        assert [r.message_id for r in everything] == [
+            f"<v3-{n}@customer.example>" for n in range(4)
+        ]
+        assert [r.state.value for r in everything] == ["held", "released", "handled", "held"]
+        assert [r.item_id for r in everything] == [f"AAMk-v3-{n}=" for n in range(4)]
+        assert len({r.entry for r in everything}) == 4
+        assert s.count_held() == 2
+        first = s.get_held("<v3-0@customer.example>")
+        assert first is not None and first.entry is not None
+        copy = s.put_held(HeldRecord(**{**_fields(first), "entry": None, "item_id": "AAMk-c="}))  # type: ignore[arg-type]
+        assert copy != first.entry
+        assert [r.item_id for r in s.entries("<v3-0@customer.example>")] == [
+            "AAMk-v3-0=",
+            "AAMk-c=",
+        ]
+    assert db_path.with_name("state.sqlite3.v3.bak").exists()
+    conn = sqlite3.connect(db_path)
+    try:
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {
+            "held_by_state_received",
+            "held_by_state_release_at",
+            "held_by_released_at",
+            "held_by_message",
+            "held_by_item",
+        } <= indexes
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()
+
+
 def test_fresh_database_makes_no_backup(db_path: Path) -> None:
     Store.open(db_path).close()
     assert list(db_path.parent.glob("*.bak")) == []
@@ -309,9 +373,8 @@ def _fields(rec: HeldRecord) -> dict[str, object]:
 
 def test_reopen_keeps_everything(db_path: Path, make_held: MakeHeld) -> None:
     with Store.open(db_path) as s:
-        for n in range(5):
-            s.put_held(make_held(n))
-        s.mark_released([make_held(0).message_id], T0 + timedelta(hours=1))
+        entries = [s.put_held(make_held(n)) for n in range(5)]
+        s.mark_released([entries[0]], T0 + timedelta(hours=1))
         s.set_fact("pause_until", '"2026-03-09T12:00:00+00:00"')
     with Store.open(db_path) as s:
         assert s.count_held() == 4

@@ -55,81 +55,106 @@ def test_held_round_trip_nullable_fields(store: Store, make_held: MakeHeld) -> N
     assert got is not None and got.web_link is None and got.released_at is None
 
 
-def test_put_held_replaces(store: Store, make_held: MakeHeld) -> None:
-    store.put_held(make_held(1))
-    newer = make_held(1, item_id="AAMk-moved=", reason="focus block", release_at=None)
-    store.put_held(newer)
-    assert store.get_held(newer.message_id) == newer
-    assert store.count_held() == 1
+def test_put_held_adds_an_entry_per_item_and_replaces_by_entry(
+    store: Store, make_held: MakeHeld
+) -> None:
+    # Two server items with one Message-ID are two entries (issue 9: one never hides the other).
+    first = store.put_held(make_held(1))
+    copy = store.put_held(make_held(1, item_id="AAMk-copy="))
+    assert first != copy and store.count_held() == 2
+    assert [r.entry for r in store.entries(make_held(1).message_id)] == [first, copy]
+    newer = make_held(1, item_id="AAMk-moved=", reason="focus block", release_at=None, entry=first)
+    assert store.put_held(newer) == first
+    assert store.get_entry(first) == newer
+    assert store.count_held() == 2
+    got = store.get_entry(copy)
+    assert got is not None and got.item_id == "AAMk-copy=" and got.entry == copy
+
+
+def test_lookup_by_message_id_prefers_the_held_entry(store: Store, make_held: MakeHeld) -> None:
+    held = store.put_held(make_held(1))
+    released = store.put_held(make_held(1, item_id="AAMk-2="))
+    store.mark_released([released], T0)
+    got = store.get_held(make_held(1).message_id)
+    assert got is not None and got.entry == held
+    store.mark_released([held], T0)
+    got = store.get_held(make_held(1).message_id)
+    assert got is not None and got.entry == released  # then the newest
+
+
+def test_entry_for_item(store: Store, make_held: MakeHeld) -> None:
+    entry = store.put_held(make_held(1))
+    got = store.entry_for_item("AAMk1=")
+    assert got is not None and got.entry == entry
+    assert store.entry_for_item("AAMk-unknown=") is None
 
 
 def test_update_item_id_and_release_at(store: Store, make_held: MakeHeld) -> None:
-    rec = make_held(1)
-    store.put_held(rec)
-    store.update_item_id(rec.message_id, "AAMk-new=")
+    entry = store.put_held(make_held(1))
+    store.update_item_id(entry, "AAMk-new=")
     later = T0 + timedelta(days=1)
-    store.set_release_at(rec.message_id, later, "rescheduled")
-    got = store.get_held(rec.message_id)
+    store.set_release_at(entry, later, "rescheduled")
+    got = store.get_entry(entry)
     assert got is not None
     assert (got.item_id, got.release_at, got.reason) == ("AAMk-new=", later, "rescheduled")
-    store.set_release_at(rec.message_id, None, "no check-in scheduled")
-    got = store.get_held(rec.message_id)
+    store.set_release_at(entry, None, "no check-in scheduled")
+    got = store.get_entry(entry)
     assert got is not None and got.release_at is None
-    # unknown ids are ignored, not errors
-    store.update_item_id("<unknown@x>", "id")
-    store.set_release_at("<unknown@x>", later, "x")
-    assert store.get_held("<unknown@x>") is None
+    # unknown entries are ignored, not errors
+    store.update_item_id(entry + 100, "id")
+    store.set_release_at(entry + 100, later, "x")
+    assert store.get_entry(entry + 100) is None
 
 
 def test_mark_released_is_idempotent(store: Store, make_held: MakeHeld) -> None:
-    for n in range(3):
-        store.put_held(make_held(n))
-    ids = [make_held(n).message_id for n in range(3)]
+    entries = [store.put_held(make_held(n)) for n in range(3)]
     at = T0 + timedelta(hours=5)
-    assert store.mark_released(ids[:2], at) == 2
-    assert store.mark_released(ids[:2], at + timedelta(minutes=1)) == 0
-    assert store.mark_released([*ids, ids[0], "<unknown@x>"], at) == 1
+    assert store.mark_released(entries[:2], at) == 2
+    assert store.mark_released(entries[:2], at + timedelta(minutes=1)) == 0
+    assert store.mark_released([*entries, entries[0], 999], at) == 1
     assert store.mark_released([], at) == 0
     assert store.count_held() == 0
-    for mid in ids:
-        got = store.get_held(mid)
+    for entry in entries:
+        got = store.get_entry(entry)
         assert got is not None
         assert got.state is HeldState.RELEASED and got.released_at == at  # first time wins
 
 
-def test_mark_released_rejects_a_bare_string(store: Store, make_held: MakeHeld) -> None:
+def test_mark_released_rejects_what_is_not_an_entry(store: Store, make_held: MakeHeld) -> None:
     store.put_held(make_held(1))
     with pytest.raises(TypeError):
-        store.mark_released(make_held(1).message_id, T0)
+        store.mark_released(make_held(1).message_id, T0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        store.mark_released([make_held(1).message_id], T0)  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="out of the 'held' state"):
+        store.mark_released([1], T0, HeldState.HELD)
 
 
-def test_mark_handled_only_from_held(store: Store, make_held: MakeHeld) -> None:
-    store.put_held(make_held(1))
-    store.put_held(make_held(2))
-    store.mark_released([make_held(1).message_id], T0)
-    at = T0 + timedelta(minutes=30)
-    ids = [make_held(1).message_id, make_held(2).message_id]
-    assert store.mark_handled(ids, at) == 1
-    assert store.mark_handled(ids, at) == 0
-    one, two = (store.get_held(m) for m in ids)
-    assert one is not None and one.state is HeldState.RELEASED and one.released_at == T0
-    assert two is not None and two.state is HeldState.HANDLED and two.released_at == at
+def test_mark_released_as_handled(store: Store, make_held: MakeHeld) -> None:
+    entry = store.put_held(make_held(1))
+    assert store.mark_released([entry], T0, HeldState.HANDLED) == 1
+    got = store.get_entry(entry)
+    assert got is not None and got.state is HeldState.HANDLED and got.released_at == T0
 
 
-def test_mark_handled_defaults_to_now(store: Store, make_held: MakeHeld) -> None:
-    store.put_held(make_held(1))
-    before = datetime.now(UTC)
-    assert store.mark_handled([make_held(1).message_id]) == 1
-    got = store.get_held(make_held(1).message_id)
-    assert got is not None and got.released_at is not None
-    assert before <= got.released_at <= datetime.now(UTC)
+def test_mark_handled_only_from_released(store: Store, make_held: MakeHeld) -> None:
+    # "Handled" never hides mail: an entry still held (its mail in the held folder) is not
+    # marked handled by the store; the engine releases it first.
+    one = store.put_held(make_held(1))
+    two = store.put_held(make_held(2))
+    store.mark_released([one], T0)
+    assert store.mark_handled([one, two]) == 1
+    assert store.mark_handled([one, two]) == 0
+    got_one, got_two = store.get_entry(one), store.get_entry(two)
+    assert got_one is not None and got_one.state is HeldState.HANDLED
+    assert got_one.released_at == T0  # when it left the held folder
+    assert got_two is not None and got_two.state is HeldState.HELD
 
 
 def test_held_listing_by_state_ordered_by_received(store: Store, make_held: MakeHeld) -> None:
-    for n in (3, 1, 2, 0):
-        store.put_held(make_held(n))
-    store.mark_released([make_held(2).message_id], T0 + timedelta(hours=1))
-    store.mark_handled([make_held(0).message_id], T0 + timedelta(hours=2))
+    entries = {n: store.put_held(make_held(n)) for n in (3, 1, 2, 0)}
+    store.mark_released([entries[2]], T0 + timedelta(hours=1))
+    store.mark_released([entries[0]], T0 + timedelta(hours=2), HeldState.HANDLED)
     assert [r.message_id for r in store.held()] == [make_held(n).message_id for n in (1, 3)]
     assert [r.message_id for r in store.held(HeldState.RELEASED)] == [make_held(2).message_id]
     assert [r.message_id for r in store.held(HeldState.HANDLED)] == [make_held(0).message_id]
@@ -138,13 +163,12 @@ def test_held_listing_by_state_ordered_by_received(store: Store, make_held: Make
 
 
 def test_released_since(store: Store, make_held: MakeHeld) -> None:
-    for n in range(4):
-        store.put_held(make_held(n))
+    entries = [store.put_held(make_held(n)) for n in range(4)]
     t1 = T0 + timedelta(hours=1)
     t2 = T0 + timedelta(hours=2)
-    store.mark_released([make_held(0).message_id], t1)
-    store.mark_released([make_held(1).message_id], t2)
-    store.mark_handled([make_held(2).message_id], t2 + timedelta(seconds=1))
+    store.mark_released([entries[0]], t1)
+    store.mark_released([entries[1]], t2)
+    store.mark_released([entries[2]], t2 + timedelta(seconds=1), HeldState.HANDLED)
     assert [r.message_id for r in store.released_since(t2)] == [
         make_held(1).message_id,
         make_held(2).message_id,
@@ -213,12 +237,11 @@ def test_naive_datetimes_are_rejected(store: Store, make_held: MakeHeld) -> None
         DecisionRecord(naive, "<a@x>", None, "other", "deliver", None, "r")
     with pytest.raises(ValueError, match="timezone-aware"):
         CheckInRecord(None, naive, "manual", 0, 0, "")
-    store.put_held(make_held(1))
+    entry = store.put_held(make_held(1))
     mid = make_held(1).message_id
     for call in (
-        lambda: store.set_release_at(mid, naive, "r"),
-        lambda: store.mark_released([mid], naive),
-        lambda: store.mark_handled([mid], naive),
+        lambda: store.set_release_at(entry, naive, "r"),
+        lambda: store.mark_released([entry], naive),
         lambda: store.released_since(naive),
         lambda: store.prune_decisions(naive),
         lambda: store.record_autoreply("a@x.example", naive, mid),
@@ -367,10 +390,10 @@ def test_nested_transaction_rolls_back_only_the_inner_block(
 def test_memory_store(make_held: MakeHeld) -> None:
     with Store.open(":memory:") as s:
         assert s.path is None
-        s.put_held(make_held(1))
+        entry = s.put_held(make_held(1))
         assert s.count_held() == 1
         with s.transaction():
-            s.mark_released([make_held(1).message_id], T0)
+            s.mark_released([entry], T0)
         assert s.count_held() == 0
 
 

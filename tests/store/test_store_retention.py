@@ -24,11 +24,10 @@ def on_disk(db_path: Path) -> bytes:
 def test_released_and_handled_mail_is_forgotten_after_the_cutoff(
     store: Store, make_held: MakeHeld
 ) -> None:
-    for n in range(4):
-        store.put_held(make_held(n))
-    store.mark_released([make_held(0).message_id], T0)
-    store.mark_handled([make_held(1).message_id], T0 + DAY)
-    store.mark_released([make_held(2).message_id], T0 + 10 * DAY)
+    entries = [store.put_held(make_held(n)) for n in range(4)]
+    store.mark_released([entries[0]], T0)
+    store.mark_released([entries[1]], T0 + DAY, HeldState.HANDLED)
+    store.mark_released([entries[2]], T0 + 10 * DAY)
     # <m3> stays held, however old.
     assert store.prune_released(T0 + 5 * DAY) == 2
     assert [r.message_id for r in store.held(None)] == [
@@ -63,12 +62,12 @@ def test_pruned_text_is_gone_from_the_database_files(
     subject = "Quarterly figures for Zebulon Mxyzptlk"
     address = "zebulon.mxyzptlk@customer.example"
     rec = make_held(7, subject=subject, address=address, sender=f"Zebulon <{address}>")
-    store.put_held(rec)
+    entry = store.put_held(rec)
     store.log_decision(
         DecisionRecord(T0, rec.message_id, address, "customer", "hold", None, "held: customer")
     )
     store.record_autoreply(address, T0, rec.message_id)
-    store.mark_released([rec.message_id], T0)
+    store.mark_released([entry], T0)
     assert subject.encode() in on_disk(db_path)  # it was written
     assert store.prune_released(T0 + DAY) == 1
     assert store.prune_decisions(T0 + DAY) == 1
@@ -84,8 +83,8 @@ def test_pruned_text_is_gone_from_the_database_files(
 def test_pruning_inside_a_transaction_works_without_a_checkpoint(
     store: Store, make_held: MakeHeld
 ) -> None:
-    store.put_held(make_held(0))
-    store.mark_released([make_held(0).message_id], T0)
+    entry = store.put_held(make_held(0))
+    store.mark_released([entry], T0)
     with store.transaction():
         assert store.prune_released(T0 + DAY) == 1  # no checkpoint inside a transaction
     assert store.held(None) == []

@@ -24,12 +24,10 @@ def test_reads_from_another_thread_while_writing(store: Store, make_held: MakeHe
         try:
             for start in range(0, total, BATCH):
                 with store.transaction():
-                    for n in range(start, start + BATCH):
-                        store.put_held(make_held(n))
+                    entries = [store.put_held(make_held(n)) for n in range(start, start + BATCH)]
                 if start % 30 == 0:
                     with store.transaction():
-                        ids = [make_held(n).message_id for n in range(start, start + BATCH)]
-                        store.mark_released(ids, T0 + timedelta(hours=1))
+                        store.mark_released(entries, T0 + timedelta(hours=1))
                         store.set_fact("released_batches", str(start))
         except BaseException as exc:
             errors.append(exc)

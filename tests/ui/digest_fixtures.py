@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from focusguard.core.clock import VirtualClock
+from focusguard.core.engine import Handled
 from focusguard.core.records import HeldRecord, HeldState
 from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
@@ -57,6 +58,7 @@ def record(
         state=state,
         released_at=released_at,
         web_link=web_link,
+        entry=n + 1,
     )
 
 
@@ -101,17 +103,19 @@ class FakeStore:
 
 
 class FakeEngine:
-    def __init__(self) -> None:
-        self.released: list[list[str]] = []
-        self.handled: list[list[str]] = []
+    """Records the ledger entries each intent was for (`record(n)` is entry n + 1)."""
 
-    def release(self, ids: list[str]) -> None:
-        self.released.append(list(ids))
+    def __init__(self) -> None:
+        self.released: list[list[int]] = []
+        self.handled: list[list[int]] = []
+
+    def release(self, entries: list[int]) -> None:
+        self.released.append(list(entries))
         return None
 
-    def mark_handled(self, ids: list[str]) -> int:
-        self.handled.append(list(ids))
-        return len(ids)
+    def mark_handled(self, entries: list[int]) -> Handled:
+        self.handled.append(list(entries))
+        return Handled(marked=len(entries), moved=len(entries), failed=0)
 
 
 class FakeRuntime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -66,7 +67,7 @@ def test_customer_key_domain_freemail_and_unknown() -> None:
     assert customer_key(record(3, None, sender="garbage")) == UNKNOWN_SENDER
 
 
-def test_groups_busiest_first_with_counts_and_handled_left_out() -> None:
+def test_groups_busiest_first_with_counts_and_handled_listed() -> None:
     recs = [record(i, f"u{i}@big.example") for i in range(10)]
     recs += [record(20, "a@small.example"), record(21, "b@small.example")]
     recs += [
@@ -74,18 +75,48 @@ def test_groups_busiest_first_with_counts_and_handled_left_out() -> None:
         record(31, "y@mid.example"),
         record(32, "z@mid.example", state=HeldState.RELEASED),
     ]
-    recs += [record(40, "gone@mid.example", state=HeldState.HANDLED)]
-    recs += [record(50, None, sender="undisclosed")] * 5  # same id five times: one row
+    # Handled mail is in the Inbox, dealt with: still listed, counted as released.
+    recs += [record(40, "done@mid.example", state=HeldState.HANDLED)]
+    recs += [record(50, None, sender="undisclosed")] * 5  # same entry five times: one row
     groups = group_records(recs)
-    assert [(g.key, len(g.records), g.held) for g in groups] == [
-        ("big.example", 10, 10),
-        ("mid.example", 3, 2),
-        ("small.example", 2, 2),
-        (UNKNOWN_SENDER, 1, 1),
+    assert [(g.key, len(g.records), g.held, g.handled) for g in groups] == [
+        ("big.example", 10, 10, 0),
+        ("mid.example", 4, 2, 1),
+        ("small.example", 2, 2, 0),
+        (UNKNOWN_SENDER, 1, 1, 0),
     ]
     # Within a customer the longest-waiting message comes first.
     big = groups[0].records
     assert [r.received for r in big] == sorted(r.received for r in big)
+
+
+def test_entries_with_one_message_id_are_rows_of_their_own() -> None:
+    # Two items in the held folder with one Message-ID (a duplicate, or a copy that reuses
+    # it) are two messages: neither hides the other (issue 9).
+    real = record(1, "ann@client.example")
+    copy = replace(record(2, "ann@client.example"), message_id=real.message_id)
+    [group] = group_records([real, copy])
+    assert [r.entry for r in group.records] == [copy.entry, real.entry]
+    assert group.held == 2
+    model = model_of([real, copy])
+    assert model.index(0, Column.STATE).data(D) == "2 held"
+
+
+def test_group_state_names_released_and_handled_apart() -> None:
+    model = model_of(
+        [
+            record(1, "a@client.example"),
+            record(2, "b@client.example", state=HeldState.RELEASED),
+            record(3, "c@client.example", state=HeldState.HANDLED),
+        ]
+    )
+    assert model.index(0, Column.STATE).data(D) == "1 held, 1 released, 1 handled"
+    group = model.index(0, 0)
+    states = {model.index(r, Column.STATE, group).data(D) for r in range(3)}
+    assert states == {"held", "released", "handled"}
+    assert (
+        summary_text(model.groups) == "1 email held from 1 customer; 2 released today (1 handled)"
+    )
 
 
 def test_model_structure_and_text() -> None:

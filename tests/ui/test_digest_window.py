@@ -87,18 +87,18 @@ def test_keyboard_release_and_mark_handled_send_intents(qtbot: QtBot, fake: Fake
     select_message(window, 0, 0)
     with qtbot.waitSignal(window.action_finished, timeout=5000):
         qtbot.keyClick(window.tree, Qt.Key.Key_R)
-    assert fake.engine.released == [["<m1@test>"]]
+    assert fake.engine.released == [[2]]  # the ledger entry of <m1@test>
     # Selecting the customer row releases all of that customer's held mail (not released).
     window.tree.setCurrentIndex(window.proxy.index(0, 0))
     with qtbot.waitSignal(window.action_finished, timeout=5000):
         qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    assert fake.engine.released[-1] == ["<m1@test>", "<m2@test>"]
+    assert fake.engine.released[-1] == [2, 3]
     select_message(window, 1, 0)
     with qtbot.waitSignal(window.action_finished, timeout=5000) as blocker:
         qtbot.keyClick(window.tree, Qt.Key.Key_H)
-    assert fake.engine.handled == [["<m4@test>"]]
-    assert blocker.args == ["Marked 1 email handled"]
-    assert window.status.text() == "Marked 1 email handled"
+    assert fake.engine.handled == [[5]]
+    assert blocker.args == ["Marked 1 email handled; 1 moved to the Inbox"]
+    assert window.status.text() == "Marked 1 email handled; 1 moved to the Inbox"
 
 
 def test_letters_typed_in_the_filter_do_not_release(qtbot: QtBot, fake: FakeRuntime) -> None:
@@ -231,12 +231,24 @@ def test_real_engine_release_and_mark_handled(qtbot: QtBot, rig: RealRig) -> Non
         for r in range(window.proxy.rowCount(group))
     }
     assert states == {ann: "released", ann2: "held"}
-    # Mark handled takes Bob off the list.
+    # Mark handled: Bob's mail goes to the Inbox now (never left in the held folder) and
+    # stays listed as handled.
     for g in range(window.proxy.rowCount()):
         if window.proxy.index(g, 0).data(D) == "other.example (1)":
             select_message(window, g, 0)
-    with qtbot.waitSignal(window.action_finished, timeout=5000):
+    with qtbot.waitSignal(window.action_finished, timeout=5000) as done:
         qtbot.keyClick(window.tree, Qt.Key.Key_H)
+    assert done.args == ["Marked 1 email handled; 1 moved to the Inbox"]
+    assert rig.mailbox.where(bob) == [Folder.INBOX]
     rec = rig.store.get_held(bob)
     assert rec is not None and rec.state is HeldState.HANDLED
-    qtbot.waitUntil(lambda: window.model.message_count() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: window.model.held_count() == 1, timeout=5000)
+    assert window.model.message_count() == 3
+    # Released mail marked handled is listed as handled too (it was "Marked 0" before).
+    select_message(window, 0, 0)
+    assert window.proxy.index(0, 0, window.proxy.index(0, 0)).data(MESSAGE_ID_ROLE) == ann
+    with qtbot.waitSignal(window.action_finished, timeout=5000) as done:
+        qtbot.keyClick(window.tree, Qt.Key.Key_H)
+    assert done.args == ["Marked 1 email handled"]
+    after = rig.store.get_held(ann)
+    assert after is not None and after.state is HeldState.HANDLED

@@ -140,3 +140,24 @@ def test_tray_follows_the_running_engine(qtbot, ui_rig, make_shell) -> None:
     qtbot.waitUntil(lambda: shell.feed.current.held == 3)
     assert shell.tray.state is IconState.HOLDING
     assert "3 held · next check-in 13:00" in shell.tray.icon.toolTip()
+
+
+def test_a_failing_mail_watcher_turns_the_tray_to_error_until_it_recovers(
+    qtbot, ui_rig, make_shell
+) -> None:
+    # Issue 9: the watcher stopping used to leave the tray showing all well.
+    from focusguard.core.ports import AuthError
+
+    shell = make_shell(tray_available=True)
+    shell.start()
+    ui_rig.started = True
+    qtbot.waitUntil(lambda: shell.feed.current.status is not None)
+    assert shell.tray.state is IconState.OPEN
+    ui_rig.mailbox.watcher_failing(
+        AuthError("Password rejected", "Exchange rejected the password — update it.")
+    )
+    qtbot.waitUntil(lambda: shell.tray.state is IconState.ERROR)
+    assert "Password rejected" in shell.tray.icon.toolTip()
+    qtbot.waitUntil(lambda: [s.title for s in ui_rig.sink.shown] == ["Password rejected"])
+    ui_rig.mailbox.watcher_recovered()
+    qtbot.waitUntil(lambda: shell.tray.state is IconState.OPEN)

@@ -17,6 +17,7 @@ from exchangelib.errors import ErrorFolderNotFound, ErrorMoveCopyFailed
 from focusguard import log_redaction
 from focusguard.core.ports import (
     Folder,
+    HealthListener,
     HoldRules,
     MailError,
     MailItem,
@@ -30,7 +31,7 @@ from focusguard.domain.schedule import Interval
 from focusguard.mail.ews import calendar, connection, errors, folders, items, reply, tls
 from focusguard.mail.ews.connection import Connection
 from focusguard.mail.ews.rules import RuleKeeper
-from focusguard.mail.ews.watcher import Watcher
+from focusguard.mail.ews.watcher import AUTH_RETRY_S, Watcher
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,10 @@ class EwsBackend:
     """Exchange mailbox with an Inbox and a held folder (see core.ports.MailBackend).
 
     `password` is for ntlm/basic; for oauth pass `token_cache` (the Secrets port that keeps
-    msal's token cache) or a ready `oauth_credentials`. Nothing touches the network until
-    `verify()` / `connect()`.
+    msal's token cache) or a ready `oauth_credentials`. `password_source` (the keyring) is
+    asked again after Exchange rejected the password, so a password the user saved meanwhile
+    is picked up without a restart. Nothing touches the network until `verify()` /
+    `connect()`.
     """
 
     def __init__(
@@ -55,6 +58,8 @@ class EwsBackend:
         max_wait: int = connection.MAX_WAIT_S,
         stream_minutes: int = 29,
         backoff_start: float = 1.0,
+        auth_retry_s: float = AUTH_RETRY_S,
+        password_source: Callable[[], str | None] | None = None,
     ) -> None:
         if account.kind != "ews":
             raise MailError(
@@ -75,6 +80,8 @@ class EwsBackend:
         self._max_wait = max_wait
         self._stream_minutes = stream_minutes
         self._backoff_start = backoff_start
+        self._auth_retry = auth_retry_s
+        self._password_source = password_source
         self._lock = threading.RLock()
         self._conn: Connection | None = None
         self._verified = False
@@ -127,10 +134,37 @@ class EwsBackend:
     def verify(self) -> None:
         """Check address, certificate and password once, failing fast (no retry storm)."""
         with self._lock, self._boundary("signing in"):
+            if not self._verified:
+                self.reload_password()
             conn = self._open()
             if not self._verified:
                 connection.verify(conn, self.account_settings.ca_bundle)
                 self._verified = True
+
+    def reload_password(self) -> bool:
+        """Use the password saved now (e.g. by `focusguard account login` after Exchange
+        rejected the old one), if it differs. True when it changed."""
+        if self._password_source is None or self.account_settings.auth == "oauth":
+            return False
+        try:
+            saved = self._password_source()
+        except Exception as exc:  # a locked keyring: keep what we have
+            log.debug("could not read the saved password: %s", type(exc).__name__)
+            return False
+        if not saved or saved == self._password:
+            return False
+        # No backend lock: the watcher thread calls this, and close() holds the lock while
+        # it waits for that thread to end.
+        self._password = saved
+        conn = self._conn
+        if conn is not None:
+            # exchangelib drops its sessions when the credentials change (protocol.py).
+            conn.protocol.credentials = connection.make_credentials(
+                self.account_settings, saved, None
+            )
+            conn.secrets = self._secrets()
+        log.info("using the password saved for %s since the last sign-in", self.email)
+        return True
 
     def connect(self) -> None:
         """verify(), then switch to the patient retry policy and find the held folder."""
@@ -140,7 +174,7 @@ class EwsBackend:
             with self._boundary("opening the held folder"):
                 conn.use_patient_policy(self._max_wait)
                 if self._held is None:
-                    self._held = folders.find_or_create(conn.account, self.holding.folder)
+                    self._held = folders.held_folder(conn.account, self.holding.folder)
                     self._rules = RuleKeeper(
                         conn.account,
                         self._held,
@@ -174,7 +208,12 @@ class EwsBackend:
         return str(self._held.id)
 
     # -- watching --------------------------------------------------------------------------
-    def watch(self, on_new: MailListener, on_resync: Callable[[], object]) -> None:
+    def watch(
+        self,
+        on_new: MailListener,
+        on_resync: Callable[[], object],
+        on_health: HealthListener | None = None,
+    ) -> None:
         with self._lock:
             conn = self._require()
             if self.watcher is not None:
@@ -195,8 +234,18 @@ class EwsBackend:
                 poll_seconds=float(self.account_settings.poll_seconds),
                 stream_minutes=self._stream_minutes,
                 backoff_start=self._backoff_start,
+                auth_retry_s=self._auth_retry,
+                on_health=on_health,
+                describe=self._describe_watch_error,
+                on_auth_failure=self.reload_password,
             )
             self.watcher.start()
+
+    def _describe_watch_error(self, exc: BaseException) -> MailError:
+        url = self._conn.url if self._conn is not None else self.account_settings.ews_url
+        return errors.translate(
+            exc, email=self.email, url=url, action="watching for new mail", secrets=self._secrets()
+        )
 
     def _folder_of(self, parent: Any) -> Folder | None:
         if parent is None:
@@ -226,7 +275,7 @@ class EwsBackend:
                 if to is not Folder.HELD:
                     raise
                 # The held folder was deleted or renamed away: make it again, once.
-                self._held = folders.find_or_create(conn.account, self.holding.folder)
+                self._held = folders.held_folder(conn.account, self.holding.folder)
                 if self._rules is not None:
                     self._rules.held_folder = self._held
                 result = items.move(conn.account, items_, self._held)
@@ -280,4 +329,7 @@ def connect_backend(settings: Settings, secrets: Secrets | None = None) -> EwsBa
         raise MailError(title, message, retryable=False) from None
     if not password:
         raise errors.no_password(account.email)
-    return EwsBackend(account, settings.holding, password)
+    keyring = secrets
+    return EwsBackend(
+        account, settings.holding, password, password_source=lambda: keyring.get(account.email)
+    )

@@ -13,7 +13,14 @@ Failure handling:
   (not retried by exchangelib, issue #719), an expired subscription as
   ErrorInvalidSubscription: re-subscribe after a capped exponential back-off, then resync;
 - after `MAX_STREAM_FAILURES` failures in a row streaming is given up for pull
-  (Subscribe/GetEvents every `poll_seconds`), e.g. behind proxies that buffer chunked replies.
+  (Subscribe/GetEvents every `poll_seconds`), e.g. behind proxies that buffer chunked replies;
+- the watcher never stops by itself (issue 9: it used to stop for good on a rejected
+  password, silently, while the server rule kept filling the held folder). A rejected sign-in
+  is retried too, but slowly (`auth_retry_s`, doubling to `AUTH_BACKOFF_CAP_S`): each try of
+  a wrong password counts towards the directory's account lockout. Before each such retry
+  `on_auth_failure` may pick up a password the user has saved meanwhile;
+- a failure that survives one retry is reported through `on_health(error)`; the first
+  subscription that works again reports `on_health(None)` and resyncs.
 """
 
 from __future__ import annotations
@@ -29,7 +36,14 @@ from exchangelib.errors import UnauthorizedError
 from exchangelib.folders import FolderCollection
 from exchangelib.properties import CreatedEvent, MovedEvent, NewMailEvent
 
-from focusguard.core.ports import AuthError, Folder, MailItem, MailListener
+from focusguard.core.ports import (
+    AuthError,
+    Folder,
+    HealthListener,
+    MailError,
+    MailItem,
+    MailListener,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +53,23 @@ PULL_TIMEOUT_MINUTES = 10  # a pull subscription dies if not polled this long
 MAX_STREAM_FAILURES = 3
 BACKOFF_START_S = 1.0
 BACKOFF_CAP_S = 60.0
+AUTH_RETRY_S = 30.0  # the first retry of a rejected sign-in
+AUTH_BACKOFF_CAP_S = 900.0
+REPORT_AFTER = 2  # failures in a row before the watcher reports itself unhealthy
 _SEEN_MAX = 2000
 
 Fetch = Callable[[Sequence[tuple[str, str | None]]], list[MailItem]]
+Describe = Callable[[BaseException], MailError]
+
+
+def _generic(exc: BaseException) -> MailError:
+    if isinstance(exc, MailError):
+        return exc
+    return MailError(
+        "Not watching for new mail",
+        f"The connection to Exchange keeps failing ({type(exc).__name__}); FocusGuard keeps "
+        "trying.",
+    )
 
 
 class _Seen:
@@ -75,6 +103,10 @@ class Watcher:
         stream_minutes: int = STREAM_MINUTES,
         backoff_start: float = BACKOFF_START_S,
         backoff_cap: float = BACKOFF_CAP_S,
+        auth_retry_s: float = AUTH_RETRY_S,
+        on_health: HealthListener | None = None,
+        describe: Describe = _generic,
+        on_auth_failure: Callable[[], object] | None = None,
     ) -> None:
         self._account = account
         self._folders = dict(folders)
@@ -86,6 +118,12 @@ class Watcher:
         self._stream_minutes = stream_minutes
         self._backoff_start = backoff_start
         self._backoff_cap = backoff_cap
+        self._auth_retry = auth_retry_s
+        self._on_health = on_health
+        self._describe = describe
+        self._on_auth_failure = on_auth_failure
+        self._failing = 0  # failures since watching last worked
+        self.healthy = True
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._sid: str | None = None
@@ -137,7 +175,7 @@ class Watcher:
 
     # -- the loop --------------------------------------------------------------------------
     def _run(self) -> None:
-        failures = 0
+        failures = 0  # stream failures: after MAX_STREAM_FAILURES, poll instead
         while not self._stop.is_set():
             try:
                 if self.pull:
@@ -145,36 +183,59 @@ class Watcher:
                 else:
                     self._run_streaming()
                 failures = 0
-            except (AuthError, UnauthorizedError) as exc:
-                # A rejected password will not fix itself by retrying every minute.
-                self.last_error = type(exc).__name__
-                log.warning("mail watcher stopped: the server rejected the sign-in")
-                return
             except Exception as exc:
                 if self._stop.is_set():
                     break
-                failures += 1
+                self._failing += 1
+                auth = isinstance(exc, AuthError | UnauthorizedError)
+                if not auth:
+                    failures += 1
                 self.last_error = type(exc).__name__
+                # A stream that subscribes fine but keeps dropping still backs off.
+                delay = self._backoff(self._failing if auth else max(self._failing, failures), auth)
+                error = self._describe(exc)
                 log.warning(
-                    "mail watcher lost the connection (%s); reconnecting", type(exc).__name__
+                    "mail watcher: %s (%s); trying again in %.0f s",
+                    error.title,
+                    type(exc).__name__,
+                    delay,
                 )
-                if not self.pull and failures >= MAX_STREAM_FAILURES:
+                if self._failing >= REPORT_AFTER:
+                    self._report(error)
+                if not auth and not self.pull and failures >= MAX_STREAM_FAILURES:
                     log.warning(
                         "streaming failed %d times in a row: switching to polling", failures
                     )
                     self.pull = True
                 self._unsubscribe()
-                self._stop.wait(self._backoff(failures))
+                self._stop.wait(delay)
+                if auth and self._on_auth_failure is not None and not self._stop.is_set():
+                    self._guard(self._on_auth_failure, "reloading the password")
             if not self._stop.is_set():
                 self.reconnects += 1
 
-    def _backoff(self, failures: int) -> float:
-        delay = min(self._backoff_cap, self._backoff_start * 2 ** (failures - 1))
+    def _backoff(self, failures: int, auth: bool = False) -> float:
+        if auth:
+            start, cap = self._auth_retry, AUTH_BACKOFF_CAP_S
+        else:
+            start, cap = self._backoff_start, self._backoff_cap
+        delay = min(cap, start * 2 ** (failures - 1))
         return float(delay * random.uniform(0.8, 1.0))
+
+    def _report(self, error: MailError | None) -> None:
+        self.healthy = error is None
+        listener = self._on_health
+        if listener is not None:
+            self._guard(lambda: listener(error), "the health listener")
 
     def _subscribed(self, sid: str) -> None:
         with self._sid_lock:
             self._sid = sid
+        if self._failing:
+            if not self.healthy:
+                log.info("mail watcher working again")
+                self._report(None)
+            self._failing = 0
         # Anything that arrived before this subscription existed is found by a resync.
         self._safe_resync()
 
@@ -227,7 +288,11 @@ class Watcher:
                 log.exception("the new-mail handler failed for one message")
 
     def _safe_resync(self) -> None:
+        self._guard(self._on_resync, "the resync handler")
+
+    @staticmethod
+    def _guard(fn: Callable[[], object], what: str) -> None:
         try:
-            self._on_resync()
+            fn()
         except Exception:
-            log.exception("the resync handler failed")
+            log.exception("%s failed", what)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from focusguard.core.ports import (
     Folder,
+    HealthListener,
     HoldRules,
     MailError,
     MailItem,
@@ -31,7 +32,7 @@ from focusguard.core.settings import AccountSettings, HoldingSettings, Settings
 from focusguard.domain.schedule import Interval
 from focusguard.mail.graph import calendar, errors, folders, items, reply
 from focusguard.mail.graph.client import GRAPH_URL, MAX_CONCURRENCY, GraphClient
-from focusguard.mail.graph.delta import DeltaCursor, Watcher
+from focusguard.mail.graph.delta import AUTH_RETRY_S, DeltaCursor, Watcher
 from focusguard.mail.graph.rules import RuleKeeper
 from focusguard.mail.graph.tokens import MsalTokens, StaticTokens, TokenProvider
 
@@ -65,6 +66,7 @@ class GraphBackend:
         backoff_start: float = 0.5,
         switch_off_on_close: bool = True,
         poll_seconds: float | None = None,
+        auth_retry_s: float = AUTH_RETRY_S,
     ) -> None:
         if account.kind != "graph":
             raise MailError(
@@ -81,6 +83,7 @@ class GraphBackend:
         self._max_concurrency = max_concurrency
         self._backoff_start = backoff_start
         self._switch_off_on_close = switch_off_on_close
+        self._auth_retry = auth_retry_s
         # account.poll_seconds unless given (tests and the benchmark poll faster)
         self.poll_seconds = float(poll_seconds or account.poll_seconds)
         self._lock = threading.RLock()
@@ -111,7 +114,7 @@ class GraphBackend:
 
     def _remake_held(self) -> str:
         """The held folder was deleted or renamed away: make it again (rules follow)."""
-        self._held_id = folders.find_or_create(self._require(), self.holding.folder)
+        self._held_id = folders.held_folder(self._require(), self.holding.folder)
         return self._held_id
 
     @property
@@ -131,7 +134,7 @@ class GraphBackend:
                 )
             client = self.client
             self._inbox_id = folders.well_known_id(client, "inbox")
-            self._held_id = folders.find_or_create(client, self.holding.folder)
+            self._held_id = folders.held_folder(client, self.holding.folder)
             self._rules = RuleKeeper(client, lambda: self.held_folder_id, self._clock)
             # In client-move mode the engine never calls apply_rules: switch off what a
             # server-rule run may have left on, or mail would stay held with nobody watching.
@@ -160,7 +163,12 @@ class GraphBackend:
             self._held_id = self._inbox_id = None
 
     # -- watching --------------------------------------------------------------------------
-    def watch(self, on_new: MailListener, on_resync: Callable[[], object]) -> None:
+    def watch(
+        self,
+        on_new: MailListener,
+        on_resync: Callable[[], object],
+        on_health: HealthListener | None = None,
+    ) -> None:
         with self._lock:
             client = self._require()
             if self.watcher is not None:
@@ -177,8 +185,16 @@ class GraphBackend:
                 poll_seconds=self.poll_seconds,
                 tick=None if rules is None else self._tick,
                 backoff_start=self._backoff_start,
+                auth_retry_s=self._auth_retry,
+                on_health=on_health,
+                describe=self._describe_watch_error,
             )
             self.watcher.start()
+
+    def _describe_watch_error(self, exc: BaseException) -> MailError:
+        return errors.translate(
+            exc, email=self.email, base_url=self.base_url, action="watching for new mail"
+        )
 
     def _tick(self) -> None:
         rules = self._rules

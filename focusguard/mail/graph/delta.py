@@ -13,7 +13,13 @@ Graph's push notifications need a public HTTPS webhook, which a desktop app does
   https://learn.microsoft.com/en-us/graph/delta-query-overview#token-duration) — means start
   over and call `on_resync`, since anything could have arrived meanwhile. `on_resync` also
   runs after the first round, like the EWS watcher after each subscription (the engine lists
-  the folders then).
+  the folders then);
+- polling never stops by itself (issue 9: two rejected sign-ins used to stop it for good,
+  silently, while the message rule kept filling the held folder). Every failure is retried
+  with capped exponential back-off, a rejected sign-in more slowly (`auth_retry_s`), so an
+  admin's re-consent or a fixed sign-in is picked up without a restart. A failure that
+  survives one retry is reported through `on_health(error)`; the first round that works
+  again reports `on_health(None)` and calls `on_resync`.
 """
 
 from __future__ import annotations
@@ -24,16 +30,37 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from focusguard.core.ports import AuthError, Folder, MailItem, MailListener
+from focusguard.core.ports import (
+    AuthError,
+    Folder,
+    HealthListener,
+    MailError,
+    MailItem,
+    MailListener,
+)
 from focusguard.mail.graph.client import GraphClient
-from focusguard.mail.graph.errors import DeltaExpired, GraphHTTPError
+from focusguard.mail.graph.errors import DeltaExpired
 from focusguard.mail.graph.items import SELECT, to_item
 
 log = logging.getLogger(__name__)
 
 BACKOFF_START_S = 1.0
 BACKOFF_CAP_S = 300.0
+AUTH_RETRY_S = 30.0  # the first retry of a rejected sign-in
+AUTH_BACKOFF_CAP_S = 900.0
+REPORT_AFTER = 2  # failures in a row before the watcher reports itself unhealthy
 DELTA_PAGE = "odata.maxpagesize=100"
+
+Describe = Callable[[BaseException], MailError]
+
+
+def _generic(exc: BaseException) -> MailError:
+    if isinstance(exc, MailError):
+        return exc
+    return MailError(
+        "Not watching for new mail",
+        f"Polling Microsoft 365 keeps failing ({type(exc).__name__}); FocusGuard keeps trying.",
+    )
 
 
 class DeltaCursor:
@@ -93,6 +120,9 @@ class Watcher:
         tick: Callable[[], object] | None = None,
         backoff_start: float = BACKOFF_START_S,
         backoff_cap: float = BACKOFF_CAP_S,
+        auth_retry_s: float = AUTH_RETRY_S,
+        on_health: HealthListener | None = None,
+        describe: Describe = _generic,
     ) -> None:
         self.cursors = cursors
         self._on_new = on_new
@@ -101,6 +131,10 @@ class Watcher:
         self.poll_seconds = poll_seconds
         self._backoff_start = backoff_start
         self._backoff_cap = backoff_cap
+        self._auth_retry = auth_retry_s
+        self._on_health = on_health
+        self._describe = describe
+        self.healthy = True
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.rounds = 0
@@ -142,29 +176,50 @@ class Watcher:
                     self._round()
                 if self._tick is not None:
                     self._tick()
+                if failures:
+                    self._recovered()
                 failures = 0
                 self.rounds += 1
                 self._stop.wait(self.poll_seconds)
             except DeltaExpired:
                 log.info("delta token expired (410): full resync")
                 needs_stock = True
-            except AuthError as exc:
-                # A revoked sign-in will not fix itself by polling: stop, the UI shows it.
-                self.last_error = exc.title
-                log.warning("mail watcher stopped: %s", exc.title)
-                return
             except Exception as exc:
                 if self._stop.is_set():
                     break
-                if isinstance(exc, GraphHTTPError) and exc.status == 401:
-                    self.last_error = "Sign-in rejected"
-                    log.warning("mail watcher stopped: Microsoft 365 rejected the sign-in")
-                    return
                 failures += 1
-                self.last_error = getattr(exc, "title", type(exc).__name__)
-                delay = min(self._backoff_cap, self._backoff_start * 2 ** (failures - 1))
-                log.warning("mail watcher: %s; trying again in %.0f s", self.last_error, delay)
-                self._stop.wait(delay * random.uniform(0.8, 1.0))
+                error = self._describe(exc)
+                self.last_error = error.title
+                delay = self._delay(failures, isinstance(error, AuthError))
+                log.warning("mail watcher: %s; trying again in %.0f s", error.title, delay)
+                if failures >= REPORT_AFTER:
+                    self._report(error)
+                self._stop.wait(delay)
+
+    def _delay(self, failures: int, auth: bool) -> float:
+        if auth:
+            # A revoked sign-in is retried too (an admin may re-consent), but slowly.
+            start, cap = self._auth_retry, AUTH_BACKOFF_CAP_S
+        else:
+            start, cap = self._backoff_start, self._backoff_cap
+        return float(min(cap, start * 2 ** (failures - 1)) * random.uniform(0.8, 1.0))
+
+    def _recovered(self) -> None:
+        if not self.healthy:
+            log.info("mail watcher working again")
+            self._report(None)
+        # Whatever the failures hid (moves out and back, rules switched meanwhile): look.
+        self.resyncs += 1
+        self._safe(self._on_resync)
+
+    def _report(self, error: MailError | None) -> None:
+        self.healthy = error is None
+        listener = self._on_health
+        if listener is not None:
+            try:
+                listener(error)
+            except Exception:
+                log.exception("the health listener failed")
 
     def _round(self) -> None:
         for cursor in self.cursors:

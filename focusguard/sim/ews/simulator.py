@@ -132,6 +132,13 @@ class EwsSimulator(Simulator[Mailbox, Fault]):
     def folder_id(self, name: str) -> str:
         return self.mailbox.folder_by_path(name).id
 
+    def localize_folder(self, distinguished: str, display_name: str) -> None:
+        """Give a distinguished folder the display name of a mailbox in another language
+        (Exchange names them in the mailbox's language, e.g. "Gelöschte Elemente" for
+        deleteditems); its DistinguishedFolderId stays."""
+        with self.mailbox.lock:
+            self.mailbox.distinguished(distinguished).name = display_name
+
     def expire_subscriptions(self) -> None:
         """Every subscription expires, as Exchange does after a timeout or a server move:
         open streams end and the next call with their ids fails ErrorInvalidSubscription."""

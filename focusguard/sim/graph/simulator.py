@@ -194,6 +194,13 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
     def folder_id(self, name: str) -> str:
         return self.mailbox.folder_by_name(name).id
 
+    def localize_folder(self, well_known: str, display_name: str) -> None:
+        """Give a well-known folder the display name of a mailbox in another language
+        ("Well-known names work regardless of the locale of the user's mailbox",
+        https://learn.microsoft.com/en-us/graph/api/resources/mailfolder)."""
+        with self.mailbox.lock:
+            self.mailbox.folder(well_known).display_name = display_name
+
     def add_user_rule(
         self,
         name: str,

@@ -10,12 +10,13 @@ from collections.abc import Callable
 
 import pytest
 
-from focusguard.core.ports import Folder, HoldRules, MailItem
+from focusguard.core.ports import AuthError, Folder, HoldRules, MailError, MailItem
 from focusguard.domain.policy import HoldPlan
 from focusguard.domain.schedule import Interval
 from focusguard.mail.ews import EwsBackend
 from focusguard.sim.ews import EwsSimulator
-from tests.mail.ews.conftest import account_for
+from tests.mail.ews.conftest import PASSWORD, account_for
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(40)
 
@@ -174,3 +175,61 @@ def test_close_stops_the_watcher_and_unsubscribes(sim: EwsSimulator, backend: Ew
     assert not watcher.alive
     assert "Unsubscribe" in sim.operations()
     assert sim.status()["subscriptions"] == 0
+
+
+class Health:
+    """on_health for the watcher: what it reported, in order."""
+
+    def __init__(self) -> None:
+        self.reports: list[MailError | None] = []
+
+    def __call__(self, error: MailError | None) -> None:
+        self.reports.append(error)
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.reports) and self.reports[-1] is not None
+
+
+def test_a_rejected_password_is_reported_retried_and_picked_up_again(
+    sim: EwsSimulator, make_backend: Callable[..., EwsBackend]
+) -> None:
+    # Issue 9: the watcher used to stop for good on a rejected password, silently, while
+    # the server rule kept filling the held folder. Now: reported, retried, recovered.
+    backend = make_backend(auth_retry_s=0.05)
+    rec, health = Recorder(), Health()
+    backend.watch(rec.on_new, rec.on_resync, health)
+    _subscribed(sim)
+    rec.wait_resyncs(1, 2)
+    sim.password = "changed-on-the-server"
+    sim.expire_subscriptions()  # the next call signs in again
+    wait_until(lambda: health.failing, what="the watcher reporting the failure")
+    error = health.reports[-1]
+    assert isinstance(error, AuthError) and error.title == "Password rejected"
+    assert PASSWORD not in error.message
+    watcher = backend.watcher
+    assert watcher is not None and watcher.alive and not watcher.healthy
+    sim.password = PASSWORD  # e.g. the account was unlocked, the old password works again
+    wait_until(lambda: health.reports[-1] is None, what="the watcher recovering")
+    rec.wait_resyncs(2, 10)
+    _wait_streams(sim, 2)
+    imid = sim.deliver("Back <back@client.example>", "after the outage")
+    assert rec.next(timeout=3.0).message_id == imid
+
+
+def test_a_password_saved_meanwhile_is_used_without_a_restart(
+    sim: EwsSimulator, make_backend: Callable[..., EwsBackend]
+) -> None:
+    keyring = {"password": PASSWORD}
+    backend = make_backend(auth_retry_s=0.05, password_source=lambda: keyring["password"])
+    rec, health = Recorder(), Health()
+    backend.watch(rec.on_new, rec.on_resync, health)
+    _subscribed(sim)
+    rec.wait_resyncs(1, 2)
+    sim.password = "the-new-one-4712"
+    sim.expire_subscriptions()
+    wait_until(lambda: health.failing, what="the watcher reporting the failure")
+    keyring["password"] = "the-new-one-4712"  # `focusguard account login` saved it
+    wait_until(lambda: health.reports[-1] is None, what="the watcher recovering")
+    rec.wait_resyncs(2, 10)
+    assert [i.subject for i in backend.list_folder(Folder.INBOX)] == []  # signed in again

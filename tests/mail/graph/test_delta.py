@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from focusguard.core.ports import Folder
+from focusguard.core.ports import AuthError, Folder, MailError
 from focusguard.domain.schedule import Interval
 from focusguard.mail.graph.backend import GraphBackend
 from focusguard.mail.graph.errors import delta_expired, error_codes
-from focusguard.sim.graph import GraphSimulator
+from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
 from tests.mail.graph.conftest import Collector, FakeClock, hold_rules
 from tests.waiting import wait_until
 
@@ -106,22 +106,43 @@ def test_delta_expiry_is_read_from_the_error_codes_inner_ones_too() -> None:
     assert error_codes(body("a", "b")) == ["a", "b"]
 
 
-def test_watcher_stops_when_the_sign_in_is_rejected(
-    sim: GraphSimulator, backend: GraphBackend
+def test_a_rejected_sign_in_is_reported_retried_and_picked_up_again(
+    sim: GraphSimulator, make_backend: Callable[..., GraphBackend]
 ) -> None:
+    # Issue 9: a revoked sign-in used to stop polling for good, silently, while the message
+    # rule kept filling the held folder. Now: reported, retried, and recovered by itself.
+    backend = make_backend(auth_retry_s=0.05)
     seen = Collector()
-    backend.watch(seen.on_new, seen.on_resync)
+    health: list[MailError | None] = []
+    backend.watch(seen.on_new, seen.on_resync, health.append)
     seen.wait(lambda: seen.resyncs == 1)
     sim.revoke_tokens()
-    assert backend.watcher is not None
+    wait_until(lambda: health != [], what="the watcher reporting the failure")
+    error = health[0]
+    assert isinstance(error, AuthError) and error.title == "Sign-in rejected"
+    assert "focusguard account login" in error.message
     watcher = backend.watcher
-    import time
+    assert watcher is not None and watcher.alive and not watcher.healthy
+    sim.deliver("Bob <bob@corp.example>", "while signed out")
+    sim.static_token = DEMO_TOKEN  # the admin re-consented: the same sign-in works again
+    wait_until(lambda: health[-1] is None, what="the watcher recovering")
+    assert watcher.healthy
+    seen.wait(lambda: seen.resyncs >= 2)  # a resync after the gap
+    seen.wait(lambda: seen.subjects(Folder.INBOX) == ["while signed out"])
 
-    deadline = time.monotonic() + 5
-    while watcher.alive:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    assert watcher.last_error == "Sign-in rejected"
+
+def test_a_single_failure_is_retried_without_alarm(
+    sim: GraphSimulator, make_backend: Callable[..., GraphBackend]
+) -> None:
+    backend = make_backend(auth_retry_s=0.05)
+    seen = Collector()
+    health: list[MailError | None] = []
+    backend.watch(seen.on_new, seen.on_resync, health.append)
+    seen.wait(lambda: seen.resyncs == 1)
+    sim.fault("token_expired", count=2, operation="delta")  # one poll fails, even refreshed
+    seen.wait(lambda: seen.resyncs == 2)  # retried, worked, resynced
+    assert health == []
+    assert backend.watcher is not None and backend.watcher.healthy
 
 
 def test_list_folder_pages_and_filters_by_time(
