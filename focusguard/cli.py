@@ -90,26 +90,47 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 # -- control of the running instance --------------------------------------------------------
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+_DURATION = re.compile(r"^(?:([0-9]{1,8})h)?(?:([0-9]{1,8})m(?:in)?)?$")
 
 
 def parse_duration(text: str) -> int | None:
     """'25m', '1h', '1h30m', '90' -> minutes; 'until-checkin' -> None."""
+    from focusguard.core import command_args
+
     text = text.strip().lower()
     if text in ("until-checkin", "until-check-in", "checkin"):
         return None
-    if text.isdigit():
+    # At most 8 digits per number: "9" * 5000 must not reach int() (a ValueError past 4300
+    # digits); anything that long is out of range anyway.
+    m = _DURATION.match(text)
+    if text.isascii() and text.isdigit() and len(text) <= 8:
         minutes = int(text)
-    else:
-        m = _DURATION.match(text)
-        if not m or not any(m.groups()):
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a duration (use 25m, 1h, 1h30m or until-checkin)"
-            )
+    elif m and any(m.groups()):
         minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
-    if not 1 <= minutes <= 24 * 60:
-        raise argparse.ArgumentTypeError("focus lasts between 1 minute and 24 hours")
-    return minutes
+    else:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a duration (use 25m, 1h, 1h30m or until-checkin)"
+        )
+    try:
+        return command_args.focus_minutes(minutes)
+    except command_args.ArgumentProblem as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def parse_hours(text: str) -> float:
+    """`pause --hours`: the same limits as the control channel's `pause`."""
+    from focusguard.core import command_args
+
+    try:
+        hours = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a number of hours (e.g. 1 or 0.5)"
+        ) from None
+    try:
+        return command_args.pause_hours(hours)
+    except command_args.ArgumentProblem as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _control(command: dict[str, object]) -> dict[str, object] | int:
@@ -117,10 +138,8 @@ def _control(command: dict[str, object]) -> dict[str, object] | int:
 
     try:
         reply = control.request(command)
-    except control.NotRunning as exc:
+    except control.ControlError as exc:  # NotRunning, or what else went wrong: each says so
         return _fail(str(exc))
-    except (TimeoutError, ValueError, OSError) as exc:
-        return _fail(f"no answer from the running FocusGuard: {exc}")
     if not reply.get("ok", False):
         return _fail(str(reply.get("error", "the running FocusGuard refused the command")))
     return reply
@@ -289,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "pause", parents=[common], help="release everything and hold nothing for a while"
     )
-    p.add_argument("--hours", type=float, default=1.0)
+    p.add_argument("--hours", type=parse_hours, default=1.0)
     p.set_defaults(func=cmd_simple("pause"))
     p = sub.add_parser("resume", parents=[common], help="end a pause")
     p.set_defaults(func=cmd_simple("resume"))
