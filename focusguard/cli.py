@@ -69,7 +69,7 @@ def cmd_config_init(args: argparse.Namespace) -> int:
 # -- replay ---------------------------------------------------------------------------------
 def cmd_replay(args: argparse.Namespace) -> int:
     from focusguard.core.settings import ConfigError, load_settings
-    from focusguard.replay import TraceError, run
+    from focusguard.replay import ReplayError, run
 
     try:
         settings = load_settings(_config_path(args))
@@ -84,7 +84,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return _fail(f"cannot read trace {args.trace}: {exc.strerror}", EXIT_USAGE)
     except UnicodeDecodeError:
         return _fail(f"{args.trace} is not UTF-8 text", EXIT_USAGE)
-    except TraceError as exc:
+    except ReplayError as exc:
         return _fail(f"{args.trace}: {exc}", EXIT_USAGE)
     return EXIT_OK
 
@@ -315,7 +315,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _robust_output() -> None:
+    """Never fail on printing: an unencodable character (a lone surrogate from a file name,
+    a cp1252 console on Windows) is written as a backslash escape, not a UnicodeEncodeError
+    traceback (issue 9 §4)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _robust_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
