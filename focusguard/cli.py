@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -90,7 +91,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 # -- control of the running instance --------------------------------------------------------
-_DURATION = re.compile(r"^(?:([0-9]{1,8})h)?(?:([0-9]{1,8})m(?:in)?)?$")
+_DURATION = re.compile(r"^(?:([0-9]+)h)?(?:([0-9]+)m(?:in)?)?$")
 
 
 def parse_duration(text: str) -> int | None:
@@ -100,10 +101,9 @@ def parse_duration(text: str) -> int | None:
     text = text.strip().lower()
     if text in ("until-checkin", "until-check-in", "checkin"):
         return None
-    # At most 8 digits per number: "9" * 5000 must not reach int() (a ValueError past 4300
-    # digits); anything that long is out of range anyway.
-    m = _DURATION.match(text)
-    if text.isascii() and text.isdigit() and len(text) <= 8:
+    # Length-capped: "9" * 5000 must not reach int() (a ValueError past 4,300 digits).
+    m = _DURATION.match(text) if len(text) <= 40 else None
+    if len(text) <= 40 and text.isascii() and text.isdigit():
         minutes = int(text)
     elif m and any(m.groups()):
         minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
@@ -221,6 +221,24 @@ def cmd_login(args: argparse.Namespace) -> int:
     return app.account_login(_config_path(args), password_stdin=args.password_stdin)
 
 
+def parse_port(text: str) -> int:
+    """`sim --port`: a TCP port, 0 (any free one) to 65535."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a port (use 0 to 65535)")
+    return int(text)
+
+
+def parse_seconds(text: str) -> float:
+    """`demo --duration`: a positive number of seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a positive number of seconds")
+    return seconds
+
+
 # -- parser ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -257,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true", help="print decisions instead of a tray")
     p.add_argument(
         "--duration",
-        type=float,
+        type=parse_seconds,
         default=None,
         metavar="SECONDS",
         help="stop after this many seconds and print a JSON summary",
@@ -267,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("sim", parents=[common], help="run the mail server simulator")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=parse_port, default=8765)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--graph", action="store_true", help="simulate Microsoft Graph instead of EWS")
     p.add_argument(
