@@ -211,13 +211,15 @@ class GraphClient:
         """Run `subs` in `$batch` requests of at most 20, at most `max_concurrency` at once.
 
         Sub-responses of 429/503/504 are sent again (in new batches) after the longest
-        Retry-After among them; what still fails after `max_attempts` rounds is returned as it
-        is. A batch request that fails as a whole marks its members failed with that error,
-        unless nothing at all succeeded — then the error is raised.
+        Retry-After among them, and a 401 member once with a refreshed token; what still fails
+        after `max_attempts` rounds is returned as it is. A batch request that fails as a
+        whole marks its members failed with that error, unless nothing at all succeeded —
+        then the error is raised.
         """
         pending = {s.id: s for s in subs}
         results: dict[str, SubResponse] = {}
         last_error: BaseException | None = None
+        reauthenticated: set[str] = set()  # members already sent again after a 401
         for attempt in range(self.max_attempts):
             chunks = _chunks(list(pending.values()), MAX_BATCH)
             workers = max(1, min(self.max_concurrency, len(chunks)))
@@ -225,6 +227,7 @@ class GraphClient:
                 outcomes = list(ex.map(self._send_batch_safe, chunks))
             wait = 0.0
             retry: dict[str, SubRequest] = {}
+            rejected = False
             for chunk, outcome in zip(chunks, outcomes, strict=True):
                 if isinstance(outcome, AuthError):
                     raise outcome
@@ -246,7 +249,16 @@ class GraphClient:
                         500, {"error": {"code": "MissingResponse", "message": "no answer"}}
                     )
                     results[sub.id] = resp
-                    if resp.status in RETRY_STATUSES:
+                    if resp.status == 401 and sub.id not in reauthenticated:
+                        # Issue 9 §4: one 401 is not a rejected sign-in. Like a top-level
+                        # request, the member goes again once with a refreshed token; safe for
+                        # a POST too: a 401 means "the request has not been applied"
+                        # (https://www.rfc-editor.org/rfc/rfc9110#name-401-unauthorized).
+                        # A second 401 leaves it failed, as it is.
+                        reauthenticated.add(sub.id)
+                        retry[sub.id] = sub
+                        rejected = True
+                    elif resp.status in RETRY_STATUSES:
                         if resp.status == 429:
                             with self._count_lock:
                                 self.throttled += 1
@@ -254,6 +266,13 @@ class GraphClient:
                         after = retry_after(_header(resp.headers, "Retry-After"))
                         wait = max(wait, after if after is not None else self._backoff(attempt))
             pending = retry
+            if rejected:
+                # The token the batch was sent with (the provider's current one) is given up:
+                # the next request asks msal for a new one (force_refresh).
+                try:
+                    self.tokens.invalidate(self.tokens.token())
+                except MailError:  # no token to give up: keep what was moved, retry nothing
+                    break
             if not pending or attempt + 1 >= self.max_attempts or wait > self.max_wait:
                 break
             log.info("%d batch members throttled or failed; retrying in %.1f s", len(pending), wait)
