@@ -102,16 +102,15 @@ class WeeklyBlock:
     start: time
     end: time
 
-    def occurrences(self, zone: tzinfo, since: datetime, until: datetime) -> Iterator[Interval]:
-        day = since.astimezone(zone).date() - timedelta(days=1)
-        last = until.astimezone(zone).date()
-        while day <= last:
-            if day.weekday() in self.days:
-                end_day = day + timedelta(days=1) if self.end < self.start else day
-                iv = Interval(resolve(day, self.start, zone), resolve(end_day, self.end, zone))
-                if iv.end > since and iv.start < until and iv.end > iv.start:
-                    yield iv
-            day += timedelta(days=1)
+    def wall_clock_on(self, day: date) -> tuple[datetime, datetime] | None:
+        """(start, end) as naive wall-clock times if the block starts on `day`."""
+        if day.weekday() not in self.days:
+            return None
+        end_day = day + timedelta(days=1) if self.end < self.start else day
+        return (
+            datetime.combine(day, self.start.replace(tzinfo=None)),
+            datetime.combine(end_day, self.end.replace(tzinfo=None)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,14 +283,45 @@ class Timeline:
         return None
 
 
+@lru_cache(maxsize=128)
+def _scheduled_on(schedule: WeeklySchedule, day: date) -> tuple[Interval, ...]:
+    """The weekly focus blocks that start on local `day`, merged, as instants.
+
+    Merged on the wall clock first, resolved after: resolving is monotonic, so the union is
+    the same, and the merge after resolving (in `_focus_days`) joins what a DST gap makes
+    touch. Cached: with thousands of blocks, resolving every block of 62 days for every
+    query made a replay of one day take half a minute (issue 9 §4).
+    """
+    spans = sorted(
+        span
+        for block in schedule.focus_blocks
+        if (span := block.wall_clock_on(day)) is not None and span[1] > span[0]
+    )
+    joined: list[tuple[datetime, datetime]] = []
+    for start, end in spans:
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    zone = schedule.zone
+    out = [
+        Interval(resolve(a.date(), a.time(), zone), resolve(b.date(), b.time(), zone))
+        for a, b in joined
+    ]
+    return tuple(iv for iv in out if iv.end > iv.start)
+
+
 @lru_cache(maxsize=512)
 def _focus_days(timeline: Timeline, lo: datetime, hi: datetime) -> tuple[Interval, ...]:
     since, until = lo - HORIZON, hi + HORIZON
     span = Interval(since, until)
     sched = timeline.schedule
-    scheduled = [
-        iv for block in sched.focus_blocks for iv in block.occurrences(sched.zone, since, until)
-    ]
+    scheduled: list[Interval] = []
+    day = since.astimezone(sched.zone).date() - timedelta(days=1)
+    last = until.astimezone(sched.zone).date()
+    while day <= last:
+        scheduled += [iv for iv in _scheduled_on(sched, day) if iv.overlaps(span)]
+        day += timedelta(days=1)
     state = timeline.state
     cancellable = merge([*scheduled, *(iv for iv in state.calendar if iv.overlaps(span))])
     kept = subtract(cancellable, merge(state.ended))
