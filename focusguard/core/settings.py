@@ -950,10 +950,10 @@ def _unknown_message(key: object, allowed: Sequence[str]) -> str:
 def _show(value: object, limit: int = 80) -> str:
     """A value as the person wrote it in TOML, shortened."""
     if isinstance(value, str):
-        # json.dumps escapes control characters; a lone surrogate it leaves as it is, and no
-        # encoder can print that: escaped by hand.
-        text = json.dumps(value, ensure_ascii=False)
-        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        # json.dumps escapes control characters but leaves line separators, non-characters
+        # and lone surrogates as they are (no encoder can print a surrogate): escaped here, so
+        # the person sees what is wrong and the message can always be printed.
+        text = "".join(_escaped(ch) for ch in json.dumps(value, ensure_ascii=False))
         return text if len(text) <= limit else text[: limit - 2] + '…"'
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -972,6 +972,13 @@ def _show(value: object, limit: int = 80) -> str:
     if isinstance(value, list | tuple):
         return "a list"
     return f"a value of type {type(value).__name__}"
+
+
+def _escaped(ch: str) -> str:
+    if _not_text(ch, multiline=True) is None:
+        return ch
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _not_text(value: str, multiline: bool) -> str | None:

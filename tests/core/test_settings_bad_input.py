@@ -144,8 +144,9 @@ def test_guid_domain_and_the_three_audiences_are_tenants(tenant: str) -> None:
         ),
         ("folder", "holding", "Held\tx", '"Held\\tx" contains a control character (U+0009)'),
         ("folder", "holding", "Held\nx", '"Held\\nx" contains a control character (U+000A)'),
-        ("folder", "holding", "Held\u2028x", '"Held\u2028x" contains a line separator (U+2028)'),
-        ("folder", "holding", "Held\ufffex", '"Held\ufffex" contains a non-character (U+FFFE)'),
+        ("folder", "holding", "Held\u2028x", '"Held\\u2028x" contains a line separator (U+2028)'),
+        ("folder", "holding", "Held\ufffex", '"Held\\ufffex" contains a non-character (U+FFFE)'),
+        ("folder", "holding", "H\U0001fffe", '"H\\U0001fffe" contains a non-character'),
         (
             "calendar_focus_subject",
             "schedule",
