@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -69,7 +70,7 @@ def cmd_config_init(args: argparse.Namespace) -> int:
 # -- replay ---------------------------------------------------------------------------------
 def cmd_replay(args: argparse.Namespace) -> int:
     from focusguard.core.settings import ConfigError, load_settings
-    from focusguard.replay import TraceError, run
+    from focusguard.replay import ReplayError, run
 
     try:
         settings = load_settings(_config_path(args))
@@ -84,32 +85,52 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return _fail(f"cannot read trace {args.trace}: {exc.strerror}", EXIT_USAGE)
     except UnicodeDecodeError:
         return _fail(f"{args.trace} is not UTF-8 text", EXIT_USAGE)
-    except TraceError as exc:
+    except ReplayError as exc:
         return _fail(f"{args.trace}: {exc}", EXIT_USAGE)
     return EXIT_OK
 
 
 # -- control of the running instance --------------------------------------------------------
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
+_DURATION = re.compile(r"^(?:([0-9]+)h)?(?:([0-9]+)m(?:in)?)?$")
 
 
 def parse_duration(text: str) -> int | None:
     """'25m', '1h', '1h30m', '90' -> minutes; 'until-checkin' -> None."""
+    from focusguard.core import command_args
+
     text = text.strip().lower()
     if text in ("until-checkin", "until-check-in", "checkin"):
         return None
-    if text.isdigit():
+    # Length-capped: "9" * 5000 must not reach int() (a ValueError past 4,300 digits).
+    m = _DURATION.match(text) if len(text) <= 40 else None
+    if len(text) <= 40 and text.isascii() and text.isdigit():
         minutes = int(text)
-    else:
-        m = _DURATION.match(text)
-        if not m or not any(m.groups()):
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a duration (use 25m, 1h, 1h30m or until-checkin)"
-            )
+    elif m and any(m.groups()):
         minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
-    if not 1 <= minutes <= 24 * 60:
-        raise argparse.ArgumentTypeError("focus lasts between 1 minute and 24 hours")
-    return minutes
+    else:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a duration (use 25m, 1h, 1h30m or until-checkin)"
+        )
+    try:
+        return command_args.focus_minutes(minutes)
+    except command_args.ArgumentProblem as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def parse_hours(text: str) -> float:
+    """`pause --hours`: the same limits as the control channel's `pause`."""
+    from focusguard.core import command_args
+
+    try:
+        hours = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a number of hours (e.g. 1 or 0.5)"
+        ) from None
+    try:
+        return command_args.pause_hours(hours)
+    except command_args.ArgumentProblem as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _control(command: dict[str, object]) -> dict[str, object] | int:
@@ -117,10 +138,8 @@ def _control(command: dict[str, object]) -> dict[str, object] | int:
 
     try:
         reply = control.request(command)
-    except control.NotRunning as exc:
+    except control.ControlError as exc:  # NotRunning, or what else went wrong: each says so
         return _fail(str(exc))
-    except (TimeoutError, ValueError, OSError) as exc:
-        return _fail(f"no answer from the running FocusGuard: {exc}")
     if not reply.get("ok", False):
         return _fail(str(reply.get("error", "the running FocusGuard refused the command")))
     return reply
@@ -283,6 +302,24 @@ def cmd_login(args: argparse.Namespace) -> int:
     return app.account_login(_config_path(args), password_stdin=args.password_stdin)
 
 
+def parse_port(text: str) -> int:
+    """`sim --port`: a TCP port, 0 (any free one) to 65535."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a port (use 0 to 65535)")
+    return int(text)
+
+
+def parse_seconds(text: str) -> float:
+    """`demo --duration`: a positive number of seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a positive number of seconds")
+    return seconds
+
+
 # -- parser ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -319,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true", help="print decisions instead of a tray")
     p.add_argument(
         "--duration",
-        type=float,
+        type=parse_seconds,
         default=None,
         metavar="SECONDS",
         help="stop after this many seconds and print a JSON summary",
@@ -329,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("sim", parents=[common], help="run the mail server simulator")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=parse_port, default=8765)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--graph", action="store_true", help="simulate Microsoft Graph instead of EWS")
     p.add_argument(
@@ -399,14 +436,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "pause", parents=[common], help="release everything and hold nothing for a while"
     )
-    p.add_argument("--hours", type=float, default=1.0)
+    p.add_argument("--hours", type=parse_hours, default=1.0)
     p.set_defaults(func=cmd_simple("pause"))
     p = sub.add_parser("resume", parents=[common], help="end a pause")
     p.set_defaults(func=cmd_simple("resume"))
     return parser
 
 
+def _robust_output() -> None:
+    """Never fail on printing: an unencodable character (a lone surrogate from a file name,
+    a cp1252 console on Windows) is written as a backslash escape, not a UnicodeEncodeError
+    traceback (issue 9 §4)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _robust_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

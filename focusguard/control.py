@@ -11,9 +11,11 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
@@ -27,8 +29,24 @@ MAX_MESSAGE = 64 * 1024
 _SUN_PATH_MAX = 100
 
 
-class NotRunning(Exception):
-    """No FocusGuard instance answers on the control channel."""
+# Connections a burst of clients may queue while the accept loop catches up. The default of
+# multiprocessing's Listener is 1: a second client connecting without blocking (a timeout, as
+# `request` uses, or any client on macOS) was refused as if nothing were running.
+BACKLOG = 128
+_RETRY_PAUSE_S = 0.02
+_START_HINT = "Start it with `focusguard` (tray) or `focusguard run --headless`."
+
+
+class ControlError(OSError):
+    """The control channel could not deliver a command or its answer; the text says why."""
+
+
+class NotRunning(ControlError):
+    """No FocusGuard instance listens: no socket (pipe), or a stale socket nobody accepts on."""
+
+
+class Busy(ControlError):
+    """An instance listens but did not accept the connection in time (its queue is full)."""
 
 
 def address(root: Path | None = None) -> tuple[str, str]:
@@ -72,20 +90,22 @@ class ControlServer:
                 sock.unlink()  # left behind by a killed process
             old = os.umask(0o177)
             try:
-                self._listener = Listener(self._address, self._family)
+                self._listener = Listener(self._address, self._family, backlog=BACKLOG)
             finally:
                 os.umask(old)
         else:
-            self._listener = Listener(self._address, self._family)
+            self._listener = Listener(self._address, self._family, backlog=BACKLOG)
         self._thread = threading.Thread(target=self._serve, name="focusguard-control", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stopping.set()
         if self._listener is not None:
-            # Unblock accept() by connecting once, then close.
+            # Unblock accept() by connecting once, then close. Not a blocking connect: with
+            # clients still queued the accept loop ends without taking this one, and a
+            # blocking connect would then wait for ever.
             with contextlib.suppress(OSError):
-                Client(self._address, self._family).close()
+                _connect(self._address, self._family, timeout=1.0).close()
             self._listener.close()
         if self._family == "AF_UNIX":
             Path(self._address).unlink(missing_ok=True)
@@ -105,45 +125,144 @@ class ControlServer:
                 if not conn.poll(5):
                     return
                 raw = conn.recv_bytes(MAX_MESSAGE)
-                request = json.loads(raw)
-                if not isinstance(request, dict):
-                    raise ValueError("request must be a JSON object")
-                reply = self._handler(request)
-            except (EOFError, OSError):
+            except EOFError:
                 return
-            except Exception as exc:  # reported to the client, never crash the app
-                log.exception("control request failed")
-                reply = {"ok": False, "error": str(exc)}
+            except OSError:  # longer than MAX_MESSAGE ("bad message length"), or a reset
+                raw = None
+            request, problem = (
+                _parse_request(raw)
+                if raw is not None
+                else (None, f"the request is larger than {MAX_MESSAGE} bytes")
+            )
+            if request is None:
+                reply = {"ok": False, "error": problem}  # bad input: answered, not logged
+            else:
+                try:
+                    reply = self._handler(request)
+                except Exception as exc:  # reported to the client, never crash the app
+                    log.exception("control request failed")
+                    reply = {"ok": False, "error": str(exc)}
             try:
                 conn.send_bytes(json.dumps(reply).encode())
             except OSError:
                 return
 
 
-def _answers(addr: str, family: str) -> bool:
+def _parse_request(raw: bytes) -> tuple[dict[str, object] | None, str]:
+    """(the request, "") or (None, what is wrong with it) for bad input.
+
+    Anything a client can send is answered: broken UTF-8 or JSON, a 5,000-digit number
+    (ValueError from int()), nesting 100,000 deep (RecursionError), a list instead of an
+    object.
+    """
     try:
-        Client(addr, family).close()
-    except OSError:
+        request = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, "the request is not valid JSON (send one JSON object)"
+    if not isinstance(request, dict):
+        return None, "the request must be a JSON object"
+    return request, ""
+
+
+def _answers(addr: str, family: str) -> bool:
+    """Does an instance listen at `addr`? False only when nothing can be (no socket, or a
+    stale one that refuses); any other failure is raised, so a socket that merely could not
+    be reached is never deleted from under a live instance."""
+    try:
+        _connect(addr, family, timeout=2.0).close()
+    except NotRunning:
         return False
+    except Busy:
+        return True
+    except ControlError as exc:
+        raise RuntimeError(f"cannot tell whether FocusGuard is already running: {exc}") from None
     return True
+
+
+def _connect(addr: str, family: str, timeout: float) -> Connection:
+    """A connection to the control channel, or the ControlError that says why not."""
+    if family != "AF_UNIX":
+        try:
+            return Client(addr, family)  # a named pipe: PipeClient waits for a free instance
+        except FileNotFoundError:
+            raise NotRunning(f"FocusGuard is not running. {_START_HINT}") from None
+        except OSError as exc:
+            raise ControlError(_unreachable(addr, exc)) from None
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            sock.connect(addr)
+        except BlockingIOError:
+            # EAGAIN: the listen queue is full (Linux, non-blocking connect). It is running.
+            sock.close()
+            if time.monotonic() >= deadline:
+                raise _busy(timeout) from None
+            time.sleep(_RETRY_PAUSE_S)
+            continue
+        except (FileNotFoundError, ConnectionRefusedError):
+            # No socket file, or one left behind by a process that was killed.
+            sock.close()
+            raise NotRunning(f"FocusGuard is not running. {_START_HINT}") from None
+        except TimeoutError:
+            sock.close()
+            raise _busy(timeout) from None
+        except OSError as exc:
+            sock.close()
+            raise ControlError(_unreachable(addr, exc)) from None
+        sock.settimeout(None)  # blocking from here; Connection.poll bounds the waits
+        return Connection(sock.detach())
+
+
+def _busy(timeout: float) -> Busy:
+    return Busy(
+        f"FocusGuard is running but did not accept the connection within {timeout:.0f} s "
+        "(it is very busy; try again)"
+    )
+
+
+def _unreachable(addr: str, exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return (
+            f"cannot reach the running FocusGuard at {addr}: permission denied (the control "
+            "socket belongs to another user or its folder is not yours; run the command as "
+            "the user who started FocusGuard)"
+        )
+    reason = exc.strerror or type(exc).__name__
+    return f"cannot reach the running FocusGuard at {addr}: {reason}"
 
 
 def request(
     command: dict[str, object], root: Path | None = None, timeout: float = 30.0
 ) -> dict[str, object]:
+    """Send one command and return the reply; NotRunning when no instance listens, another
+    ControlError (never NotRunning) for every other failure, each with a message that says
+    what happened."""
     addr, family = address(root)
-    try:
-        conn = Client(addr, family)
-    except (OSError, FileNotFoundError):
-        raise NotRunning(
-            "FocusGuard is not running. Start it with `focusguard` (tray) or "
-            "`focusguard run --headless`."
-        ) from None
+    conn = _connect(addr, family, timeout)
     with conn:
-        conn.send_bytes(json.dumps(command).encode())
-        if not conn.poll(timeout):
-            raise TimeoutError(f"FocusGuard did not answer within {timeout:.0f} s")
-        reply = json.loads(conn.recv_bytes(MAX_MESSAGE))
+        try:
+            conn.send_bytes(json.dumps(command).encode())
+            if not conn.poll(timeout):
+                raise ControlError(f"FocusGuard did not answer within {timeout:.0f} s")
+            raw = conn.recv_bytes(MAX_MESSAGE)
+        except EOFError:
+            raise ControlError(
+                "FocusGuard closed the connection without answering (it may be quitting; try again)"
+            ) from None
+        except ControlError:
+            raise
+        except OSError as exc:
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise ControlError(f"the connection to FocusGuard failed ({reason})") from None
+    try:
+        reply = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        reply = None
     if not isinstance(reply, dict):
-        raise ValueError("unexpected reply from FocusGuard")
+        raise ControlError(
+            f"something answered at {addr}, but not with a FocusGuard reply (is another "
+            "program using this socket?)"
+        )
     return reply

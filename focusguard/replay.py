@@ -2,6 +2,10 @@
 
 Reads a chronological JSON-lines trace of messages and focus events, runs the engine with
 the in-memory mailbox until nothing is held, and reports one JSON object per message.
+
+Any trace gives results or a `ReplayError` naming the line and field (issue 9 §4: deep
+nesting, 5,000-digit numbers, focus of 10^30 minutes, the years 1 and 9999 and lone
+surrogates all used to end in a traceback), in time linear in the length of the trace.
 """
 
 from __future__ import annotations
@@ -12,17 +16,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
+from focusguard.core import command_args
 from focusguard.core.clock import VirtualClock
 from focusguard.core.engine import Engine, Outcome
 from focusguard.core.records import HeldState
 from focusguard.core.settings import Settings
+from focusguard.domain.schedule import EARLIEST, LATEST
 from focusguard.mail.memory import MemoryMailbox
 from focusguard.store import Store
 
 MAX_STEPS = 100_000  # a bound on release steps, so a broken trace can never spin forever
 
 
-class TraceError(ValueError):
+class ReplayError(ValueError):
+    """The trace cannot be replayed; the text says where and why."""
+
+
+class TraceError(ReplayError):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(f"line {line}: {message}")
         self.line = line
@@ -49,16 +59,50 @@ class TraceEvent:
 TraceEntry = TraceMessage | TraceEvent
 
 
+def _shown(value: object) -> str:
+    """A trace value for a message: JSON as written, shortened, lone surrogates escaped."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 60 else text[:58] + "…"
+
+
 def _instant(value: object, line: int, key: str) -> datetime:
     if not isinstance(value, str):
-        raise TraceError(line, f'"{key}" must be an ISO-8601 time with offset, got {value!r}')
+        raise TraceError(line, f'"{key}" must be an ISO-8601 time with offset, got {_shown(value)}')
     try:
         t = datetime.fromisoformat(value)
     except ValueError:
-        raise TraceError(line, f'"{key}": {value!r} is not an ISO-8601 time') from None
+        raise TraceError(line, f'"{key}": {_shown(value)} is not an ISO-8601 time') from None
     if t.tzinfo is None:
-        raise TraceError(line, f'"{key}": {value!r} has no UTC offset (add e.g. "+00:00")')
+        raise TraceError(line, f'"{key}": {_shown(value)} has no UTC offset (add e.g. "+00:00")')
+    if not EARLIEST <= t < LATEST:
+        raise TraceError(
+            line,
+            f'"{key}": {_shown(value)} is outside the years {EARLIEST.year} to '
+            f"{LATEST.year - 1} that FocusGuard can schedule",
+        )
     return t
+
+
+def _text(raw: dict[str, object], key: str, line: int) -> str:
+    """A string field ("" when absent); a lone surrogate (JSON "\\ud800") is refused: it is
+    not text, and neither SQLite nor any output encoding can store it."""
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise TraceError(line, f'"{key}" must be a string, got {_shown(value)}')
+    _check_text(value, f'"{key}"', line)
+    return value
+
+
+def _check_text(value: str, what: str, line: int) -> None:
+    for ch in value:
+        if "\ud800" <= ch <= "\udfff":
+            raise TraceError(
+                line, f"{what} contains a lone surrogate (U+{ord(ch):04X}), which is not text"
+            )
 
 
 def parse_trace(lines: Iterable[str]) -> Iterator[TraceEntry]:
@@ -72,6 +116,10 @@ def parse_trace(lines: Iterable[str]) -> Iterator[TraceEntry]:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise TraceError(number, f"not valid JSON ({exc.msg}, column {exc.colno})") from None
+        except RecursionError:
+            raise TraceError(number, "not valid JSON here (nested too deeply)") from None
+        except ValueError:  # int() refuses more than 4,300 digits
+            raise TraceError(number, "not valid JSON here (a number too long to read)") from None
         if not isinstance(raw, dict):
             raise TraceError(number, "each line must be a JSON object")
         entry: TraceEntry
@@ -79,32 +127,37 @@ def parse_trace(lines: Iterable[str]) -> Iterator[TraceEntry]:
             kind = raw["event"]
             if kind not in ("focus_start", "focus_end"):
                 raise TraceError(
-                    number, f'unknown event {kind!r} (use "focus_start" or "focus_end")'
+                    number, f'unknown event {_shown(kind)} (use "focus_start" or "focus_end")'
                 )
             at = _instant(raw.get("at"), number, "at")
-            minutes = raw.get("minutes")
-            if kind == "focus_start" and (
-                not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0
-            ):
-                raise TraceError(number, '"minutes" must be a positive whole number')
-            entry = TraceEvent(number, kind, at, minutes if kind == "focus_start" else None)
+            minutes = None
+            if kind == "focus_start":
+                try:
+                    minutes = command_args.focus_minutes(raw.get("minutes", False))
+                except command_args.ArgumentProblem as exc:
+                    raise TraceError(number, f'"minutes": {exc}') from None
+                if minutes is None:
+                    raise TraceError(number, f'"minutes" is null ({command_args.FOCUS_RANGE})')
+            entry = TraceEvent(number, kind, at, minutes)
         else:
             ident = raw.get("id")
             if not isinstance(ident, str) or not ident:
                 raise TraceError(number, 'a message needs a non-empty string "id"')
+            _check_text(ident, '"id"', number)
             if ident in seen:
-                raise TraceError(number, f"duplicate message id {ident!r}")
+                raise TraceError(number, f"duplicate message id {_shown(ident)}")
             seen.add(ident)
             at = _instant(raw.get("received"), number, "received")
-            sender = raw.get("from", "")
-            subject = raw.get("subject", "")
+            sender = _text(raw, "from", number)
+            subject = _text(raw, "subject", number)
             headers = raw.get("headers", {})
-            if not isinstance(sender, str) or not isinstance(subject, str):
-                raise TraceError(number, '"from" and "subject" must be strings')
             if not isinstance(headers, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
             ):
                 raise TraceError(number, '"headers" must be an object of string values')
+            for name, value in headers.items():
+                _check_text(name, "a header name", number)
+                _check_text(value, f"header {_shown(name)}", number)
             entry = TraceMessage(number, ident, at, sender, subject, dict(headers))
         if last is not None and entry.at < last:
             raise TraceError(
@@ -138,15 +191,21 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
     engine.start()
     zone = settings.weekly_schedule().zone
     order: list[str] = []
+    # When the earliest held message is due. Asking the engine costs a pass over every held
+    # message; asking before each entry made a 20,000-message trace quadratic (minutes). It
+    # changes only when a message is held (then its own release time may be earlier), when
+    # focus changes, and after a release step: only then is the engine asked again.
+    due = engine.next_release(clock.now())
 
     def run_until(t: datetime | None) -> None:
+        nonlocal due
         for _ in range(MAX_STEPS):
-            nxt = engine.next_release(clock.now())
-            if nxt is None or (t is not None and nxt > t):
+            if due is None or (t is not None and due > t):
                 return
-            clock.set(max(nxt, clock.now()))
+            clock.set(max(due, clock.now()))
             engine.reconcile(clock.now())
-        raise RuntimeError("replay did not settle: releases keep failing")
+            due = engine.next_release(clock.now())
+        raise ReplayError("the replay did not settle: releases keep failing")
 
     for entry in entries:
         run_until(entry.at)
@@ -156,9 +215,14 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
                 engine.focus_start(entry.minutes)
             else:
                 engine.focus_end()
+            due = engine.next_release(clock.now())
         else:
             order.append(entry.id)
             mailbox.deliver(entry.id, entry.sender, entry.subject, entry.at, entry.headers)
+            outcome = outcomes.get(entry.id)
+            if outcome is not None and outcome.decision.held:
+                at = outcome.decision.release_at or clock.now()
+                due = at if due is None else min(due, at)
     run_until(None)
 
     results: list[dict[str, object]] = []

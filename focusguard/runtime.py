@@ -15,7 +15,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from focusguard.control import ControlServer
-from focusguard.core import facts, failsafe
+from focusguard.core import command_args, facts, failsafe
 from focusguard.core.clock import SystemClock
 from focusguard.core.engine import Engine, Outcome, Release, Status
 from focusguard.core.ports import AuthError, Clock, MailBackend, MailError, MailItem, Notifier
@@ -354,11 +354,10 @@ class Runtime:
         if not self._started:
             return {"ok": False, "error": self.problem or "FocusGuard is still connecting"}
         if cmd == "focus-start":
-            minutes = request.get("minutes")
-            if minutes is not None and (
-                not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0
-            ):
-                return {"ok": False, "error": "minutes must be a positive whole number"}
+            try:
+                minutes = command_args.focus_minutes(request.get("minutes"))
+            except command_args.ArgumentProblem as exc:
+                return {"ok": False, "error": str(exc)}
             block = self.call(lambda: engine.focus_start(minutes))
             return {"ok": True, "text": f"Focus until {engine.describe(block.end)}"}
         if cmd == "focus-end":
@@ -369,10 +368,13 @@ class Runtime:
         if cmd == "release-all":
             return {"ok": True, "text": _released("Released", self.call(engine.release_all))}
         if cmd == "pause":
-            hours = request.get("hours", 1.0)
-            if not isinstance(hours, int | float) or not 0 < hours <= 24 * 7:
-                return {"ok": False, "error": "pause for between a minute and a week"}
-            until = self.clock.now() + timedelta(hours=float(hours))
+            try:
+                hours = command_args.pause_hours(
+                    request.get("hours", command_args.PAUSE_HOURS_DEFAULT)
+                )
+            except command_args.ArgumentProblem as exc:
+                return {"ok": False, "error": str(exc)}
+            until = self.clock.now() + timedelta(hours=hours)
             release = self.call(lambda: engine.pause(until))
             return {
                 "ok": True,

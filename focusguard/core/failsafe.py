@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from focusguard.domain.clock_time import format_clock
-from focusguard.domain.schedule import WeeklySchedule
+from focusguard.domain.schedule import Timeline, WeeklySchedule
 
 # "Older than a few minutes": ten heartbeats missed.
 STALE_AFTER = timedelta(minutes=5)
@@ -126,10 +126,9 @@ def next_run(t: datetime, schedule: WeeklySchedule) -> datetime:
     quarter = _next_quarter(t)
     candidates = [quarter]
     candidates.extend(schedule.check_in_times(t, quarter))
-    for weekly in schedule.focus_blocks:
-        for block in weekly.occurrences(schedule.zone, t - timedelta(days=1), quarter):
-            if t <= block.end < quarter:
-                candidates.append(block.end)
+    for block in Timeline(schedule).focus(t - timedelta(days=1), quarter):
+        if t <= block.end < quarter:
+            candidates.append(block.end)
     return min(candidates)
 
 

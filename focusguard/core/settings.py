@@ -20,6 +20,7 @@ import re
 import string
 import tempfile
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -37,7 +38,6 @@ from focusguard.domain.senders import (
     People,
     SenderList,
     SenderPattern,
-    normalize_domain,
     parse_address,
 )
 from focusguard.domain.well_known_folders import label as folder_label
@@ -115,6 +115,13 @@ _DAY_NAMES = {
 _TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _GUID_RE = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
+_TENANT_AUDIENCES = frozenset({"organizations", "common", "consumers"})
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TENANT_DOMAIN_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
+# A run of digits longer than Python's int() limit of 4,300 (CVE-2020-10735): tomllib raises
+# a bare ValueError for such an integer, without a line or a key.
+_LONG_DIGITS_RE = re.compile(r"[0-9_]{4301,}")
+_HUGE_STANDIN = "1" + "0" * 100
 _TOML_POS_RE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$", re.DOTALL)
 _TOML_END_RE = re.compile(r"^(.*) \(at end of document\)$", re.DOTALL)
 _MAX_FILE_BYTES = 1_000_000
@@ -346,7 +353,34 @@ def settings_from_toml(text: str, name: str = "focusguard.toml") -> Settings:
         raise ConfigError([Problem(name, _toml_error_message(str(exc)))]) from None
     except RecursionError:
         raise ConfigError([Problem(name, "is nested too deeply to read")]) from None
+    except ValueError:
+        _explain_long_integers(text, name)
+        raise  # not reached: _explain_long_integers always raises
     return parse_settings(data)
+
+
+def _explain_long_integers(text: str, name: str) -> None:
+    """Raise the ConfigError for a document tomllib refused with a bare ValueError: an
+    integer of more than 4,300 digits. Parsed again with each such run of digits replaced by
+    a number that is merely far out of range, the normal checks name the key ("a very large
+    number is out of range"). A digit run inside a string is replaced too; harmless, since
+    only the problems of a file that cannot be loaded anyway are reported from this."""
+    first = _LONG_DIGITS_RE.search(text)
+    line = 1 if first is None else text.count("\n", 0, first.start()) + 1
+    fallback = Problem(
+        name,
+        f"line {line}: a number with thousands of digits (no setting needs more than a few; "
+        "fix or remove it)",
+    )
+    try:
+        data = tomllib.loads(_LONG_DIGITS_RE.sub(_HUGE_STANDIN, text))
+    except (ValueError, RecursionError):
+        raise ConfigError([fallback]) from None
+    try:
+        parse_settings(data)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems) from None
+    raise ConfigError([fallback])
 
 
 def load_settings(path: Path) -> Settings:
@@ -448,7 +482,14 @@ class _Checker:
         return value
 
     def string(
-        self, t: Mapping[str, object] | None, path: str, name: str, default: str, limit: int
+        self,
+        t: Mapping[str, object] | None,
+        path: str,
+        name: str,
+        default: str,
+        limit: int,
+        *,
+        multiline: bool = False,
     ) -> str:
         value = _MISSING if t is None else t.get(name, _MISSING)
         if value is _MISSING:
@@ -459,7 +500,22 @@ class _Checker:
             return default
         if len(value) > limit:
             self.add(key, f"is {len(value)} characters long (use at most {limit})")
+        elif not self.plain_text(key, value, multiline=multiline):
+            return default
         return value
+
+    def plain_text(self, key: str, value: str, *, multiline: bool = False) -> bool:
+        """False (and a problem) when `value` holds a character that is not text.
+
+        Settings end up in XML (EWS, where NUL and U+FFFE cannot be written at all), JSON,
+        URLs, folder names and mail headers; a control character there is never meant.
+        """
+        found = _not_text(value, multiline)
+        if found is None:
+            return True
+        how = "plain text" if multiline else "plain text on one line"
+        self.add(key, f"{_show(value)} contains {found} (remove it: this setting is {how})")
+        return False
 
     def optional_string(
         self, t: Mapping[str, object] | None, path: str, name: str, what: str
@@ -476,6 +532,8 @@ class _Checker:
             return None
         if len(value) > _TEXT_MAX:
             self.add(key, f"is {len(value)} characters long (use at most {_TEXT_MAX})")
+        elif not self.plain_text(key, value):
+            return None
         return value
 
     def boolean(self, t: Mapping[str, object] | None, path: str, name: str, default: bool) -> bool:
@@ -576,6 +634,10 @@ def _account(c: _Checker, raw: object) -> AccountSettings | None:
     elif not isinstance(email, str):
         c.add("account.email", f"expected a string, got {_show(email)}")
         email = ""
+    elif not c.plain_text("account.email", email):
+        pass
+    elif email != email.strip():
+        c.add("account.email", f"{_show(email)} starts or ends with a space (remove it)")
     elif parse_address(email) is None:
         c.add(
             "account.email",
@@ -616,7 +678,12 @@ def _account(c: _Checker, raw: object) -> AccountSettings | None:
         '(see docs/configuration.md, "Signing in with OAuth")'
     )
     if client_id is not None:
-        if client_id.strip().lower() == PLACEHOLDER_CLIENT_ID:
+        if client_id != client_id.strip():
+            # msal would send the spaces to Entra ID, which answers with a puzzling AADSTS code.
+            c.add(
+                "account.client_id", f"{_show(client_id)} starts or ends with a space (remove it)"
+            )
+        elif client_id.strip().lower() == PLACEHOLDER_CLIENT_ID:
             c.add(
                 "account.client_id",
                 f"{_show(client_id)} is the placeholder from the documentation "
@@ -630,12 +697,13 @@ def _account(c: _Checker, raw: object) -> AccountSettings | None:
             )
     elif needs_client and t.get("client_id", _MISSING) is _MISSING:
         c.add("account.client_id", f"missing: {why} signs in with OAuth and needs {register}")
+    raw_tenant = t.get("tenant", _MISSING)
     tenant = c.string(t, path, "tenant", DEFAULT_TENANT, 255)
-    if tenant != DEFAULT_TENANT and not _tenant_ok(tenant):
+    if isinstance(raw_tenant, str) and tenant == raw_tenant and not _tenant_ok(tenant):
         c.add(
             "account.tenant",
-            f'{_show(tenant)} is not a tenant (use "organizations", your tenant ID, '
-            'or your domain like "corp.example")',
+            f'{_show(tenant)} is not a tenant (use "organizations", "common", "consumers", '
+            'your tenant ID, or your domain like "corp.example")',
         )
     poll = c.integer(t, path, "poll_seconds", DEFAULT_POLL_SECONDS, (5, 3600), "seconds")
     return AccountSettings(
@@ -783,7 +851,7 @@ def _autoreply(c: _Checker, raw: object) -> AutoreplySettings:
     path = "autoreply"
     t = c.table(raw, path, _AUTOREPLY_KEYS, "[autoreply]")
     enabled = c.boolean(t, path, "enabled", False)
-    template = c.string(t, path, "template", DEFAULT_TEMPLATE, _TEXT_MAX)
+    template = c.string(t, path, "template", DEFAULT_TEMPLATE, _TEXT_MAX, multiline=True)
     days = c.integer(t, path, "once_per_sender_days", 3, (1, 365), "days")
     phone = c.string(t, path, "urgent_phone", "", 100)
     fields = _template_fields(c, template)
@@ -928,7 +996,10 @@ def _unknown_message(key: object, allowed: Sequence[str]) -> str:
 def _show(value: object, limit: int = 80) -> str:
     """A value as the person wrote it in TOML, shortened."""
     if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
+        # json.dumps escapes control characters but leaves line separators, non-characters
+        # and lone surrogates as they are (no encoder can print a surrogate): escaped here, so
+        # the person sees what is wrong and the message can always be printed.
+        text = "".join(_escaped(ch) for ch in json.dumps(value, ensure_ascii=False))
         return text if len(text) <= limit else text[: limit - 2] + '…"'
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -947,6 +1018,38 @@ def _show(value: object, limit: int = 80) -> str:
     if isinstance(value, list | tuple):
         return "a list"
     return f"a value of type {type(value).__name__}"
+
+
+def _escaped(ch: str) -> str:
+    if _not_text(ch, multiline=True) is None:
+        return ch
+    code = ord(ch)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _not_text(value: str, multiline: bool) -> str | None:
+    """What in `value` is not text ("a control character (U+0000)"), or None.
+
+    Control characters (tab, CR and LF allowed where several lines make sense), line and
+    paragraph separators, lone surrogates and Unicode non-characters (U+FFFE...).
+    """
+    for ch in value:
+        code = ord(ch)
+        if multiline and ch in "\t\n\r":
+            continue
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            what = "a control character"
+        elif category in ("Zl", "Zp"):
+            what = "a line separator" if category == "Zl" else "a paragraph separator"
+        elif category == "Cs":
+            what = "a lone surrogate"
+        elif 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+            what = "a non-character"
+        else:
+            continue
+        return f"{what} (U+{code:04X})"
+    return None
 
 
 def _zone_ok(name: str) -> bool:
@@ -983,10 +1086,18 @@ def _after_zoneinfo(path: str) -> str | None:
 
 
 def _tenant_ok(tenant: str) -> bool:
-    if tenant in {"organizations", "common"} or _GUID_RE.fullmatch(tenant):
+    """A tenant ID (GUID), a domain name, or one of the three audiences.
+
+    The value becomes a path segment of the sign-in authority,
+    https://login.microsoftonline.com/{tenant}, so it is checked strictly: "classically a
+    GUID or a domain name", or common / organizations / consumers
+    (https://learn.microsoft.com/en-us/dotnet/api/microsoft.identity.client.abstractapplicationbuilder-1.withtenantid).
+    A `/`, `?` or `#` would change which endpoint msal talks to.
+    """
+    if tenant in _TENANT_AUDIENCES or _GUID_RE.fullmatch(tenant):
         return True
-    norm = normalize_domain(tenant)
-    return norm is not None and "." in norm
+    # An ASCII host name (LDH labels; an IDN in its xn-- form), at least two labels.
+    return len(tenant) <= 253 and _TENANT_DOMAIN_RE.fullmatch(tenant) is not None
 
 
 def _url_problem(url: str) -> str | None:

@@ -7,9 +7,10 @@ falls inside focus is postponed to the end of that focus and keeps its length.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from focusguard.domain.clock_time import resolve
@@ -19,6 +20,12 @@ from focusguard.domain.clock_time import resolve
 HORIZON = timedelta(days=15)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# The instants the schedule can compute with. Queries look several HORIZONs (and the engine a
+# month) either side of an instant, so one near datetime.min or .max overflows (OverflowError
+# for a replay trace dated 0001 or 9999). Far wider than any clock FocusGuard will run on.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -95,16 +102,15 @@ class WeeklyBlock:
     start: time
     end: time
 
-    def occurrences(self, zone: tzinfo, since: datetime, until: datetime) -> Iterator[Interval]:
-        day = since.astimezone(zone).date() - timedelta(days=1)
-        last = until.astimezone(zone).date()
-        while day <= last:
-            if day.weekday() in self.days:
-                end_day = day + timedelta(days=1) if self.end < self.start else day
-                iv = Interval(resolve(day, self.start, zone), resolve(end_day, self.end, zone))
-                if iv.end > since and iv.start < until and iv.end > iv.start:
-                    yield iv
-            day += timedelta(days=1)
+    def wall_clock_on(self, day: date) -> tuple[datetime, datetime] | None:
+        """(start, end) as naive wall-clock times if the block starts on `day`."""
+        if day.weekday() not in self.days:
+            return None
+        end_day = day + timedelta(days=1) if self.end < self.start else day
+        return (
+            datetime.combine(day, self.start.replace(tzinfo=None)),
+            datetime.combine(end_day, self.end.replace(tzinfo=None)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,14 +127,22 @@ class WeeklySchedule:
         """Nominal check-in instants (before postponement) in [since, until), in order."""
         day = since.astimezone(self.zone).date() - timedelta(days=1)
         last = until.astimezone(self.zone).date()
-        ordered = sorted(self.check_ins)
         while day <= last:
-            if day.weekday() in self.workdays:
-                for at in ordered:
-                    t = resolve(day, at, self.zone)
-                    if since <= t < until:
-                        yield t
+            times = _check_ins_on(self, day)
+            yield from times[bisect_left(times, since) : bisect_left(times, until)]
             day += timedelta(days=1)
+
+
+@lru_cache(maxsize=128)
+def _check_ins_on(schedule: WeeklySchedule, day: date) -> tuple[datetime, ...]:
+    """The nominal check-in instants (UTC, sorted) of one local day; () on a day off.
+
+    Cached: with a check-in every minute (1,440 a day) resolving each wall-clock time anew
+    for every query made `replay` take minutes (issue 9 §4).
+    """
+    if day.weekday() not in schedule.workdays:
+        return ()
+    return tuple(sorted(resolve(day, at, schedule.zone) for at in schedule.check_ins))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +194,15 @@ class Timeline:
 
     schedule: WeeklySchedule
     state: FocusState = field(default_factory=FocusState)
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # The timeline is the key of the day caches below and is hashed on every query; its
+        # parts (1,440 check-ins, dozens of focus intervals) are hashed once here instead.
+        object.__setattr__(self, "_hash", hash((self.schedule, self.state)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     # -- focus ---------------------------------------------------------------------------
     def focus(self, since: datetime, until: datetime) -> list[Interval]:
@@ -219,20 +242,32 @@ class Timeline:
         return FocusState(adhoc, self.state.calendar, (*self.state.ended, rest))
 
     # -- check-ins -----------------------------------------------------------------------
+    # Every window lasts check_in_minutes, so windows are kept as their sorted start instants
+    # and found by bisection: with 1,440 check-ins a day, scanning lists of windows per query
+    # made a replay of one week take minutes.
+    @property
+    def _length(self) -> timedelta:
+        return timedelta(minutes=self.schedule.check_in_minutes)
+
+    def _window_starts(self, since: datetime, until: datetime) -> tuple[datetime, ...]:
+        """Sorted starts of the windows starting in [since, until) (both UTC)."""
+        starts = _windows_days(self, _day_floor(since), _day_floor(until) + timedelta(days=1))
+        return starts[bisect_left(starts, since) : bisect_left(starts, until)]
+
     def check_in_windows(self, since: datetime, until: datetime) -> list[Interval]:
         """Check-in windows whose start lies in [since, until), postponement applied."""
-        since, until = _utc(since), _utc(until)
-        lo = _day_floor(since)
-        hi = _day_floor(until) + timedelta(days=1)
-        return [iv for iv in _windows_days(self, lo, hi) if since <= iv.start < until]
+        length = self._length
+        return [Interval(s, s + length) for s in self._window_starts(_utc(since), _utc(until))]
 
     def window_at(self, t: datetime) -> Interval | None:
-        """The check-in window containing t, if any."""
+        """The check-in window containing t, if any (the earliest-starting, if several)."""
         t = _utc(t)
-        length = timedelta(minutes=self.schedule.check_in_minutes)
-        for iv in self.check_in_windows(t - length - timedelta(days=1), t + timedelta(seconds=1)):
-            if iv.contains(t):
-                return iv
+        length = self._length
+        starts = self._window_starts(t - length - timedelta(days=1), t + timedelta(seconds=1))
+        # Windows containing t start in (t - length, t].
+        i = bisect_right(starts, t - length)
+        if i < len(starts) and starts[i] <= t:
+            return Interval(starts[i], starts[i] + length)
         return None
 
     def next_check_in(self, t: datetime) -> datetime | None:
@@ -241,11 +276,39 @@ class Timeline:
         step = timedelta(days=3)
         since = t + timedelta(microseconds=1)
         while since < t + HORIZON:
-            windows = self.check_in_windows(since, since + step)
-            if windows:
-                return windows[0].start
+            starts = self._window_starts(since, since + step)
+            if starts:
+                return starts[0]
             since += step
         return None
+
+
+@lru_cache(maxsize=128)
+def _scheduled_on(schedule: WeeklySchedule, day: date) -> tuple[Interval, ...]:
+    """The weekly focus blocks that start on local `day`, merged, as instants.
+
+    Merged on the wall clock first, resolved after: resolving is monotonic, so the union is
+    the same, and the merge after resolving (in `_focus_days`) joins what a DST gap makes
+    touch. Cached: with thousands of blocks, resolving every block of 62 days for every
+    query made a replay of one day take half a minute (issue 9 §4).
+    """
+    spans = sorted(
+        span
+        for block in schedule.focus_blocks
+        if (span := block.wall_clock_on(day)) is not None and span[1] > span[0]
+    )
+    joined: list[tuple[datetime, datetime]] = []
+    for start, end in spans:
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    zone = schedule.zone
+    out = [
+        Interval(resolve(a.date(), a.time(), zone), resolve(b.date(), b.time(), zone))
+        for a, b in joined
+    ]
+    return tuple(iv for iv in out if iv.end > iv.start)
 
 
 @lru_cache(maxsize=512)
@@ -253,9 +316,12 @@ def _focus_days(timeline: Timeline, lo: datetime, hi: datetime) -> tuple[Interva
     since, until = lo - HORIZON, hi + HORIZON
     span = Interval(since, until)
     sched = timeline.schedule
-    scheduled = [
-        iv for block in sched.focus_blocks for iv in block.occurrences(sched.zone, since, until)
-    ]
+    scheduled: list[Interval] = []
+    day = since.astimezone(sched.zone).date() - timedelta(days=1)
+    last = until.astimezone(sched.zone).date()
+    while day <= last:
+        scheduled += [iv for iv in _scheduled_on(sched, day) if iv.overlaps(span)]
+        day += timedelta(days=1)
     state = timeline.state
     cancellable = merge([*scheduled, *(iv for iv in state.calendar if iv.overlaps(span))])
     kept = subtract(cancellable, merge(state.ended))
@@ -264,16 +330,27 @@ def _focus_days(timeline: Timeline, lo: datetime, hi: datetime) -> tuple[Interva
 
 
 @lru_cache(maxsize=512)
-def _windows_days(timeline: Timeline, lo: datetime, hi: datetime) -> tuple[Interval, ...]:
-    length = timedelta(minutes=timeline.schedule.check_in_minutes)
-    focus = timeline.focus(lo - HORIZON, hi + HORIZON)
+def _windows_days(timeline: Timeline, lo: datetime, hi: datetime) -> tuple[datetime, ...]:
+    """Sorted starts of the check-in windows starting in [lo, hi), postponement applied.
+
+    A check-in inside focus moves to the end of that focus. So the windows of [lo, hi) are
+    the check-ins of [lo, hi) (moved when inside focus), plus the end of every focus that
+    ends in [lo, hi) after swallowing an earlier check-in (looked for back to lo - HORIZON).
+    """
+    focus = timeline.focus(lo - HORIZON, hi + HORIZON)  # merged and sorted
+    ends = [iv.end for iv in focus]
+    sched = timeline.schedule
     starts: set[datetime] = set()
-    for t in timeline.schedule.check_in_times(lo - HORIZON, hi):
-        for iv in focus:
-            if iv.contains(t):
-                t = iv.end
-                break
-        if lo <= t < hi:
+    for t in sched.check_in_times(lo, hi):
+        i = bisect_right(ends, t)  # the first focus ending after t: the only one that can hold t
+        if i < len(focus) and focus[i].start <= t:
+            t = focus[i].end
+        if t < hi:
             starts.add(t)
+    for iv in focus:
+        if iv.start < lo <= iv.end < hi:
+            earlier = sched.check_in_times(max(iv.start, lo - HORIZON), lo)
+            if next(earlier, None) is not None:
+                starts.add(iv.end)
     # Two check-ins postponed to the same focus end are one window, not two.
-    return tuple(Interval(s, s + length) for s in sorted(starts))
+    return tuple(sorted(starts))

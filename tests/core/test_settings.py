@@ -499,8 +499,8 @@ BAD = [
     ),
     (
         ACCOUNT + 'tenant = "not a tenant"',
-        'account.tenant: "not a tenant" is not a tenant (use "organizations", your tenant ID, '
-        'or your domain like "corp.example")',
+        'account.tenant: "not a tenant" is not a tenant (use "organizations", "common", '
+        '"consumers", your tenant ID, or your domain like "corp.example")',
     ),
     (
         ACCOUNT + 'ca_bundle = "/nonexistent/ca.pem"',
@@ -729,6 +729,11 @@ def test_any_text_gives_settings_or_config_error(text: str) -> None:
 
 
 hhmm = st.builds(time, st.integers(0, 23), st.integers(0, 59))
+# Text settings are plain text on one line: no control characters, separators, surrogates
+# or non-characters (tests/core/test_settings_bad_input.py has those).
+one_line = st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")).filter(
+    lambda ch: not (0xFDD0 <= ord(ch) <= 0xFDEF or ord(ch) & 0xFFFE == 0xFFFE)
+)
 domains = st.sampled_from(["a.example", "b.example", "x@y.example", "corp.example", "é.example"])
 days = st.lists(
     st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1, unique=True
@@ -750,7 +755,7 @@ valid_settings = st.builds(
         email=st.just("me@corp.example"),
         ews_url=st.none() | st.just("https://mail.corp.example/EWS/Exchange.asmx"),
         auth=st.sampled_from(["ntlm", "basic"]),
-        username=st.none() | st.text(min_size=1, max_size=20).filter(str.strip),
+        username=st.none() | st.text(one_line, min_size=1, max_size=20).filter(str.strip),
         allow_rule_blob_removal=st.booleans(),
         poll_seconds=st.integers(5, 3600),
     ),
@@ -767,7 +772,7 @@ valid_settings = st.builds(
         workdays=days,
         check_ins=st.lists(hhmm, min_size=1, max_size=5, unique=True).map(tuple),
         check_in_minutes=st.integers(1, 240),
-        calendar_focus_subject=st.text(max_size=30),
+        calendar_focus_subject=st.text(one_line, max_size=30),
         focus_blocks=st.lists(blocks(), max_size=3).map(tuple),
     ),
     autoreply=st.builds(
@@ -780,7 +785,7 @@ valid_settings = st.builds(
     holding=st.builds(
         HoldingSettings,
         mode=st.sampled_from(list(RuleMode)),
-        folder=st.text(min_size=1, max_size=40).filter(
+        folder=st.text(one_line, min_size=1, max_size=40).filter(
             lambda f: (
                 f == f.strip()
                 and f.strip()

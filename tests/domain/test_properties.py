@@ -224,3 +224,25 @@ def test_decide_never_raises(
     if decision.held:
         assert decision.release_at is not None and decision.release_at > received
     policy.hold_plan(received)
+
+
+@PROPS
+@given(situations(), st.integers(0, 3 * 24 * 60), st.integers(1, 4 * 24 * 60))
+def test_windows_are_the_reference_postponement(
+    situation: tuple[Policy, datetime], offset: int, minutes: int
+) -> None:
+    # The windows are found by bisection over cached starts (issue 9 §4: 1,440 check-ins a
+    # day took minutes); they must still be exactly the postponed nominal check-ins, and
+    # window_at must still pick the earliest-starting window that contains t.
+    policy, anchor = situation
+    tl = policy.timeline
+    since = anchor - timedelta(days=1) + timedelta(minutes=offset)
+    until = since + timedelta(minutes=minutes)
+    reference = window_starts(tl, since - 2 * HORIZON, until + 2 * HORIZON)
+    assert [w.start for w in tl.check_in_windows(since, until)] == sorted(
+        s for s in reference if since <= s < until
+    )
+    length = timedelta(minutes=tl.schedule.check_in_minutes)
+    containing = sorted(s for s in reference if s <= since < s + length)
+    window = tl.window_at(since)
+    assert (window.start if window else None) == (containing[0] if containing else None)

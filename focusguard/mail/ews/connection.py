@@ -1,10 +1,14 @@
 """Connecting to Exchange: endpoint, credentials, TLS, retry policy, fail-fast verification.
 
-Order matters (notes §1.6): the credentials are checked once with exchangelib's `FailFast`
-policy, because under `FaultTolerance` a wrong password (HTTP 401) is retried as if the
-server were throttling — for up to `max_wait`. Only after `verify()` succeeded does the
-connection switch to the patient policy for normal work, and even then a 401 stops at once
-(`PatientPolicy`).
+Order matters (notes §1.6): the credentials are checked once with a fail-fast policy
+(`CheckPolicy`), because under `FaultTolerance` a wrong password (HTTP 401) is retried as if
+the server were throttling — for up to `max_wait`. Only after `verify()` succeeded does the
+connection switch to the patient policy for normal work (`PatientPolicy`).
+
+Under both, one 401 is retried once at once on a fresh session (a new connection and a new
+NTLM/Basic handshake) and only a second 401 in a row is a wrong password: a single 401 in
+the middle of a session (an NTLM hiccup, a load balancer that lost the authenticated
+connection) used to tell the user to change their password (issue 9 §4).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +38,7 @@ from exchangelib import (
 from exchangelib import errors as ews_errors
 from exchangelib.credentials import BaseCredentials
 from exchangelib.protocol import Protocol
+from oauthlib.oauth2 import TokenExpiredError
 
 from focusguard.core.ports import MailError
 from focusguard.core.settings import AccountSettings
@@ -48,17 +55,75 @@ PROBE_TIMEOUT_S = 15
 AUTH_TYPES = {"ntlm": NTLM, "basic": BASIC, "oauth": OAUTH2}
 
 
-class PatientPolicy(FaultTolerance):  # type: ignore[misc]
-    """`FaultTolerance`, except that HTTP 401 is a login failure, not throttling.
+# A second 401 this soon after the first on the same thread is "the same request, rejected
+# again"; a 401 an hour later is a new hiccup that earns its own retry.
+REJECTED_AGAIN_S = 60.0
+
+
+class _Reauthenticate(TokenExpiredError):  # type: ignore[misc]
+    """The first 401 of a request. exchangelib's service loop retries a TokenExpiredError at
+    once (services/common.py `_get_elements`), and `post_ratelimited` has already retired the
+    session that got the 401, so the retry opens a new connection and authenticates anew."""
+
+
+class _OneRetryOn401:
+    """One retry for a 401, then `UnauthorizedError` (shared by both policies below).
+
+    A request and its retry run on one thread, so a per-thread note of the last 401 tells
+    "rejected again" from "rejected once"; any other answer clears it.
+    """
+
+    def __init__(self) -> None:
+        self._last_401 = threading.local()
+
+    def _check_401(self, response: requests.Response) -> None:
+        before = getattr(self._last_401, "at", None)
+        if response.status_code != 401:
+            self._last_401.at = None
+            return
+        now = time.monotonic()
+        if before is not None and now - before < REJECTED_AGAIN_S:
+            self._last_401.at = None
+            raise ews_errors.UnauthorizedError(f"Invalid credentials for {response.url}")
+        self._last_401.at = now
+        log.info("Exchange answered 401 once; signing in again on a new connection")
+        raise _Reauthenticate("HTTP 401: authenticating again")
+
+
+class CheckPolicy(_OneRetryOn401, FailFast):  # type: ignore[misc]
+    """exchangelib's `FailFast` (every other error raised at once), with one retry for 401."""
+
+    def __init__(self) -> None:
+        _OneRetryOn401.__init__(self)
+
+    def raise_response_errors(self, response: requests.Response) -> None:
+        self._check_401(response)
+        super().raise_response_errors(response)
+
+
+class PatientPolicy(_OneRetryOn401, FaultTolerance):  # type: ignore[misc]
+    """`FaultTolerance`, except that a repeated HTTP 401 is a login failure, not throttling.
 
     exchangelib's FaultTolerance maps 401 to ErrorServerBusy and retries for `max_wait`
     (protocol.py `RetryPolicy.raise_response_errors`): a password changed while FocusGuard
     runs would hang every call for minutes. Exchange on-prem does not throttle with 401.
     """
 
+    def __init__(self, max_wait: int = MAX_WAIT_S) -> None:
+        _OneRetryOn401.__init__(self)
+        FaultTolerance.__init__(self, max_wait=max_wait)
+
+    def __getstate__(self) -> dict[str, object]:
+        state: dict[str, object] = FaultTolerance.__getstate__(self)
+        state.pop("_last_401", None)  # thread-locals cannot be pickled
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        FaultTolerance.__setstate__(self, state)
+        self._last_401 = threading.local()
+
     def raise_response_errors(self, response: requests.Response) -> None:
-        if response.status_code == 401:
-            raise ews_errors.UnauthorizedError(f"Invalid credentials for {response.url}")
+        self._check_401(response)
         super().raise_response_errors(response)
 
 
@@ -136,7 +201,7 @@ def make_credentials(
 def open_account(
     account: AccountSettings, credentials: BaseCredentials, secrets: tuple[str, ...]
 ) -> Connection:
-    """An exchangelib Account with the FailFast policy (call `verify` next).
+    """An exchangelib Account with the fail-fast CheckPolicy (call `verify` next).
 
     With `ews_url` nothing is sent yet. Without it, autodiscover runs here.
     """
@@ -158,7 +223,7 @@ def open_account(
     config_kw: dict[str, object] = {
         "credentials": credentials,
         "auth_type": auth_type,
-        "retry_policy": FailFast(),
+        "retry_policy": CheckPolicy(),
         "max_connections": MAX_CONNECTIONS,
     }
     # No pinned version: exchangelib asks the server once (ConvertId, notes §1.9) during

@@ -1,8 +1,8 @@
 """`focusguard account login`: check the password against Exchange, and only then keep it.
 
 A wrong password is never stored (it would make the app fail later, far from the typo), and
-the check fails fast: it uses exchangelib's FailFast policy, so a 401 is an answer at once
-instead of minutes of "throttling" retries (notes §1.6).
+the check fails fast: it uses the fail-fast `CheckPolicy`, so a 401 is an answer after one
+immediate retry instead of minutes of "throttling" retries (notes §1.6).
 """
 
 from __future__ import annotations

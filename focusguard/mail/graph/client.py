@@ -275,19 +275,22 @@ class GraphClient:
         to `max_concurrency` of its members at once).
 
         Members answered 429, and 503/504 for members safe to repeat, are sent again (in new
-        batches) after the longest Retry-After among them; what still fails after
-        `max_attempts` rounds is returned as it is. A 503/504 of a POST member is returned for
-        the caller to look at the mailbox (`SubResponse.outcome_unknown`). A batch request
-        that fails as a whole gives its members that status (0 without an HTTP answer); after
-        a failure without an answer the rest are not sent (`NOT_SENT`). When nothing at all
-        succeeded the error is raised — unless the caller has to look first.
+        batches) after the longest Retry-After among them, and a 401 member once with a
+        refreshed token; what still fails after `max_attempts` rounds is returned as it is. A
+        503/504 of a POST member is returned for the caller to look at the mailbox
+        (`SubResponse.outcome_unknown`). A batch request that fails as a whole gives its
+        members that status (0 without an HTTP answer); after a failure without an answer the
+        rest are not sent (`NOT_SENT`). When nothing at all succeeded the error is raised —
+        unless the caller has to look first.
         """
         pending = {s.id: s for s in subs}
         results: dict[str, SubResponse] = {}
         last_error: BaseException | None = None
+        reauthenticated: set[str] = set()  # members already sent again after a 401
         for attempt in range(self.max_attempts):
             wait = 0.0
             retry: dict[str, SubRequest] = {}
+            rejected = False
             chunks = _chunks(list(pending.values()), MAX_BATCH)
             for index, chunk in enumerate(chunks):
                 outcome = self._send_batch_safe(chunk)
@@ -309,7 +312,16 @@ class GraphClient:
                         500, {"error": {"code": "MissingResponse", "message": "no answer"}}
                     )
                     results[sub.id] = resp
-                    if resp.status == 429 or (resp.status in RETRY_STATUSES and sub.idempotent):
+                    if resp.status == 401 and sub.id not in reauthenticated:
+                        # Issue 9 §4: one 401 is not a rejected sign-in. Like a top-level
+                        # request, the member goes again once with a refreshed token; safe for
+                        # a POST too: a 401 means "the request has not been applied"
+                        # (https://www.rfc-editor.org/rfc/rfc9110#name-401-unauthorized).
+                        # A second 401 leaves it failed, as it is.
+                        reauthenticated.add(sub.id)
+                        retry[sub.id] = sub
+                        rejected = True
+                    elif resp.status == 429 or (resp.status in RETRY_STATUSES and sub.idempotent):
                         if resp.status == 429:
                             with self._count_lock:
                                 self.throttled += 1
@@ -317,6 +329,13 @@ class GraphClient:
                         after = retry_after(_header(resp.headers, "Retry-After"))
                         wait = max(wait, after if after is not None else self._backoff(attempt))
             pending = retry
+            if rejected:
+                # The token the batch was sent with (the provider's current one) is given up:
+                # the next request asks msal for a new one (force_refresh).
+                try:
+                    self.tokens.invalidate(self.tokens.token())
+                except MailError:  # no token to give up: keep what was moved, retry nothing
+                    break
             if not pending or attempt + 1 >= self.max_attempts or wait > self.max_wait:
                 break
             log.info("%d batch members throttled or failed; retrying in %.1f s", len(pending), wait)

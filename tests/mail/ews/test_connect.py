@@ -124,7 +124,8 @@ def test_password_rejected_later_stops_at_once_under_the_patient_policy(
         backend.list_folder(Folder.INBOX)
     assert time.monotonic() - start < 5
     assert "Exchange rejected the password for me@corp.example" in info.value.message
-    assert sim.operations().count("FindItem") == 1
+    # One immediate retry on a fresh connection (a single 401 can be a hiccup), no more.
+    assert sim.operations().count("FindItem") == 2
 
 
 def test_connect_backend_needs_a_saved_password(sim: EwsSimulator) -> None:
