@@ -14,11 +14,8 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime, timedelta
-from types import SimpleNamespace
-from typing import Any
 from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,6 +23,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QTreeView
 
+from focusguard.app.values import DigestSnapshot
 from focusguard.core.records import HeldRecord, HeldState
 from focusguard.ui.digest import DigestWindow
 from focusguard.ui.digest_model import HEADERS, group_records, humanise, waited
@@ -57,31 +55,22 @@ def records(count: int, customers: int = 500) -> list[HeldRecord]:
     return out
 
 
-class _Store:
+class _Digest:
+    """The service's `digest` answered at once, so the timing covers load + model + show,
+    not thread hand-off latency."""
+
     def __init__(self, recs: list[HeldRecord]) -> None:
         self.recs = recs
 
-    def held(self, state: object = None) -> list[HeldRecord]:
-        return self.recs
-
-    def released_since(self, since: datetime) -> list[HeldRecord]:
-        return []
-
-
-class _InlineRuntime:
-    """Runs submitted work at once, so the timing covers load + model + show, not thread
-    hand-off latency."""
-
-    def __init__(self, recs: list[HeldRecord]) -> None:
-        self.settings = SimpleNamespace(schedule=SimpleNamespace(timezone="Europe/London"))
-        self.store = _Store(recs)
-        self.engine = None
-        self.clock = SimpleNamespace(now=lambda: NOW)
-
-    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
-        f: Future[Any] = Future()
-        f.set_result(fn())
+    def later(self) -> Future[DigestSnapshot]:
+        f: Future[DigestSnapshot] = Future()
+        f.set_result(DigestSnapshot(tuple(self.recs), NOW, ZoneInfo("Europe/London")))
         return f
+
+
+class _InlineService:
+    def __init__(self, recs: list[HeldRecord]) -> None:
+        self.digest = _Digest(recs)
 
 
 def settle(app: QApplication) -> None:
@@ -91,7 +80,7 @@ def settle(app: QApplication) -> None:
 
 def digest_run(app: QApplication, recs: list[HeldRecord]) -> float:
     start = time.perf_counter()
-    window = DigestWindow(_InlineRuntime(recs))  # type: ignore[arg-type]
+    window = DigestWindow(_InlineService(recs))  # type: ignore[arg-type]
     window.show_and_raise()
     settle(app)
     window.tree.viewport().repaint()

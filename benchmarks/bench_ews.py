@@ -25,14 +25,16 @@ import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import requests
 
+from focusguard.app import backends
+from focusguard.app.backends import SimulatedServer
+from focusguard.app.builder import App, Mode, Parts, build
+from focusguard.app.events import Decided
 from focusguard.core.engine import Outcome
 from focusguard.core.settings import Settings, settings_from_toml
-from focusguard.mail.ews.backend import EwsBackend
-from focusguard.runtime import Runtime
-from focusguard.store import Store
 
 HELD = "FocusGuard Held"
 
@@ -89,13 +91,9 @@ class Sim:
 
 def settings(url: str, mode: str) -> Settings:
     later = (datetime.now().astimezone() + timedelta(hours=6)).strftime("%H:%M")
-    return settings_from_toml(f"""
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "{url}"
-auth = "basic"
-username = "me"
+    return settings_from_toml(
+        backends.simulator_account("ews", url)
+        + f"""
 [people]
 own_domains = ["corp.example"]
 [schedule]
@@ -105,31 +103,23 @@ calendar_focus_subject = ""
 [holding]
 mode = "{mode}"
 folder = "{HELD}"
-""")
+"""
+    )
 
 
-class Quiet:
-    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
-        return None
-
-
-def start_runtime(
-    sim: Sim, mode: str, tmp: Path, on_outcome: object = None
-) -> tuple[Runtime, Store]:
-    s = settings(sim.url, mode)
-    assert s.account is not None
-    store = Store.open(tmp / f"{mode}.sqlite3")
-    runtime = Runtime(
-        s,
-        EwsBackend(s.account, s.holding, password="bench"),
-        store,
-        Quiet(),
+def start_app(sim: Sim, mode: str, tmp: Path, on_outcome: Any = None) -> App:
+    """The app as `run --headless` builds it, on the simulator, without a control socket."""
+    parts = Parts(
+        server=SimulatedServer("ews", sim.url, "bench"),
+        store_path=tmp / f"{mode}.sqlite3",
         control=False,
-        on_outcome=on_outcome,
-    )  # type: ignore[arg-type]
-    runtime.start()
-    runtime.worker.call(lambda: None, timeout=60)
-    return runtime, store
+    )
+    app = build(settings(sim.url, mode), Mode.HEADLESS, parts=parts)
+    if on_outcome is not None:
+        app.events.subscribe(Decided, lambda event: on_outcome(event.outcome))
+    app.start()
+    app.runtime.submit(lambda: None, changes=False).result(60)
+    return app
 
 
 def wait(predicate: object, timeout: float) -> None:
@@ -143,18 +133,17 @@ def wait(predicate: object, timeout: float) -> None:
 def bench_release(n: int, tmp: Path) -> dict[str, object]:
     sim = Sim()
     try:
-        runtime, store = start_runtime(sim, "server-rule", tmp)
+        app = start_app(sim, "server-rule", tmp)
         for i in range(n):
             sim.deliver(f"c{i}@client{i % 50}.example", f"#{i}")
-        wait(lambda: store.count_held() == n, 300)
+        wait(lambda: app.store.count_held() == n, 300)
         before = len(sim.requests_made())
         began = time.perf_counter()
-        release = runtime.call(runtime.engine.release_all, timeout=600)
+        done = app.service.release_all.later().result(600)
         product_s = time.perf_counter() - began
         ops = sim.requests_made()[before:]
-        assert release is not None and len(release.released) == n, "release incomplete"
-        runtime.stop()
-        store.close()
+        assert done.released == n, "release incomplete"
+        app.stop()
 
         # Baseline: raw exchangelib moving the same n messages back to the held folder.
         from exchangelib import (
@@ -207,15 +196,14 @@ def bench_release(n: int, tmp: Path) -> dict[str, object]:
 def bench_idle(seconds: float, tmp: Path) -> dict[str, object]:
     sim = Sim()
     try:
-        runtime, store = start_runtime(sim, "server-rule", tmp)
+        app = start_app(sim, "server-rule", tmp)
         time.sleep(2)  # let start-up traffic finish
         before = len(sim.requests_made())
         cpu0 = time.process_time()
         time.sleep(seconds)
         cpu = time.process_time() - cpu0
         ops = sim.requests_made()[before:]
-        runtime.stop()
-        store.close()
+        app.stop()
         per_op: dict[str, int] = {}
         for op in ops:
             per_op[op] = per_op.get(op, 0) + 1
@@ -244,15 +232,14 @@ def bench_latency(n: int, spacing: float, tmp: Path) -> dict[str, object]:
                 done.set()
 
     try:
-        runtime, store = start_runtime(sim, "client-move", tmp, on_outcome)
+        app = start_app(sim, "client-move", tmp, on_outcome)
         sent: dict[str, float] = {}
         for i in range(n):
             t = time.perf_counter()
             sent[sim.deliver(f"c{i}@client.example", f"#{i}")] = t
             time.sleep(spacing)
         done.wait(120)
-        runtime.stop()
-        store.close()
+        app.stop()
         lat = sorted(moved_at[m] - sent[m] for m in sent if m in moved_at)
         return {
             "benchmark": "ews_client_move_latency",

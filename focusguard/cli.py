@@ -10,16 +10,21 @@ import argparse
 import json
 import logging
 import math
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from focusguard import __version__, log_redaction
+from focusguard.app.service import Service
+from focusguard.app.values import Arg, Verb
+from focusguard.core.command_args import ArgumentProblem
+from focusguard.core.errors import FocusGuardError
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_USAGE = 2
+# The help of a group of verbs (`focusguard focus start|end`).
+GROUP_HELP = {"focus": "start or end a focus block"}
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -90,103 +95,94 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- control of the running instance --------------------------------------------------------
-_DURATION = re.compile(r"^(?:([0-9]+)h)?(?:([0-9]+)m(?:in)?)?$")
+# -- the running instance's verbs (generated from the service: app/verbs.py) ----------------
+def _argument_type(arg: Arg) -> Callable[[str], object]:
+    """The command line's reading of `arg`: its parse, then the check the socket applies too,
+    so a value the CLI accepts is one the running instance accepts."""
+    parse = arg.parse
+    assert parse is not None
+
+    def read(text: str) -> object:
+        try:
+            return arg.check(parse(text))
+        except ArgumentProblem as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return read
 
 
-def parse_duration(text: str) -> int | None:
-    """'25m', '1h', '1h30m', '90' -> minutes; 'until-checkin' -> None."""
-    from focusguard.core import command_args
-
-    text = text.strip().lower()
-    if text in ("until-checkin", "until-check-in", "checkin"):
-        return None
-    # Length-capped: "9" * 5000 must not reach int() (a ValueError past 4,300 digits).
-    m = _DURATION.match(text) if len(text) <= 40 else None
-    if len(text) <= 40 and text.isascii() and text.isdigit():
-        minutes = int(text)
-    elif m and any(m.groups()):
-        minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
-    else:
-        raise argparse.ArgumentTypeError(
-            f"{text[:40]!r} is not a duration (use 25m, 1h, 1h30m or until-checkin)"
+def _add_verb(parser: argparse.ArgumentParser, verb: Verb) -> None:
+    for arg in verb.args:
+        if arg.parse is None:  # a switch
+            parser.add_argument(
+                arg.flag or arg.name, dest=arg.name, action="store_true", help=arg.help
+            )
+            continue
+        default = arg.default if arg.cli_default is None else _argument_type(arg)(arg.cli_default)
+        names = [arg.flag] if arg.flag else [arg.name]
+        extra: dict[str, object] = {} if arg.flag else {"nargs": "?"}
+        parser.add_argument(
+            *names,
+            type=_argument_type(arg),
+            default=default,
+            metavar=arg.metavar,
+            help=arg.help,
+            **extra,  # type: ignore[arg-type]
         )
-    try:
-        return command_args.focus_minutes(minutes)
-    except command_args.ArgumentProblem as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON")
+    parser.set_defaults(func=_run_verb(verb))
 
 
-def parse_hours(text: str) -> float:
-    """`pause --hours`: the same limits as the control channel's `pause`."""
-    from focusguard.core import command_args
-
-    try:
-        hours = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text[:40]!r} is not a number of hours (e.g. 1 or 0.5)"
-        ) from None
-    try:
-        return command_args.pause_hours(hours)
-    except command_args.ArgumentProblem as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _control(command: dict[str, object]) -> dict[str, object] | int:
-    from focusguard import control
-
-    try:
-        reply = control.request(command)
-    except control.ControlError as exc:  # NotRunning, or what else went wrong: each says so
-        return _fail(str(exc))
-    if not reply.get("ok", False):
-        return _fail(str(reply.get("error", "the running FocusGuard refused the command")))
-    return reply
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    reply = _control({"cmd": "status"})
-    if isinstance(reply, int):
-        return reply
-    status = reply["status"]
-    assert isinstance(status, dict)
-    if args.json:
-        print(json.dumps(status, indent=2))
-    else:
-        print(reply.get("text", ""))
-    return EXIT_OK
-
-
-def cmd_simple(command: str) -> Callable[[argparse.Namespace], int]:
+def _run_verb(verb: Verb) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        payload: dict[str, object] = {"cmd": command}
-        if command == "focus-start":
-            payload["minutes"] = args.duration
-        if command == "pause":
-            payload["hours"] = args.hours
-        reply = _control(payload)
-        if isinstance(reply, int):
-            return reply
-        print(reply.get("text", "done"))
+        from focusguard.app import control
+
+        request: dict[str, object] = {"cmd": verb.name}
+        request.update({arg.name: getattr(args, arg.name) for arg in verb.args})
+        try:
+            reply = control.request(request)
+        except control.ControlError as exc:  # NotRunning, or what else went wrong: each says so
+            return _fail(str(exc))
+        if not reply.get("ok", False):
+            return _fail(str(reply.get("error", "the running FocusGuard refused the command")))
+        if args.json:
+            print(json.dumps(reply.get("data", {}), indent=2))
+        else:
+            print(reply.get("text", "done"))
         return EXIT_OK
 
     return run
 
 
+def _add_verbs(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    groups: dict[str, argparse._SubParsersAction] = {}  # type: ignore[type-arg]
+    for verb in Service.verbs():
+        if not verb.words:
+            continue  # not a command to type (the second instance's "show")
+        *group, word = verb.words
+        parent = sub
+        if group:
+            (name,) = group
+            if name not in groups:
+                node = sub.add_parser(name, help=GROUP_HELP.get(name, name))
+                groups[name] = node.add_subparsers(metavar="ACTION", required=True)
+            parent = groups[name]
+        _add_verb(parent.add_parser(word, parents=[common], help=verb.help), verb)
+
+
 # -- running --------------------------------------------------------------------------------
 def cmd_run(args: argparse.Namespace) -> int:
-    from focusguard import app
-
     if args.headless:
-        return app.run_headless(_config_path(args))
-    return app.run_gui(_config_path(args))
+        from focusguard.app import headless
+
+        return headless.run(_config_path(args))
+    return cmd_gui(args)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from focusguard import app
+    from focusguard import gui
 
-    return app.run_gui(_config_path(args))
+    return gui.run(_config_path(args))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -200,10 +196,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_sim(args: argparse.Namespace) -> int:
     if args.graph:
-        try:
-            from focusguard.sim.graph import serve as serve_graph
-        except ImportError:
-            return _fail("the Graph simulator is not available in this version")
+        from focusguard.sim.graph import serve as serve_graph
+
         serve_graph(args.host, args.port)
         return EXIT_OK
     from focusguard.sim.ews import serve
@@ -227,7 +221,7 @@ def cmd_failsafe(args: argparse.Namespace) -> int:
         os.environ[paths.HOME_ENV] = args.home
     if args.stale_after is not None and not 0 <= args.stale_after <= 7 * 24 * 3600:
         return _fail("--stale-after is a number of seconds between 0 and a week", EXIT_USAGE)
-    from focusguard import failsafe_run
+    from focusguard.app import failsafe_run
 
     with failsafe_run.logging_to_file(logging.DEBUG if args.verbose else logging.INFO):
         return _failsafe(args, _config_path(args))
@@ -237,7 +231,7 @@ def _failsafe(args: argparse.Namespace, config: Path) -> int:
     import os
     from datetime import timedelta
 
-    from focusguard import failsafe_run
+    from focusguard.app import failsafe_run
     from focusguard.core.failsafe import STALE_AFTER
 
     if args.install:
@@ -260,23 +254,23 @@ def _failsafe(args: argparse.Namespace, config: Path) -> int:
 
 
 def _failsafe_install(config: Path) -> int:
-    from focusguard import app
-    from focusguard.platform.failsafe_scheduler import SchedulerError
+    from focusguard.app import startup
+    from focusguard.platform import failsafe_scheduler
     from focusguard.platform.failsafe_units import describe_triggers, job_for
 
     try:
-        settings = app.load(config)
-    except app.StartupError as exc:
+        settings = startup.load(config)
+    except FocusGuardError as exc:
         return _fail(f"{exc.title}\n{exc.message}")
     if settings.account is None:
         return _fail(f"no [account] in {config}: there is no mail to hold yet")
     if not settings.holding.failsafe:
         return _fail(f"holding.failsafe = false in {config}: set it to true first")
-    scheduler = app.failsafe_scheduler()
+    scheduler = failsafe_scheduler.for_platform()
     job = job_for(settings, config)
     try:
         done = scheduler.install(job)
-    except SchedulerError as exc:
+    except FocusGuardError as exc:
         return _fail(f"{exc.title}\n{exc.message}")
     print(f"Fail-safe installed as {scheduler.name}: {done.where}")
     print(f"It runs {describe_triggers(job)}.")
@@ -286,10 +280,10 @@ def _failsafe_install(config: Path) -> int:
 
 
 def _failsafe_uninstall() -> int:
-    from focusguard import app
+    from focusguard.platform import failsafe_scheduler
 
     try:
-        removed = app.failsafe_scheduler().uninstall()
+        removed = failsafe_scheduler.for_platform().uninstall()
     except OSError as exc:
         return _fail(f"could not remove the fail-safe: {exc}")
     print("Fail-safe removed." if removed else "No fail-safe was installed.")
@@ -297,9 +291,9 @@ def _failsafe_uninstall() -> int:
 
 
 def cmd_login(args: argparse.Namespace) -> int:
-    from focusguard import app
+    from focusguard.app import account
 
-    return app.account_login(_config_path(args), password_stdin=args.password_stdin)
+    return account.login(_config_path(args), password_stdin=args.password_stdin)
 
 
 def parse_port(text: str) -> int:
@@ -417,29 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.set_defaults(func=cmd_login)
 
-    p = sub.add_parser("status", parents=[common], help="what the running FocusGuard is doing")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_status)
-
-    focus = sub.add_parser("focus", help="start or end a focus block")
-    focus_sub = focus.add_subparsers(metavar="ACTION", required=True)
-    p = focus_sub.add_parser("start", parents=[common], help="25m, 1h, 1h30m or until-checkin")
-    p.add_argument("duration", nargs="?", default="25m", type=parse_duration)
-    p.set_defaults(func=cmd_simple("focus-start"))
-    p = focus_sub.add_parser("end", parents=[common], help="end focus now")
-    p.set_defaults(func=cmd_simple("focus-end"))
-
-    p = sub.add_parser("checkin", parents=[common], help="release held customer email now")
-    p.set_defaults(func=cmd_simple("checkin"))
-    p = sub.add_parser("release-all", parents=[common], help="release everything held now")
-    p.set_defaults(func=cmd_simple("release-all"))
-    p = sub.add_parser(
-        "pause", parents=[common], help="release everything and hold nothing for a while"
-    )
-    p.add_argument("--hours", type=parse_hours, default=1.0)
-    p.set_defaults(func=cmd_simple("pause"))
-    p = sub.add_parser("resume", parents=[common], help="end a pause")
-    p.set_defaults(func=cmd_simple("resume"))
+    _add_verbs(sub, common)
     return parser
 
 

@@ -1,11 +1,16 @@
 """`focusguard demo`: the real app against a simulated Exchange server on this machine.
 
-Starts the EWS simulator with a seeded mailbox, writes a settings file for it into a
-throw-away FOCUSGUARD_HOME (your own settings and state are never touched), starts a focus
-block at once and a compressed schedule of check-ins (every three minutes), and delivers a
-scripted stream of realistic mail: customers, colleagues, a newsletter and an urgent sender.
-Within five minutes a newcomer sees holding, urgent pass-through and a check-in release.
-The demo needs no account, no network and no keyring: the simulator takes any password.
+Starts the EWS (or, with --graph, the Microsoft Graph) simulator with a seeded mailbox, keeps
+settings and state in a throw-away folder (your own settings and state are never touched),
+starts a focus block at once and a compressed schedule of check-ins (every three minutes),
+and delivers a scripted stream of realistic mail: customers, colleagues, a newsletter and an
+urgent sender. Within five minutes a newcomer sees holding, urgent pass-through and a
+check-in release. The demo needs no account, no network and no keyring: the simulator takes
+any password.
+
+While it runs, `focusguard status`, `focusguard focus start` and `focusguard checkin` in
+another terminal reach it (unless another FocusGuard already answers there: the demo then
+says how to reach it). Ctrl-C, SIGTERM or Quit end it and remove its folder.
 """
 
 from __future__ import annotations
@@ -13,20 +18,27 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from focusguard.app import backends, control
+from focusguard.app.backends import SimulatedServer
+from focusguard.app.builder import App, Mode, Parts, build
+from focusguard.app.events import Decided, Released
+from focusguard.app.headless import print_events, wait_for_signal
 from focusguard.core.engine import Outcome, Release
-from focusguard.core.ports import MailBackend
 from focusguard.core.settings import Settings, save_settings, settings_from_toml, system_zone_name
 from focusguard.domain.schedule import Timeline
-from focusguard.domain.senders import Category
+from focusguard.domain.senders import Category, sender_address
 
 FOCUS_MINUTES = 2
 CHECK_IN_EVERY = 3  # minutes
@@ -71,9 +83,6 @@ SCRIPT: tuple[ScriptedMail, ...] = (
 SCRIPT_LENGTH = 240.0  # the script repeats after this many seconds, names varied
 
 
-DEMO_CLIENT_ID = "5f1c2a3b-0d3e-4d3e-9d3e-000000000de0"  # the Graph simulator takes any id
-
-
 def demo_settings(url: str, zone: str, now: datetime, *, graph: bool = False) -> Settings:
     local = now.astimezone(ZoneInfo(zone))
     first = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -84,26 +93,8 @@ def demo_settings(url: str, zone: str, now: datetime, *, graph: bool = False) ->
         times.append(t.strftime("%H:%M"))
         t += timedelta(minutes=CHECK_IN_EVERY)
     check_ins = ", ".join(f'"{x}"' for x in times)
-    if graph:
-        account = f"""
-[account]
-kind = "graph"
-email = "me@corp.example"
-auth = "oauth"
-client_id = "{DEMO_CLIENT_ID}"
-poll_seconds = 5
-"""
-    else:
-        account = f"""
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "{url}"
-auth = "basic"
-username = "me"
-"""
     return settings_from_toml(
-        account
+        backends.simulator_account("graph" if graph else "ews", url)
         + f"""
 [people]
 own_domains = ["corp.example"]
@@ -219,17 +210,28 @@ def main(*, headless: bool, duration: float | None, graph: bool = False, speed: 
         )
         headless = True
     home = Path(tempfile.mkdtemp(prefix="focusguard-demo-"))
-    os.environ["FOCUSGUARD_HOME"] = str(home)
     try:
-        return _run(home, headless=headless, duration=duration, speed=speed, graph=graph)
+        with _terminate_like_interrupt():
+            return _run(home, headless=headless, duration=duration, speed=speed, graph=graph)
+    except KeyboardInterrupt:
+        return 130
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _quit_gui() -> None:
-    from focusguard.ui.main import request_quit
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM ends the demo as Ctrl-C does, through the `finally` that removes its folder
+    (the default action ends the process on the spot and left the folder behind)."""
 
-    request_quit()
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _display_available() -> bool:
@@ -238,104 +240,134 @@ def _display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _simulated_mailbox(graph: bool, started: datetime) -> tuple[Any, Settings, MailBackend]:
-    """The simulator, settings pointing at it, and the real backend for it."""
+def _simulated_mailbox(graph: bool, started: datetime) -> tuple[Any, Settings, SimulatedServer]:
+    """The simulator, settings pointing at it, and the builder's option for it."""
     zone = system_zone_name()
     if graph:
-        from focusguard.mail.graph.backend import connect_backend
-        from focusguard.mail.graph.tokens import StaticTokens
         from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
         from focusguard.sim.graph import seed_demo_mailbox as seed_graph
 
         gsim = GraphSimulator(port=0).start()
         seed_graph(gsim)
         settings = demo_settings(gsim.url, zone, started, graph=True)
-        backend = connect_backend(settings, tokens=StaticTokens(DEMO_TOKEN), base_url=gsim.url)
-        return gsim, settings, backend
-    from focusguard.app import build_backend
+        return gsim, settings, SimulatedServer("graph", gsim.url, DEMO_TOKEN)
     from focusguard.sim.ews import EwsSimulator, seed_demo_mailbox
 
     esim = EwsSimulator(port=0).start()
     seed_demo_mailbox(esim)
     settings = demo_settings(esim.url, zone, started)
-    return esim, settings, build_backend(settings, password=DEMO_PASSWORD)
+    return esim, settings, SimulatedServer("ews", esim.url, DEMO_PASSWORD)
+
+
+def control_root(home: Path) -> tuple[Path | None, str]:
+    """Where the demo listens for `focusguard status` & co.: the usual place, so commands in
+    another terminal reach it — unless another FocusGuard answers there already; then the
+    demo's own folder, and the hint says how to reach it."""
+    if not control.instance_answers():
+        return None, "focusguard status"
+    return home / "run", f"FOCUSGUARD_HOME={home} focusguard status"
 
 
 def _run(home: Path, *, headless: bool, duration: float | None, speed: float, graph: bool) -> int:
-    from focusguard.app import ConsoleNotifier, open_store
-    from focusguard.core import paths
-    from focusguard.runtime import Runtime
-
     started = datetime.now(UTC).replace(microsecond=0)
-    sim, settings, backend = _simulated_mailbox(graph, started)
-    save_settings(settings, paths.config_file())
+    sim, settings, server = _simulated_mailbox(graph, started)
+    try:
+        config = home / "config" / "focusguard.toml"
+        save_settings(settings, config)
+        root, status_hint = control_root(home)
+        app = build(
+            settings,
+            Mode.DEMO,
+            config=config,
+            parts=Parts(
+                server=server, store_path=home / "data" / "state.sqlite3", control_root=root
+            ),
+        )
+        return _run_app(
+            app, sim, settings, config, started, status_hint, headless, duration, speed, graph
+        )
+    finally:
+        sim.stop()
+
+
+def _run_app(
+    app: App,
+    sim: Any,
+    settings: Settings,
+    config: Path,
+    started: datetime,
+    status_hint: str,
+    headless: bool,
+    duration: float | None,
+    speed: float,
+    graph: bool,
+) -> int:
     tally = Tally()
     subjects: dict[str, str] = {}
     urgent_ids: set[str] = set()
-    urgent = settings.people_rules()
+    people = settings.people_rules()
 
     def deliver(sender: str, subject: str, headers: dict[str, str]) -> None:
-        from focusguard.domain.senders import sender_address
-
         mid = sim.deliver(sender, subject, headers=headers, body=f"{subject}\n\n-- \n{sender}")
         subjects[mid] = subject
-        if urgent.categorize(sender_address(sender)) is Category.URGENT:
+        if people.categorize(sender_address(sender)) is Category.URGENT:
             urgent_ids.add(mid)
 
-    def on_outcome(outcome: Outcome) -> None:
-        tally.outcome(outcome)
-        if headless:
-            print(_describe(outcome, subjects), flush=True)
-
-    def on_release(release: Release) -> None:
-        tally.release(release)
-        if headless:
-            print(f"--- released {release.summary} ---", flush=True)
-
-    store = open_store()
-    runtime = Runtime(
-        settings,
-        backend,
-        store,
-        ConsoleNotifier(),
-        on_outcome=on_outcome,
-        on_release=on_release,
-    )
-    runtime.when_connected(lambda: runtime.engine.focus_start(FOCUS_MINUTES))
+    app.events.subscribe(Decided, lambda e: tally.outcome(e.outcome))
+    app.events.subscribe(Released, lambda e: tally.release(e.release))
+    if headless:
+        app.events.subscribe(Decided, lambda e: print(_describe(e.outcome, subjects), flush=True))
+        app.events.subscribe(
+            Released, lambda e: print(f"--- released {e.release.summary} ---", flush=True)
+        )
     script = MailScript(deliver, speed=speed)
-    code = 0
     server = "Microsoft Graph" if graph else "Exchange (EWS)"
+    intro = (
+        f"FocusGuard demo: simulated {server} at {sim.url}; focus for {FOCUS_MINUTES} min, "
+        f"check-ins every {CHECK_IN_EVERY} min. In another terminal try `{status_hint}`, "
+        "`focusguard focus start` or `focusguard checkin`."
+    )
+    code = 0
     try:
         if headless:
-            runtime.start()
-            print(
-                f"FocusGuard demo: simulated {server} at {sim.url}; focus for "
-                f"{FOCUS_MINUTES} min, check-ins every {CHECK_IN_EVERY} min. Ctrl-C to stop.",
-                flush=True,
-            )
+            print_events(app.events, decisions=False)  # the demo prints them its own way
+            app.start()
+            app.service.focus_start.later(FOCUS_MINUTES)
+            print(f"{intro} Ctrl-C to stop.", flush=True)
             script.start()
-            from focusguard.app import wait_for_signal
-
             wait_for_signal(threading.Event(), duration)
         else:
-            from focusguard.ui.main import run_with
-
-            script.start()
-            if duration is not None:
-                # A daemon timer: after Quit from the menu it must not keep the process
-                # alive until `duration` has passed.
-                timer = threading.Timer(duration, _quit_gui)
-                timer.daemon = True
-                timer.start()
-            code = run_with(runtime, paths.config_file(), demo=True)
+            code = _run_gui(app, config, intro, script, duration)
     finally:
         script.stop()
-        timeline = runtime.engine.policy.timeline
-        runtime.stop()
-        store.close()
-        popups = sim.popups
-        sim.stop()
+        timeline = app.engine.policy.timeline
+        app.stop()
     if duration is not None or headless:
-        summary = tally.summary(popups, timeline, started, datetime.now(UTC), urgent_ids)
+        summary = tally.summary(sim.popups, timeline, started, datetime.now(UTC), urgent_ids)
         print(json.dumps(summary), flush=True)
     return code
+
+
+def _run_gui(app: App, config: Path, intro: str, script: MailScript, duration: float | None) -> int:
+    from focusguard.app.setup import SettingsFile
+    from focusguard.ui import main as tray
+
+    def started() -> None:
+        # Once the tray is up: focus at once, then the mail.
+        app.service.focus_start.later(FOCUS_MINUTES)
+        script.start()
+        print(
+            f"{intro} Look for the FocusGuard icon in the system tray (or its window where "
+            "there is none). Quit from its menu, or press Ctrl-C here, to stop.",
+            flush=True,
+        )
+
+    if duration is not None:
+        # A daemon timer: after Quit from the menu it must not keep the process alive until
+        # `duration` has passed.
+        timer = threading.Timer(duration, tray.request_quit)
+        timer.daemon = True
+        timer.start()
+    return tray.run_tray(
+        lambda: app, SettingsFile(config), started=started, title="FocusGuard (demo)"
+    )

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from focusguard import log_redaction
+from focusguard.core.errors import FocusGuardError
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -49,11 +50,8 @@ _NEVER = ("keyring.backends.null", "keyring.backends.fail")
 _CHAINER = "keyring.backends.chainer"
 
 
-class SecretStoreError(Exception):
-    def __init__(self, title: str, message: str) -> None:
-        super().__init__(f"{title}: {message}")
-        self.title = title
-        self.message = message
+class SecretStoreError(FocusGuardError):
+    """The keyring cannot keep or give a secret (none installed, locked, refused)."""
 
 
 _lock = threading.Lock()

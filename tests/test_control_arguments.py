@@ -1,9 +1,9 @@
 """The control channel checks its arguments exactly like the command line does (issue 9 §4):
-one validator (core/command_args.py) for `focus start`, `pause`, the socket and replay."""
+one validator (core/command_args.py), named by the verb's declaration (app/service.py), for
+`focus start`, `pause`, the socket and replay."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from collections.abc import Iterator
@@ -12,14 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from focusguard import control
-from focusguard.cli import main, parse_duration
-from focusguard.core.command_args import FOCUS_RANGE, PAUSE_RANGE, focus_minutes, pause_hours
+from focusguard.app import control
+from focusguard.app.builder import App
+from focusguard.cli import main
+from focusguard.core.command_args import (
+    FOCUS_RANGE,
+    PAUSE_RANGE,
+    ArgumentProblem,
+    focus_minutes,
+    parse_duration,
+    pause_hours,
+)
 from focusguard.core.settings import settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
-from focusguard.runtime import Runtime
-from focusguard.store import Store
-from tests.fakes import RecordingNotifier
+from tests.apps import build_app, drain
 
 CONFIG = """
 [schedule]
@@ -33,19 +39,17 @@ mode = "client-move"
 
 
 @pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    store = Store.open(tmp_path / "state.sqlite3")
-    rt = Runtime(settings_from_toml(CONFIG), MemoryMailbox(), store, RecordingNotifier())
-    rt.start()
-    rt.worker.call(lambda: None, timeout=10)  # connected
-    yield rt
-    rt.stop()
-    store.close()
+def runtime(tmp_path: Path) -> Iterator[App]:
+    app = build_app(settings_from_toml(CONFIG), MemoryMailbox(), tmp_path, control=True)
+    app.start()
+    drain(app)  # connected
+    yield app
+    app.stop()
 
 
 def status() -> dict[str, object]:
     reply = control.request({"cmd": "status"})
-    data = reply["status"]
+    data = reply["data"]
     assert isinstance(data, dict)
     return data
 
@@ -64,7 +68,7 @@ def status() -> dict[str, object]:
     ],
 )
 def test_focus_minutes_out_of_range_or_wrong_type_are_refused(
-    runtime: Runtime, minutes: object, error: str
+    runtime: App, minutes: object, error: str
 ) -> None:
     reply = control.request({"cmd": "focus-start", "minutes": minutes})
     assert reply["ok"] is False
@@ -87,7 +91,7 @@ def test_focus_minutes_out_of_range_or_wrong_type_are_refused(
     ],
 )
 def test_pause_hours_out_of_range_or_wrong_type_are_refused(
-    runtime: Runtime, hours: object, error: str
+    runtime: App, hours: object, error: str
 ) -> None:
     reply = control.request({"cmd": "pause", "hours": hours})
     assert reply["ok"] is False
@@ -95,9 +99,9 @@ def test_pause_hours_out_of_range_or_wrong_type_are_refused(
     assert status()["paused_until"] is None
 
 
-def test_the_limits_are_the_command_lines_limits(runtime: Runtime) -> None:
+def test_the_limits_are_the_command_lines_limits(runtime: App) -> None:
     assert parse_duration("24h") == 24 * 60
-    with pytest.raises(argparse.ArgumentTypeError, match=FOCUS_RANGE):
+    with pytest.raises(ArgumentProblem, match=FOCUS_RANGE):
         parse_duration("24h1m")
     assert control.request({"cmd": "focus-start", "minutes": 24 * 60})["ok"] is True
     assert control.request({"cmd": "focus-end"})["ok"] is True
@@ -142,7 +146,7 @@ def test_validators_refuse_what_json_can_smuggle_in() -> None:
     ],
 )
 def test_a_malformed_request_gets_a_clear_answer_and_no_traceback_in_the_log(
-    runtime: Runtime, raw: bytes, error: str, caplog: pytest.LogCaptureFixture
+    runtime: App, raw: bytes, error: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     addr, family = control.address()
     with Client(addr, family) as conn:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from focusguard import control
+from focusguard.app import control
 from focusguard.cli import main
+from focusguard.core.errors import AlreadyRunning
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="Unix domain sockets")
 
@@ -217,8 +218,8 @@ def test_a_second_instance_neither_hangs_nor_deletes_the_socket_of_a_busy_one() 
         try:
             control.ControlServer(lambda request: {"ok": True}).start()
             outcome.append("started")
-        except RuntimeError as exc:
-            outcome.append(str(exc))
+        except AlreadyRunning as exc:
+            outcome.append(exc.title)
 
     starter = threading.Thread(target=start_second, daemon=True)
     starter.start()
@@ -226,7 +227,7 @@ def test_a_second_instance_neither_hangs_nor_deletes_the_socket_of_a_busy_one() 
     try:
         # Before: a blocking connect behind the full queue waited for ever.
         assert not starter.is_alive(), "the second instance hung on the busy socket"
-        assert outcome == ["another FocusGuard is already running"]
+        assert outcome == ["FocusGuard is already running"]
         assert Path(addr).exists()
     finally:
         for sock in queued:

@@ -1,30 +1,35 @@
 """The fail-safe around the engine: the app's heartbeat and start-up report (runtime), the
-`focusguard failsafe` run's decisions and exit codes (failsafe_run), the instance lock the
-app takes, and keeping the OS scheduler units in step (app.keep_failsafe)."""
+`focusguard failsafe` run's decisions and exit codes (app/failsafe_run.py), the instance lock
+the app takes, and keeping the OS scheduler units in step (failsafe_scheduler.keep)."""
 
 from __future__ import annotations
 
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from focusguard import app, failsafe_run
+from focusguard.app import failsafe_run, startup
+from focusguard.app.builder import App, Mode, Parts, build
 from focusguard.cli import main
 from focusguard.core import facts, paths
-from focusguard.core.clock import SystemClock
+from focusguard.core.clock import VirtualClock
+from focusguard.core.errors import StartupError
 from focusguard.core.failsafe import Heartbeat, LastRun, LockState, RunRecord
-from focusguard.core.ports import Folder, MailError
+from focusguard.core.ports import Folder, MailBackend, MailError
 from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
+from focusguard.platform.failsafe_scheduler import keep
 from focusguard.platform.failsafe_units import FailsafeJob, job_for
 from focusguard.platform.instance_lock import InstanceLock
-from focusguard.runtime import Runtime
 from focusguard.store import Store
+from tests.apps import Heard, StillTimers, drain, listen
 from tests.fakes import OFFICE_CONFIG, RecordingNotifier
 from tests.waiting import wait_until
 
@@ -54,22 +59,32 @@ def state() -> Store:
 # -- the app's side: heartbeat and report ---------------------------------------------------
 
 
+@dataclass
+class Running:
+    app: App
+    store: Store
+    heard: Heard
+    timers: StillTimers
+    mailbox: MemoryMailbox
+
+
 @pytest.fixture
-def runtime(settings: Settings) -> Iterator[tuple[Runtime, Store, RecordingNotifier]]:
+def running(settings: Settings) -> Iterator[Running]:
     store = state()
-    notes = RecordingNotifier()
-    rt = Runtime(settings, MemoryMailbox(), store, notes, control=False)
-    started = rt.start
-
-    def start() -> None:
-        started()
-        running.append(rt)
-
-    running: list[Runtime] = []
-    rt.start = start  # type: ignore[method-assign]
-    yield rt, store, notes
-    if running and not rt._stopping.is_set():
-        rt.stop()
+    timers = StillTimers()
+    mailbox = MemoryMailbox()
+    # Today at 10:00 UTC, whatever the time: far from the 00:00 check-in's window (with the
+    # system clock this failed between 00:00 and 00:30 UTC, when customer mail is let in).
+    clock = VirtualClock(datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0))
+    app = build(
+        settings,
+        Mode.HEADLESS,
+        parts=Parts(
+            backend_for=lambda s: mailbox, store=store, clock=clock, timers=timers, control=False
+        ),
+    )
+    yield Running(app, store, listen(app.events), timers, mailbox)
+    app.stop()
     store.close()
 
 
@@ -77,44 +92,44 @@ def heartbeat(store: Store) -> Heartbeat | None:
     return facts.decode_heartbeat(store.get_fact(facts.HEARTBEAT))
 
 
-def test_the_running_app_beats_and_says_when_it_stops(runtime) -> None:
-    rt, store, _ = runtime
+def test_the_running_app_beats_and_says_when_it_stops(running: Running) -> None:
+    store = running.store
     assert heartbeat(store) is None
-    rt.start()
-    rt.worker.call(lambda: None, timeout=10)
+    running.app.start()
+    drain(running.app)
     first = heartbeat(store)
     assert first is not None and first.running and first.pid == os.getpid()
     assert abs(first.at - datetime.now(UTC)) < timedelta(seconds=5)
-    rt.ticker._beat()  # the ticker's 30-second job, run now
+    running.timers.beat()  # the timers' 30-second beat, now
     wait_until(lambda: heartbeat(store) is not None, what="a beat")
-    rt.stop()
+    running.app.stop()
     last = heartbeat(store)
     assert last is not None and not last.running and last.at >= first.at
 
 
-def test_the_app_reports_what_the_failsafe_did_once(runtime) -> None:
-    rt, store, notes = runtime
+def test_the_app_reports_what_the_failsafe_did_once(running: Running) -> None:
+    store, heard = running.store, running.heard
     ran = datetime.now(UTC).replace(microsecond=0)
     runs = [RunRecord(ran - timedelta(hours=2), 0, 0, True), RunRecord(ran, 4, 0, False)]
     store.set_fact(facts.FAILSAFE_RUNS, facts.encode_runs(runs))
-    rt.start()
-    rt.worker.call(lambda: None, timeout=10)
-    kinds = [(k, t) for k, t, _ in notes.seen]
+    running.app.start()
+    drain(running.app)
+    kinds = [(k, t) for k, t, _ in heard.seen]
     assert ("info", "The fail-safe released held mail") in kinds
-    message = next(m for _, t, m in notes.seen if t == "The fail-safe released held mail")
+    message = next(m for _, t, m in heard.seen if t == "The fail-safe released held mail")
     assert message.startswith("While FocusGuard was not running, the fail-safe released 4 emails")
     assert facts.decode_runs(store.get_fact(facts.FAILSAFE_RUNS)) == []  # said once
 
 
-def test_status_says_when_held_mail_is_next_due(runtime) -> None:
-    rt, _, _ = runtime
-    rt.start()
-    now = rt.clock.now()
-    mailbox = rt.backend
-    assert isinstance(mailbox, MemoryMailbox)
-    rt.worker.call(lambda: mailbox.deliver("<c@t>", "Ann <ann@bigclient.com>", "s", now))
-    wait_until(lambda: rt.status().held == 1, what="the hold")
-    status = rt.status()
+def test_status_says_when_held_mail_is_next_due(running: Running) -> None:
+    app = running.app
+    app.start()
+    drain(app)  # connected and watching
+    now = app.engine.clock.now()
+    running.mailbox.deliver("<c@t>", "Ann <ann@bigclient.com>", "s", now)
+    wait_until(lambda: app.service.status().held == 1, what="the hold")
+    status = app.service.status().status
+    assert status is not None
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0)
     assert status.next_release == midnight
     assert status.as_json()["next_release"] == midnight.isoformat()
@@ -124,8 +139,8 @@ def test_status_says_when_held_mail_is_next_due(runtime) -> None:
 
 
 class Backends:
-    """build_backend for failsafe_run.run: the in-memory mailbox, counting how often it is
-    built (building reads the keyring)."""
+    """The builder's backend for failsafe_run.run: the in-memory mailbox, counting how often
+    it is built (building reads the keyring)."""
 
     def __init__(self, mailbox: MemoryMailbox | None = None) -> None:
         self.mailbox = mailbox or MemoryMailbox()
@@ -136,10 +151,20 @@ class Backends:
         return self.mailbox
 
 
+# The fail-safe runs of these tests happen at NOW on a virtual clock (the heartbeats they
+# judge are written on it too): the check-in at 00:00 lets customer mail in until 00:30, so on
+# the system clock these tests failed in that half hour.
+NOW = datetime(2026, 3, 24, 10, 0, tzinfo=UTC)
+
+
+def run(config: Path, backends: Callable[[Settings], MailBackend], **kw: Any) -> int:
+    parts = Parts(backend_for=backends, clock=VirtualClock(NOW))
+    return failsafe_run.run(config, parts=parts, **kw)
+
+
 def hold_one(settings: Settings, mailbox: MemoryMailbox, received: datetime) -> str:
     """An app session (at `received`) that holds one customer email, then dies without a
-    clean stop."""
-    from focusguard.core.clock import VirtualClock
+    clean stop (its last heartbeat says NOW)."""
     from focusguard.core.engine import Engine
 
     with state() as store:
@@ -148,19 +173,16 @@ def hold_one(settings: Settings, mailbox: MemoryMailbox, received: datetime) -> 
         engine.start()
         mailbox.deliver("<held@t>", "Ann <ann@bigclient.com>", "s", received)
         assert store.count_held() == 1
-        store.set_fact(
-            facts.HEARTBEAT,
-            facts.encode_heartbeat(Heartbeat(SystemClock().now(), 99999, running=True)),
-        )
+        store.set_fact(facts.HEARTBEAT, facts.encode_heartbeat(Heartbeat(NOW, 99999, running=True)))
     return "<held@t>"
 
 
 def test_a_fresh_heartbeat_waits_and_a_stale_one_acts(settings: Settings, config: Path) -> None:
     backends = Backends()
-    hold_one(settings, backends.mailbox, datetime.now(UTC) - timedelta(days=1, hours=1))
-    assert failsafe_run.run(config, build_backend=backends) == 0
+    hold_one(settings, backends.mailbox, NOW - timedelta(days=1, hours=1))
+    assert run(config, backends) == 0
     assert backends.built == 0  # waited: not even the keyring was read
-    assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=backends) == 0
+    assert run(config, backends, stale_after=timedelta(0)) == 0
     assert backends.built == 1
     assert [i.message_id for i in backends.mailbox.list_folder(Folder.INBOX)] == ["<held@t>"]
     with state() as store:
@@ -168,7 +190,7 @@ def test_a_fresh_heartbeat_waits_and_a_stale_one_acts(settings: Settings, config
         assert [(r.released, r.rules_off) for r in runs] == [(1, True)]
         assert store.check_ins(1)[0].kind == "failsafe"
     # Nothing changed since: the next run neither reads the keyring nor connects.
-    assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=backends) == 0
+    assert run(config, backends, stale_after=timedelta(0)) == 0
     assert backends.built == 1
 
 
@@ -176,11 +198,11 @@ def test_a_live_app_is_left_alone_even_with_a_stale_heartbeat(
     settings: Settings, config: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     backends = Backends()
-    hold_one(settings, backends.mailbox, datetime.now(UTC) - timedelta(days=1, hours=1))
+    hold_one(settings, backends.mailbox, NOW - timedelta(days=1, hours=1))
     with InstanceLock(paths.instance_lock()) as live:
         assert live.try_acquire() is LockState.ACQUIRED
-        assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=backends) == 0
-        code = failsafe_run.run(config, everything=True, build_backend=backends)
+        assert run(config, backends, stale_after=timedelta(0)) == 0
+        code = run(config, backends, everything=True)
         assert code == failsafe_run.EXIT_PROBLEM  # release-all must go through the app
     assert backends.built == 0
     assert "leaves a running FocusGuard alone" in caplog.text
@@ -189,22 +211,22 @@ def test_a_live_app_is_left_alone_even_with_a_stale_heartbeat(
 
 def test_release_all_releases_what_is_not_due(settings: Settings, config: Path) -> None:
     backends = Backends()
-    hold_one(settings, backends.mailbox, datetime.now(UTC))  # due at the next midnight
-    assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=backends) == 0
+    hold_one(settings, backends.mailbox, NOW)  # due at the next midnight
+    assert run(config, backends, stale_after=timedelta(0)) == 0
     assert len(backends.mailbox.list_folder(Folder.HELD)) == 1  # not due: stays held
     # Uninstalling: a fresh heartbeat does not make it wait (the lock says no app runs).
-    assert failsafe_run.run(config, everything=True, build_backend=backends) == 0
+    assert run(config, backends, everything=True) == 0
     assert backends.mailbox.list_folder(Folder.HELD) == []
 
 
 def test_a_missing_password_is_exit_1_and_reported(settings: Settings, config: Path) -> None:
     mailbox = MemoryMailbox()
-    hold_one(settings, mailbox, datetime.now(UTC) - timedelta(days=1, hours=1))
+    hold_one(settings, mailbox, NOW - timedelta(days=1, hours=1))
 
     def no_password(_: Settings) -> MemoryMailbox:
-        raise app.StartupError("No password saved", "Run `focusguard account login`.")
+        raise StartupError("No password saved", "Run `focusguard account login`.")
 
-    assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=no_password) == 1
+    assert run(config, no_password, stale_after=timedelta(0)) == 1
     with state() as store:
         runs = facts.decode_runs(store.get_fact(facts.FAILSAFE_RUNS))
     assert runs[-1].problem == "No password saved: Run `focusguard account login`."
@@ -212,26 +234,26 @@ def test_a_missing_password_is_exit_1_and_reported(settings: Settings, config: P
 
 def test_an_unreachable_server_is_exit_3_and_retried(settings: Settings, config: Path) -> None:
     mailbox = MemoryMailbox()
-    hold_one(settings, mailbox, datetime.now(UTC) - timedelta(days=1, hours=1))
+    hold_one(settings, mailbox, NOW - timedelta(days=1, hours=1))
 
     class Down(MemoryMailbox):
         def connect(self) -> None:
             raise MailError("Exchange is not reachable", "Check the network.")
 
     down = Backends(Down())
-    assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=down) == 3
+    assert run(config, down, stale_after=timedelta(0)) == 3
     with state() as store:
         assert not facts.decode_last_run(store.get_fact(facts.FAILSAFE_LAST))
         assert store.count_held() == 1
     # The next run tries again, and succeeds.
     backends = Backends(mailbox)
-    assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=backends) == 0
+    assert run(config, backends, stale_after=timedelta(0)) == 0
     assert mailbox.list_folder(Folder.HELD) == []
 
 
 def test_a_hanging_server_hits_the_deadline(settings: Settings, config: Path) -> None:
     mailbox = MemoryMailbox()
-    hold_one(settings, mailbox, datetime.now(UTC) - timedelta(days=1, hours=1))
+    hold_one(settings, mailbox, NOW - timedelta(days=1, hours=1))
     release = threading.Event()
 
     class Hangs(MemoryMailbox):
@@ -240,9 +262,7 @@ def test_a_hanging_server_hits_the_deadline(settings: Settings, config: Path) ->
 
     try:
         with pytest.raises(failsafe_run.DeadlineExceeded):
-            failsafe_run.run(
-                config, stale_after=timedelta(0), deadline=0.2, build_backend=Backends(Hangs())
-            )
+            run(config, Backends(Hangs()), stale_after=timedelta(0), deadline=0.2)
     finally:
         release.set()
     with state() as store:
@@ -263,7 +283,7 @@ def test_bad_settings_are_exit_1_without_a_traceback(
 def test_nothing_to_do_without_an_account_or_state(tmp_path: Path) -> None:
     path = tmp_path / "empty.toml"
     path.write_text("", encoding="utf-8")
-    assert failsafe_run.run(path, build_backend=Backends()) == 0
+    assert run(path, Backends()) == 0
 
 
 def test_stale_after_must_be_sensible(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -278,11 +298,11 @@ def test_the_app_waits_for_a_failsafe_run_then_refuses_a_second_app() -> None:
     path = paths.instance_lock()
     other = InstanceLock(path)
     assert other.try_acquire() is LockState.ACQUIRED  # a fail-safe run (or another app)
-    with pytest.raises(app.StartupError) as err:
-        app.take_instance_lock(wait=0.2)
+    with pytest.raises(StartupError) as err:
+        startup.take_instance_lock(wait=0.2)
     assert err.value.title == "FocusGuard is already running"
     other.release()
-    lock = app.take_instance_lock(wait=0.2)
+    lock = startup.take_instance_lock(wait=0.2)
     assert lock.held
     lock.release()
 
@@ -317,28 +337,39 @@ class FakeScheduler:
 
 def test_keep_failsafe_installs_updates_and_removes(settings: Settings, config: Path) -> None:
     sched = FakeScheduler()
-    assert app.keep_failsafe(settings, config, sched) == "installed as a test scheduler (here)"
+    assert keep(settings, config, sched) == "installed as a test scheduler (here)"
     assert sched.job == job_for(settings, config)
-    assert app.keep_failsafe(settings, config, sched) == "up to date"
+    assert keep(settings, config, sched) == "up to date"
     assert sched.installs == 1
     later = settings_from_toml(CONFIG.replace('["00:00"]', '["00:00", "12:00"]'))
-    app.keep_failsafe(later, config, sched)  # the schedule changed: rewritten
+    keep(later, config, sched)  # the schedule changed: rewritten
     assert sched.installs == 2
     off = settings_from_toml(CONFIG + "failsafe = false\n")
-    assert app.keep_failsafe(off, config, sched) == "removed (holding.failsafe = false)"
+    assert keep(off, config, sched) == "removed (holding.failsafe = false)"
     assert not sched.installed()
-    assert app.keep_failsafe(off, config, sched) == "off"
+    assert keep(off, config, sched) == "off"
 
 
 def test_keep_failsafe_needs_an_account(config: Path) -> None:
     sched = FakeScheduler()
-    assert app.keep_failsafe(settings_from_toml(""), config, sched).startswith("no account")
+    assert keep(settings_from_toml(""), config, sched).startswith("no account")
     assert not sched.installed()
 
 
 def test_no_automatic_install_under_focusguard_home(settings: Settings, config: Path) -> None:
     assert os.environ.get(paths.HOME_ENV)  # the suite's isolated home
-    assert app.keep_failsafe_soon(settings, config) is None
+    sched = FakeScheduler()
+    app = build(
+        settings,
+        Mode.HEADLESS,
+        config=config,
+        parts=Parts(backend_for=lambda s: MemoryMailbox(), failsafe=sched, control=False),
+    )
+    try:
+        assert app.keep_failsafe_soon(settings) is None
+    finally:
+        app.stop()
+    assert sched.installs == 0
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="systemd user units")
@@ -369,10 +400,10 @@ def test_cli_install_and_uninstall(
 
 def test_last_run_records_the_heartbeat_it_saw(settings: Settings, config: Path) -> None:
     backends = Backends()
-    hold_one(settings, backends.mailbox, datetime.now(UTC) - timedelta(days=1, hours=1))
+    hold_one(settings, backends.mailbox, NOW - timedelta(days=1, hours=1))
     with state() as store:
         beat = heartbeat(store)
-    assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=backends) == 0
+    assert run(config, backends, stale_after=timedelta(0)) == 0
     with state() as store:
         last = facts.decode_last_run(store.get_fact(facts.FAILSAFE_LAST))
     assert beat is not None and last == LastRun(beat.at, complete=True)

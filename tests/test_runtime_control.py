@@ -1,4 +1,4 @@
-"""The runtime (worker thread, timers, control socket) driven through the real CLI."""
+"""A running app (worker thread, timers, control socket) driven through the real CLI."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from focusguard import control
+from focusguard.app import control
+from focusguard.app.builder import App
 from focusguard.cli import main
+from focusguard.core.errors import AlreadyRunning
 from focusguard.core.ports import Folder
 from focusguard.core.settings import settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
-from focusguard.runtime import Runtime
-from focusguard.store import Store
-from tests.fakes import RecordingNotifier
+from tests.apps import build_app, drain
 
 CONFIG = """
 [people]
@@ -36,15 +36,13 @@ mode = "client-move"
 
 
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[tuple[Runtime, MemoryMailbox]]:
+def running(tmp_path: Path) -> Iterator[tuple[App, MemoryMailbox]]:
     mailbox = MemoryMailbox()
-    store = Store.open(tmp_path / "state.sqlite3")
-    runtime = Runtime(settings_from_toml(CONFIG), mailbox, store, RecordingNotifier())
-    runtime.start()
-    runtime.worker.call(lambda: None, timeout=10)  # connected
-    yield runtime, mailbox
-    runtime.stop()
-    store.close()
+    app = build_app(settings_from_toml(CONFIG), mailbox, tmp_path, control=True)
+    app.start()
+    drain(app)  # connected
+    yield app, mailbox
+    app.stop()
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -54,9 +52,9 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_status_focus_checkin_release_all_over_the_socket(
-    running: tuple[Runtime, MemoryMailbox], capsys: pytest.CaptureFixture[str]
+    running: tuple[App, MemoryMailbox], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runtime, mailbox = running
+    app, mailbox = running
     code, out, _ = cli(capsys, "status", "--json")
     assert code == 0
     status = json.loads(out)
@@ -66,10 +64,10 @@ def test_status_focus_checkin_release_all_over_the_socket(
     assert code == 0 and out.startswith("Focus until ")
     assert json.loads(cli(capsys, "status", "--json")[1])["in_focus"] is True
 
-    now = runtime.clock.now()
-    runtime.worker.call(lambda: mailbox.deliver("<a@t>", "ann@client.example", "s", now))
-    runtime.worker.call(lambda: mailbox.deliver("<b@t>", "bob@corp.example", "s", now))
-    runtime.worker.call(lambda: None)  # arrivals are decided in a batch queued behind these
+    now = app.engine.clock.now()
+    mailbox.deliver("<a@t>", "ann@client.example", "s", now)
+    mailbox.deliver("<b@t>", "bob@corp.example", "s", now)
+    drain(app)  # arrivals are decided in a batch queued behind these
     assert mailbox.where("<a@t>") == [Folder.HELD] and mailbox.where("<b@t>") == [Folder.HELD]
 
     code, out, _ = cli(capsys, "checkin")
@@ -91,14 +89,14 @@ def test_status_focus_checkin_release_all_over_the_socket(
 
 
 def test_status_text_is_one_line(
-    running: tuple[Runtime, MemoryMailbox], capsys: pytest.CaptureFixture[str]
+    running: tuple[App, MemoryMailbox], capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = cli(capsys, "status")
     assert code == 0
     assert out.count("\n") == 1 and " · 0 held · next check-in " in out
 
 
-def test_socket_is_private(running: tuple[Runtime, MemoryMailbox]) -> None:
+def test_socket_is_private(running: tuple[App, MemoryMailbox]) -> None:
     addr, family = control.address()
     assert family == "AF_UNIX"
     sock = Path(addr)
@@ -106,9 +104,9 @@ def test_socket_is_private(running: tuple[Runtime, MemoryMailbox]) -> None:
     assert sock.stat().st_uid == os.getuid()
 
 
-def test_second_instance_is_refused(running: tuple[Runtime, MemoryMailbox]) -> None:
+def test_second_instance_is_refused(running: tuple[App, MemoryMailbox]) -> None:
     server = control.ControlServer(lambda req: {"ok": True})
-    with pytest.raises(RuntimeError, match="already running"):
+    with pytest.raises(AlreadyRunning, match="already running"):
         server.start()
 
 
@@ -127,7 +125,7 @@ def test_bad_focus_duration_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     assert "not a duration" in capsys.readouterr().err
 
 
-def test_unknown_control_command_is_refused(running: tuple[Runtime, MemoryMailbox]) -> None:
+def test_unknown_control_command_is_refused(running: tuple[App, MemoryMailbox]) -> None:
     reply = control.request({"cmd": "format-disk"})
     assert reply == {"ok": False, "error": "unknown command 'format-disk'"}
 

@@ -1,7 +1,7 @@
-"""A watcher that stops is never silent (issue 9 §1): the runtime hears the backend's watcher
-health, shows it as its problem (status, tray, log, one notification per distinct problem),
-and clears it on recovery, when the mail that arrived meanwhile is decided. Also: a sign-in
-rejected at start-up is retried, so a fix is picked up without a restart."""
+"""A watcher that stops is never silent (issue 9 §1): the running app hears the backend's
+watcher health, shows it as its problem (status, tray, log, one `Problem` event per distinct
+problem), and clears it on recovery, when the mail that arrived meanwhile is decided. Also:
+a sign-in rejected at start-up is retried, so a fix is picked up without a restart."""
 
 from __future__ import annotations
 
@@ -12,13 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from focusguard import runtime as runtime_module
+from focusguard.app.runtime import Retry
 from focusguard.core.ports import AuthError, Folder, MailError, MailItem
 from focusguard.core.settings import settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
-from focusguard.runtime import Runtime
-from focusguard.store import Store
-from tests.fakes import RecordingNotifier
+from tests.apps import build_app, drain, listen
 from tests.waiting import wait_until
 
 # Customer mail is held all day: one check-in, six hours from now.
@@ -42,31 +40,27 @@ BUSY = MailError("Exchange is busy", "Exchange was too busy; FocusGuard will try
 
 
 class Rig:
-    def __init__(self, tmp: Path, mailbox: MemoryMailbox | None = None) -> None:
+    def __init__(
+        self, tmp: Path, mailbox: MemoryMailbox | None = None, retry: Retry | None = None
+    ) -> None:
         self.mailbox = mailbox or MemoryMailbox()
-        self.store = Store.open(tmp / "state.sqlite3")
-        self.notes = RecordingNotifier()
-        self.runtime = Runtime(
-            settings_from_toml(CONFIG), self.mailbox, self.store, self.notes, control=False
-        )
-        self.runtime.start()
+        self.app = build_app(settings_from_toml(CONFIG), self.mailbox, tmp, retry=retry)
+        self.store = self.app.store
+        self.heard = listen(self.app.events)
+        self.app.start()
         self.drain()
 
     def drain(self) -> None:
-        self.runtime.worker.call(lambda: None, timeout=10)
+        drain(self.app)
 
     def problem(self) -> object:
-        reply = self.runtime.handle({"cmd": "status"})
-        status = reply["status"]
-        assert isinstance(status, dict)
-        return status["problem"]
+        return self.app.service.status().as_json()["problem"]
 
     def errors(self) -> list[str]:
-        return [title for kind, title, _ in self.notes.seen if kind == "error"]
+        return self.heard.errors()
 
     def close(self) -> None:
-        self.runtime.stop()
-        self.store.close()
+        self.app.stop()
 
 
 @pytest.fixture
@@ -80,11 +74,11 @@ def test_a_failing_watcher_is_the_runtimes_problem_until_it_recovers(
     rig: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert rig.problem() is None
-    with caplog.at_level(logging.WARNING, logger="focusguard.runtime"):
+    with caplog.at_level(logging.WARNING, logger="focusguard.app.runtime"):
         rig.mailbox.watcher_failing(SIGNED_OUT)
         rig.drain()
     assert rig.problem() == f"{SIGNED_OUT.title}: {SIGNED_OUT.message}"
-    assert rig.runtime.problem == rig.problem()  # what the tray's snapshot shows
+    assert rig.app.service.status().problem == rig.problem()  # what the tray's snapshot shows
     assert rig.errors() == ["Sign-in rejected"]
     assert any("not watching for new mail" in r.getMessage() for r in caplog.records)
     # The watcher keeps retrying and keeps saying so: one notification, not one a retry.
@@ -93,8 +87,7 @@ def test_a_failing_watcher_is_the_runtimes_problem_until_it_recovers(
     rig.drain()
     assert rig.errors() == ["Sign-in rejected"]
     # Engine work that succeeds does not hide a watcher that does not.
-    reply = rig.runtime.handle({"cmd": "release-all"})
-    assert reply["ok"] is True
+    rig.app.service.release_all()
     assert rig.problem() is not None
     # A different problem is news again.
     rig.mailbox.watcher_failing(BUSY)
@@ -140,19 +133,15 @@ class SignInFailsFirst(MemoryMailbox):
             raise SIGNED_OUT
 
 
-def test_a_sign_in_rejected_at_start_up_is_retried(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(runtime_module, "RETRY_FIRST", 0.05)
-    monkeypatch.setattr(runtime_module, "AUTH_RETRY_FIRST", 0.05)
+def test_a_sign_in_rejected_at_start_up_is_retried(tmp_path: Path) -> None:
     mailbox = SignInFailsFirst()
-    rig = Rig(tmp_path, mailbox)
+    rig = Rig(tmp_path, mailbox, Retry(first=0.05, after_auth=0.05))
     try:
         assert str(rig.problem()).startswith("Sign-in rejected")
         wait_until(lambda: mailbox.attempts >= 2, what="a second sign-in attempt")
         assert rig.errors() == ["Sign-in rejected"]  # retried quietly
         mailbox.fixed = True
         wait_until(lambda: rig.problem() is None, what="connected after the fix")
-        assert rig.runtime.handle({"cmd": "release-all"})["ok"] is True
+        rig.app.service.release_all()
     finally:
         rig.close()

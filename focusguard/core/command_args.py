@@ -1,11 +1,16 @@
 """The arguments of user commands (focus for N minutes, pause for N hours), checked once.
 
-The command line, the control channel (`Runtime.handle`) and `focusguard replay` all call
-these, so a value the CLI refuses cannot reach the engine another way: the control channel
-used to accept `minutes: 6000000` (focus until 2038) and `hours: true` (issue 9 §4).
+The command line, the control channel (both generated from the service's verbs,
+app/service.py) and `focusguard replay` all call these, so a value the CLI refuses cannot
+reach the engine another way: the control channel used to accept `minutes: 6000000` (focus
+until 2038) and `hours: true` (issue 9 §4). `check` functions take any JSON value; `parse`
+functions read command-line text.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
 
 FOCUS_MINUTES_MIN = 1
 FOCUS_MINUTES_MAX = 24 * 60
@@ -41,3 +46,45 @@ def pause_hours(value: object) -> float:
     if not PAUSE_HOURS_MIN <= value <= PAUSE_HOURS_MAX:
         raise ArgumentProblem(PAUSE_RANGE)
     return float(value)
+
+
+def switch(name: str) -> Callable[[object], bool]:
+    """The check of an on/off argument: JSON true or false, nothing else."""
+
+    def check(value: object) -> bool:
+        if not isinstance(value, bool):
+            raise ArgumentProblem(f"{name} must be true or false")
+        return value
+
+    return check
+
+
+_DURATION = re.compile(r"^(?:([0-9]+)h)?(?:([0-9]+)m(?:in)?)?$")
+UNTIL_CHECK_IN = ("until-checkin", "until-check-in", "checkin")
+
+
+def parse_duration(text: str) -> int | None:
+    """'25m', '1h', '1h30m', '90' -> minutes; 'until-checkin' -> None."""
+    text = text.strip().lower()
+    if text in UNTIL_CHECK_IN:
+        return None
+    # Length-capped: "9" * 5000 must not reach int() (a ValueError past 4,300 digits).
+    m = _DURATION.match(text) if len(text) <= 40 else None
+    if len(text) <= 40 and text.isascii() and text.isdigit():
+        minutes = int(text)
+    elif m and any(m.groups()):
+        minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
+    else:
+        raise ArgumentProblem(
+            f"{text[:40]!r} is not a duration (use 25m, 1h, 1h30m or until-checkin)"
+        )
+    return focus_minutes(minutes)
+
+
+def parse_hours(text: str) -> float:
+    """`pause --hours`: a number of hours, within the control channel's limits."""
+    try:
+        hours = float(text)
+    except ValueError:
+        raise ArgumentProblem(f"{text[:40]!r} is not a number of hours (e.g. 1 or 0.5)") from None
+    return pause_hours(hours)

@@ -55,7 +55,8 @@ class Outcome:
     message_id: str
     decision: Decision
     autoreplied: bool
-    moved: bool
+    moved: bool  # FocusGuard moved it (into the held folder, or back to the Inbox)
+    during_focus: bool = False  # decided while focus was on
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +247,7 @@ class Engine:
         """
         now = self.clock.now()
         policy = self.policy
+        in_focus = policy.timeline.focus_at(now) is not None and not self._paused(now)
         fresh: list[tuple[MailItem, str | None, Decision]] = []
         seen: set[str] = set()
         look_at_held_folder = False
@@ -293,7 +295,7 @@ class Engine:
             else:
                 moved = item.item_id in returned
                 self._log(item, address, decision, now)
-            outcome = Outcome(item.message_id, decision, autoreplied, moved)
+            outcome = Outcome(item.message_id, decision, autoreplied, moved, in_focus)
             outcomes[item.item_id] = outcome
             if self._on_outcome is not None:
                 self._on_outcome(outcome)

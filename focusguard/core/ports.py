@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from focusguard.core.errors import FocusGuardError
 from focusguard.domain.policy import HoldPlan
 from focusguard.domain.schedule import Interval
 
@@ -107,13 +108,11 @@ class MailBackend(Protocol):
     def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]: ...
 
 
-class MailError(Exception):
+class MailError(FocusGuardError):
     """A mail server problem a person can act on: `title` + plain-language `message`."""
 
     def __init__(self, title: str, message: str, *, retryable: bool = True) -> None:
-        super().__init__(f"{title}: {message}")
-        self.title = title
-        self.message = message
+        super().__init__(title, message)
         self.retryable = retryable
 
 
@@ -133,6 +132,9 @@ class Notifier(Protocol):
 
 
 class Secrets(Protocol):
+    """Where passwords and tokens are kept (focusguard/secrets.py: the OS keyring). Every
+    method raises a `FocusGuardError` (the keyring's `SecretStoreError`) when it cannot."""
+
     def get(self, account: str) -> str | None: ...
 
     def set(self, account: str, secret: str) -> None: ...

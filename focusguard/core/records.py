@@ -26,7 +26,8 @@ CHECK_IN_KINDS: frozenset[str] = frozenset(
         "manual",
         "release-all",
         "pause",
-        "resume",
+        "resume",  # the end of a pause
+        "wake",  # a clock jump: the computer woke from sleep, or the clock was set
         "startup",
         "resync",
         "failsafe",  # a `focusguard failsafe` run while the app was not running
@@ -171,3 +172,4 @@ class StateStore(Protocol):
     def get_fact(self, key: str) -> str | None: ...
     def set_fact(self, key: str, value: str) -> None: ...
     def transaction(self) -> AbstractContextManager[object]: ...
+    def close(self) -> None: ...

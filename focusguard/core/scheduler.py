@@ -72,22 +72,27 @@ class _Scheduler(BackgroundScheduler):  # type: ignore[misc]
                 raise
 
 
+# Why a tick came: the engine records it as the kind of any release it makes
+# (core/records.py CHECK_IN_KINDS), so the log tells a scheduled check-in from a catch-up.
+SCHEDULED = "check-in"  # a wake-up the engine asked for (check-in, end of focus or pause...)
+WOKE = "wake"  # the clock jumped: the computer slept, or the clock was set
+
+
 class Ticker:
-    """Calls `tick()` at each wake time the engine names, on each heartbeat that finds a
-    clock gap, and at least hourly; `on_beat()` on every heartbeat (the app's sign of life
-    for its fail-safe, core/failsafe.py). Both submit work to the engine worker and must
-    not block."""
+    """Calls `tick(reason)` at each wake time the engine names (`SCHEDULED`), on each
+    heartbeat that finds a clock gap (`WOKE`), and at least hourly; `on_beat()` on every
+    heartbeat (the app's sign of life for its fail-safe, core/failsafe.py). Both submit work
+    to the engine worker and must not block. The callbacks come with `start`, so whoever
+    builds the app can build its timers (or stand-ins) apart from what they drive."""
 
     def __init__(
         self,
-        tick: Callable[[str], None],
         *,
         heartbeat: float = HEARTBEAT_SECONDS,
         gaps: GapDetector | None = None,
-        on_beat: Callable[[], None] | None = None,
     ) -> None:
-        self._tick = tick
-        self._on_beat = on_beat
+        self._tick: Callable[[str], None] = lambda reason: None
+        self._on_beat: Callable[[], None] | None = None
         self._gaps = gaps or GapDetector()
         self._lock = threading.Lock()
         self._scheduler = _Scheduler(
@@ -97,7 +102,9 @@ class Ticker:
         self._heartbeat = heartbeat
         self._pending: set[datetime] = set()
 
-    def start(self) -> None:
+    def start(self, tick: Callable[[str], None], on_beat: Callable[[], None] | None = None) -> None:
+        self._tick = tick
+        self._on_beat = on_beat
         self._scheduler.start()
         self._scheduler.add_job(
             self._beat,
@@ -137,7 +144,7 @@ class Ticker:
     def _fire(self, target: datetime) -> None:
         with self._lock:
             self._pending.discard(target)
-        self._tick("timer")
+        self._tick(SCHEDULED)
 
     def _beat(self) -> None:
         if self._on_beat is not None:
@@ -145,4 +152,4 @@ class Ticker:
         gap = self._gaps.check()
         if gap is not None:
             log.info("clock jumped by %s (sleep or clock change): reconciling", gap)
-            self._tick("resume")
+            self._tick(WOKE)

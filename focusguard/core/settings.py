@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import tomli_w
 
+from focusguard.core.errors import FocusGuardError
 from focusguard.core.paths import ensure_private_dir
 from focusguard.core.ports import RuleMode
 from focusguard.domain.schedule import WEEKDAYS, WeeklyBlock, WeeklySchedule
@@ -302,18 +303,18 @@ class Problem:
         return f"{self.key}: {self.message}"
 
 
-class ConfigError(Exception):
-    """The settings cannot be used; `problems` lists every reason, each with its fix."""
-
-    title = "FocusGuard's settings need fixing"
+class ConfigError(FocusGuardError):
+    """The settings cannot be used; `problems` lists every reason, each with its fix.
+    `str(error)` is the list of problems, one a line."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(
+            "FocusGuard's settings need fixing", "\n".join(str(p) for p in self.problems)
+        )
 
-    @property
-    def message(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
+    def __str__(self) -> str:
+        return self.message
 
 
 # -- public functions -------------------------------------------------------------------------

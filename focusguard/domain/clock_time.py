@@ -50,3 +50,8 @@ def format_clock(instant: datetime, zone: tzinfo, now: datetime | None = None) -
     if 1 < days < 7:
         return f"{local.strftime('%a')} {hhmm}"
     return f"{local.day} {local.strftime('%b')} {hhmm}"
+
+
+def tomorrow_at(now: datetime, at: time, zone: tzinfo) -> datetime:
+    """The instant `at` on the calendar day after `now`, on the wall clock of `zone`."""
+    return resolve(local_date(now, zone) + timedelta(days=1), at, zone)

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Protocol
 
 from focusguard.core import paths
+from focusguard.core.errors import FocusGuardError
+from focusguard.core.settings import Settings
 from focusguard.platform import failsafe_units as units
 from focusguard.platform.failsafe_units import FailsafeJob
 
@@ -61,13 +63,8 @@ def run_command(args: Sequence[str], env: Mapping[str, str] | None = None) -> Ru
     return RunResult(proc.returncode, (proc.stdout + proc.stderr).strip())
 
 
-class SchedulerError(Exception):
+class SchedulerError(FocusGuardError):
     """The fail-safe could not be installed or removed: `title` + `message` with the fix."""
-
-    def __init__(self, title: str, message: str) -> None:
-        super().__init__(f"{title}: {message}")
-        self.title = title
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,3 +276,18 @@ def for_platform(platform: str = sys.platform, runner: Runner = run_command) -> 
     if platform == "darwin":
         return LaunchAgent(runner)
     return SystemdTimer(runner)
+
+
+def keep(settings: Settings, config: Path, scheduler: FailsafeScheduler) -> str:
+    """Install the fail-safe's units when missing or outdated (the schedule changed), or
+    remove them when `holding.failsafe` is false. Returns what happened, for the log."""
+    if settings.account is None:
+        return "no account: nothing to hold"
+    if not settings.holding.failsafe:
+        return "removed (holding.failsafe = false)" if scheduler.uninstall() else "off"
+    job = units.job_for(settings, config)
+    if scheduler.current(job):
+        return "up to date"
+    done = scheduler.install(job)
+    where = f"installed as {scheduler.name} ({done.where})"
+    return where if done.active else f"{where}; {done.detail}"

@@ -6,6 +6,7 @@ here for convenience."""
 
 from __future__ import annotations
 
+from focusguard.core.errors import FocusGuardError
 from focusguard.core.records import (
     ACTIONS,
     CATEGORIES,
@@ -28,12 +29,13 @@ __all__ = [
 ]
 
 
-class StoreError(Exception):
+class StoreError(FocusGuardError):
     """The state file cannot be used: `title` + a plain-language `message` with the fix.
 
     `str(error)` is the message alone, so it can be shown to a person as it is."""
 
     def __init__(self, message: str, *, title: str = "FocusGuard cannot use its state file"):
-        super().__init__(message)
-        self.title = title
-        self.message = message
+        super().__init__(title, message)
+
+    def __str__(self) -> str:
+        return self.message

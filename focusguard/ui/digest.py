@@ -1,8 +1,8 @@
 """The check-in digest window ("Held mail…"): held and today's released mail by customer.
 
-It sends intents (release, mark handled) to the engine through `Runtime.submit` and renders
-snapshots the worker thread takes; nothing here touches the store or the network on the
-GUI thread. Results come back as Qt signals (`FutureRelay`).
+It sends intents (release, mark handled) to the service without waiting and renders the
+snapshots it answers (`Service.digest`, taken on the engine's worker); nothing here touches
+the store or the network. Results come back as Qt signals (`FutureRelay`).
 
 "Mark handled" means "I have dealt with it": mail still held goes to the Inbox now and stays
 on the list as handled; it never stays hidden in the held folder (issue 9).
@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
-from datetime import datetime, time
-from typing import Any, Protocol
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
@@ -29,9 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from focusguard.core.engine import Handled
-from focusguard.core.ports import MailError
-from focusguard.core.records import HeldRecord, HeldState
+from focusguard.app.service import Service
+from focusguard.app.values import (
+    DigestSnapshot,
+    FocusGuardError,
+    Handled,
+    HeldRecord,
+    HeldState,
+    ReleaseDone,
+)
 from focusguard.ui.digest_model import (
     ENTRY_ROLE,
     GROUP_KEY_ROLE,
@@ -39,7 +43,6 @@ from focusguard.ui.digest_model import (
     Column,
     DigestFilter,
     DigestModel,
-    DigestSnapshot,
     records_under,
     summary_text,
 )
@@ -52,34 +55,13 @@ NO_LINK = "No Outlook link for this message"
 MAX_OPEN = 10  # opening more browser tabs than this at once is never what anyone wants
 
 
-class _Runtime(Protocol):
-    """The parts of `focusguard.runtime.Runtime` the digest uses."""
-
-    settings: Any
-    store: Any
-    engine: Any
-    clock: Any
-
-    def submit(self, fn: Any) -> Future[Any]: ...
-
-
-def take_snapshot(runtime: _Runtime) -> DigestSnapshot:
-    """Held mail plus mail released since local midnight. Runs on the worker thread."""
-    zone = ZoneInfo(runtime.settings.schedule.timezone)
-    now: datetime = runtime.clock.now()
-    midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
-    held = runtime.store.held(HeldState.HELD)
-    released = runtime.store.released_since(midnight)
-    return DigestSnapshot(tuple(held) + tuple(released), now, zone)
-
-
 class DigestWindow(QWidget):
     loaded = Signal()  # a snapshot is on screen
     action_finished = Signal(str)  # the plain-text outcome of release / mark handled
 
-    def __init__(self, runtime: _Runtime, parent: QWidget | None = None) -> None:
+    def __init__(self, service: Service, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self._runtime = runtime
+        self._service = service
         self._generation = 0
         self._collapsed: set[str] = set()
         self.setWindowTitle("Held mail — FocusGuard")
@@ -206,9 +188,7 @@ class DigestWindow(QWidget):
     def refresh(self) -> None:
         """Ask the worker for a fresh snapshot; the newest request wins."""
         self._generation += 1
-        generation = self._generation
-        runtime = self._runtime
-        self._relay.watch(runtime.submit(lambda: take_snapshot(runtime)), ("load", generation))
+        self._relay.watch(self._service.digest.later(), ("load", self._generation))
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -255,8 +235,7 @@ class DigestWindow(QWidget):
             if r.state is HeldState.HELD and r.entry is not None
         ]
         if entries:
-            engine = self._runtime.engine
-            self._intent("release", lambda: engine.release(entries))
+            self._intent("release", self._service.release.later(entries))
         elif self.selected_records():
             self.status.setText("The selected mail has been released already")
 
@@ -266,14 +245,13 @@ class DigestWindow(QWidget):
             r.entry for r in records if r.state is not HeldState.HANDLED and r.entry is not None
         ]
         if entries:
-            engine = self._runtime.engine
-            self._intent("handled", lambda: engine.mark_handled(entries), count=len(entries))
+            self._intent("handled", self._service.mark_handled.later(entries), count=len(entries))
         elif records:
             self.status.setText("The selected mail is marked handled already")
 
-    def _intent(self, kind: str, fn: Any, count: int = 0) -> None:
+    def _intent(self, kind: str, future: Future[Any], count: int = 0) -> None:
         self.status.setText("Working…")
-        self._relay.watch(self._runtime.submit(fn), (kind, count))
+        self._relay.watch(future, (kind, count))
 
     def _activated(self, index: QModelIndex) -> None:
         if not index.isValid():
@@ -301,14 +279,7 @@ class DigestWindow(QWidget):
         if error is not None:
             text = _describe(error)
         elif kind == "release":
-            release = future.result()
-            text = (
-                f"Released {release.summary}"
-                if release and release.released
-                else ("Nothing was released")
-            )
-            if release is not None and release.failed:
-                text += f" ({release.failed} could not be moved yet; FocusGuard will retry)"
+            text = released_text(future.result())
         else:
             text = handled_text(future.result())
         self.status.setText(text)
@@ -367,6 +338,17 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def released_text(done: ReleaseDone) -> str:
+    """ "Released 2 customer emails from 1 customer" (and what could not be moved)."""
+    release = done.release
+    if release is None or not release.released:
+        return "Nothing was released"
+    text = f"Released {release.summary}"
+    if release.failed:
+        text += f" ({release.failed} could not be moved yet; FocusGuard will retry)"
+    return text
+
+
 def handled_text(done: Handled) -> str:
     """ "Marked 3 emails handled; 2 moved to the Inbox" (and what could not be moved)."""
     text = f"Marked {_plural(done.marked, 'email')} handled"
@@ -379,6 +361,6 @@ def handled_text(done: Handled) -> str:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, MailError):
+    if isinstance(error, FocusGuardError):
         return f"{error.title}: {error.message}"
     return f"{type(error).__name__}: {error}"

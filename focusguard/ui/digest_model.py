@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from focusguard.core.records import HeldRecord, HeldState
+from focusguard.app.values import DigestSnapshot, HeldRecord, HeldState
 from focusguard.ui.plain_text import tooltip_text
 
 Index = QModelIndex | QPersistentModelIndex
@@ -84,15 +84,6 @@ FILTER_ROLE = _USER + 4  # "sender\nsubject" for messages, "" for customers (see
 GROUP_KEY_ROLE = _USER + 5  # the customer key, on both levels
 RECORD_ROLE = _USER + 6  # the HeldRecord itself
 ENTRY_ROLE = _USER + 7  # the ledger entry (int) for a message, None for a customer row
-
-
-@dataclass(frozen=True, slots=True)
-class DigestSnapshot:
-    """What the digest shows, taken on the engine's worker thread."""
-
-    records: tuple[HeldRecord, ...]
-    now: datetime
-    zone: tzinfo
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from focusguard import resource_files
-from focusguard.core.engine import Status
+from focusguard.app.values import Status
 
 log = logging.getLogger(__name__)
 

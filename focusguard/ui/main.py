@@ -1,10 +1,12 @@
-"""Start-up of the tray app: `run(config)` for `focusguard`, `run_with(runtime, ...)` for
-`focusguard demo`.
+"""The tray front-end: `run_tray(start, settings_file)` shows the tray (or, without a system
+tray, a status window) around an app someone else built — focusguard/gui.py for `focusguard`,
+focusguard/demo.py for `focusguard demo` — and the first-run wizard when there are no
+settings yet.
 
-`Shell` wires the parts together and owns nothing clever: a `Bridge` (runtime threads → GUI
-thread), a `StatusFeed` (the cached snapshot), the `TrayNotifier`, the menu's `Intents`, and
-either the tray icon or — where there is no system tray — the status window. The digest,
-settings and wizard windows are imported lazily, on first use.
+`Shell` wires the GUI parts to the app's service and events and owns nothing clever: a
+`Bridge` (the app's events on the GUI thread), a `StatusFeed` (the cached snapshot), the
+`TrayNotifier`, the menu's `Intents`, and the tray icon or the status window. The digest,
+settings and wizard windows are built (and imported) on first use.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future
-from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -23,15 +25,21 @@ from PySide6.QtWidgets import (
     QDialog,
     QMessageBox,
     QSystemTrayIcon,
-    QWidget,
 )
 
-from focusguard import APP_ID, APP_NAME, control
-from focusguard.core.engine import Release
-from focusguard.platform.failsafe_scheduler import FailsafeScheduler
-from focusguard.runtime import Runtime
-from focusguard.ui import autostart, icons
-from focusguard.ui.autostart import Autostart
+from focusguard import APP_ID, APP_NAME
+from focusguard.app.events import Notice, Problem, Released, ShowRequested
+from focusguard.app.service import Service
+from focusguard.app.setup import SettingsFile
+from focusguard.app.values import (
+    AlreadyRunning,
+    Autostart,
+    Done,
+    FocusGuardError,
+    ReleaseDone,
+    Settings,
+)
+from focusguard.ui import icons
 from focusguard.ui.bridge import Bridge, StatusFeed
 from focusguard.ui.menu import Intents
 from focusguard.ui.notifier import TrayNotifier
@@ -39,9 +47,24 @@ from focusguard.ui.quit_dialog import Choice, QuitDialog, keep_label
 from focusguard.ui.status_window import StatusWindow
 from focusguard.ui.tray import Tray
 
+if TYPE_CHECKING:
+    from focusguard.ui.digest import DigestWindow
+
 log = logging.getLogger(__name__)
 
-ALREADY_RUNNING = "already running"
+
+class Running(Protocol):
+    """What the GUI needs of a built app (app/builder.py `App`)."""
+
+    @property
+    def service(self) -> Service: ...
+
+    @property
+    def autostart(self) -> Autostart | None: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 def application() -> QApplication:
@@ -74,8 +97,9 @@ _quit_relay: _QuitRelay | None = None
 
 
 def request_quit() -> None:
-    """End the tray app from any thread (the demo's --duration timer). Uses exit() rather
-    than quit(): Qt 6's quit() first asks windows to close, and the status window declines."""
+    """End the tray app from any thread (the demo's --duration timer, a signal). Uses exit()
+    rather than quit(): Qt 6's quit() first asks windows to close, and the status window
+    declines."""
     if _quit_relay is not None:
         _quit_relay.requested.emit()
 
@@ -91,63 +115,48 @@ def show_startup_error(title: str, message: str) -> None:
     box.exec()
 
 
-def ask_running_instance(root: Path | None = None) -> bool:
-    """True when another FocusGuard answered (and was asked to bring its window forward)."""
-    try:
-        control.request({"cmd": "show"}, root, timeout=5)
-    except control.NotRunning:
-        return False
-    except (TimeoutError, OSError, ValueError):
-        # Something holds the channel but did not answer properly; starting a second
-        # instance would fail on the socket anyway.
-        log.warning("a FocusGuard instance holds the control channel but did not answer")
-    return True
-
-
 class Shell(QObject):
-    """The GUI around one runtime."""
+    """The GUI around one app."""
 
-    # The settings window saved new settings: the launcher restarts the runtime with them.
-    settings_saved = Signal()
-    # "Release now" in the quit dialog finished (emitted on the worker, handled here).
+    # Answers that arrive on the worker, handled on the GUI thread.
     _quit_release_done = Signal(object)
+    _settings_done = Signal(object)
 
     def __init__(
         self,
-        runtime: Runtime,
-        bridge: Bridge,
-        notifier: TrayNotifier,
+        app: Running,
         *,
-        settings_path: Path | None,
+        settings_file: SettingsFile | None,
         title: str = APP_NAME,
         tray_available: bool | None = None,
         autostart: Autostart | None = None,
-        failsafe: FailsafeScheduler | None = None,
+        notifier: TrayNotifier | None = None,
         exit_app: Callable[[], None] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.runtime = runtime
-        self._failsafe = failsafe
+        self.app = app
+        self.service = app.service
+        self.settings_file = settings_file
         self._exit_app = exit_app or (lambda: QApplication.exit(0))
         self.quit_dialog: QuitDialog | None = None
         self._quit_release_done.connect(
             self._after_quit_release, Qt.ConnectionType.QueuedConnection
         )
-        self.bridge = bridge
-        self.notifier = notifier
-        self.settings_path = settings_path
-        self.owns_store = False  # True when built by `run`; `run_with`'s caller owns its own
-        self.feed = StatusFeed(runtime, bridge, self)
-        self._digest: QWidget | None = None
+        self._settings_done.connect(self._settings_applied, Qt.ConnectionType.QueuedConnection)
+        # Subscribed before the app starts: nothing it says at start-up is missed.
+        self.bridge = Bridge(self.service.events, self)
+        self.notifier = notifier or TrayNotifier()
+        self.feed = StatusFeed(self.service, self.bridge, self)
+        self._digest: DigestWindow | None = None
         self._settings: QDialog | None = None
         self.intents = Intents(
-            runtime,
-            bridge,
+            self.service,
+            self.notifier,
             open_digest=self.open_digest,
-            open_settings=self.open_settings if settings_path is not None else None,
+            open_settings=self.open_settings if settings_file is not None else None,
             quit_app=self.quit,
-            autostart=autostart,
+            autostart=autostart if autostart is not None else app.autostart,
         )
         if tray_available is None:
             tray_available = QSystemTrayIcon.isSystemTrayAvailable()
@@ -155,50 +164,37 @@ class Shell(QObject):
         self.window: StatusWindow | None = None
         if tray_available:
             self.tray = Tray(self.intents, lambda: self.feed.current, title=title, parent=self)
-            bridge.snapshot.connect(self.tray.show_snapshot)
-            notifier.set_sink(self.tray.show_message)
-            self.tray.icon.messageClicked.connect(notifier.clicked)
+            self.feed.changed.connect(self.tray.show_snapshot)
+            self.notifier.set_sink(self.tray.show_message)
+            self.tray.icon.messageClicked.connect(self.notifier.clicked)
         else:
             self.window = StatusWindow(self.intents, lambda: self.feed.current, title=title)
-            bridge.snapshot.connect(self.window.show_snapshot)
-            notifier.set_sink(self.window.show_message, renders_markup=False)
-        notifier.on_open_digest = self.open_digest
-        notifier.on_open_settings = self.open_settings if settings_path is not None else None
-        bridge.snapshot.connect(notifier.on_snapshot)
-        bridge.released.connect(notifier.release)
-        bridge.released.connect(self._refresh_digest)
-        bridge.outcome.connect(notifier.outcome)
-        bridge.failed.connect(self._failed)
-        bridge.show_requested.connect(self.show_main)
+            self.feed.changed.connect(self.window.show_snapshot)
+            self.notifier.set_sink(self.window.show_message, renders_markup=False)
+        self.notifier.on_open_digest = self.open_digest
+        self.notifier.on_open_settings = self.open_settings if settings_file else None
+        self.feed.changed.connect(self.notifier.on_snapshot)
+        self.bridge.on(Notice, self.notifier.notice)
+        self.bridge.on(Problem, self.notifier.problem)
+        self.bridge.on(Released, lambda _event: self._refresh_digest())
+        self.bridge.on(ShowRequested, lambda _event: self.show_main())
 
     # -- life cycle ------------------------------------------------------------------------
-    def start(self) -> bool:
-        """Start the runtime and show the UI; False when another instance owns the channel
-        (it has been asked to come forward)."""
-        try:
-            self.runtime.start()
-        except RuntimeError as exc:
-            if ALREADY_RUNNING not in str(exc):
-                raise
-            ask_running_instance(self._control_root())
-            return False
+    def start(self) -> None:
+        """Start the app and show the UI. AlreadyRunning (or another StartupError) when the
+        app cannot start; nothing is shown then."""
+        self.app.start()
         if self.tray is not None:
             self.tray.show()
         if self.window is not None:
             self.window.show_and_raise()
         self.feed.refresh()
-        return True
-
-    def _control_root(self) -> Path | None:
-        server = self.runtime.control
-        if server is None or sys.platform == "win32":
-            return None
-        return Path(server.address).parent
 
     def stop(self) -> None:
         # Notifications still queued for this shell's tray or window must not reach them
-        # once they are gone (a restart with new settings builds new ones).
+        # once they are gone.
         self.notifier.set_sink(None)
+        self.bridge.detach()
         if self.tray is not None:
             self.tray.dispose()
         if self.window is not None:
@@ -207,9 +203,7 @@ class Shell(QObject):
         for w in (self._digest, self._settings):
             if w is not None:
                 w.close()
-        self.runtime.stop()
-        if self.owns_store:
-            self.runtime.store.close()  # type: ignore[attr-defined]
+        self.app.stop()
 
     @Slot()
     def quit(self) -> None:
@@ -221,24 +215,10 @@ class Shell(QObject):
         if self.quit_dialog is not None:
             self.quit_dialog.raise_()
             return
-        keep = keep_label(
-            snap.status.next_release,
-            self.runtime.settings.weekly_schedule(),
-            snap.status.now,
-            self._failsafe_installed(),
-        )
-        dialog = QuitDialog(snap.held, keep)
+        dialog = QuitDialog(snap.held, keep_label(self.service.failsafe_release(snap)))
         dialog.buttonClicked.connect(self._quit_chosen)
         self.quit_dialog = dialog
         dialog.open()  # not exec(): the event loop (and the tray) keeps running
-
-    def _failsafe_installed(self) -> bool:
-        if self._failsafe is None or not self.runtime.settings.holding.failsafe:
-            return False
-        try:
-            return self._failsafe.installed()
-        except OSError:
-            return False
 
     @Slot(QAbstractButton)
     def _quit_chosen(self, button: QAbstractButton) -> None:
@@ -250,18 +230,18 @@ class Shell(QObject):
         if choice is Choice.KEEP:
             self._exit_app()
         elif choice is Choice.RELEASE:
-            future = self.intents.release_all()
+            future = self.intents.run("release-all")
             future.add_done_callback(self._quit_release_done.emit)
 
     @Slot(object)
     def _after_quit_release(self, future: Future[object]) -> None:
         if future.exception() is not None:
             return  # Intents reported it; FocusGuard stays to retry
-        release = future.result()
-        if isinstance(release, Release) and release.failed:
+        done = future.result()
+        if isinstance(done, ReleaseDone) and done.failed:
             self.notifier.notify(
                 "Not all held mail could be released",
-                f"{release.failed} could not be moved to your Inbox yet. FocusGuard keeps "
+                f"{done.failed} could not be moved to your Inbox yet. FocusGuard keeps "
                 "running and retries; choose Quit again once they are out.",
                 kind="error",
             )
@@ -280,59 +260,56 @@ class Shell(QObject):
     @Slot()
     def open_digest(self) -> None:
         if self._digest is None:
-            try:
-                from focusguard.ui.digest import DigestWindow
-            except ImportError:
-                log.exception("the held-mail window is not available")
-                self.notifier.notify("Held mail", "The held-mail window is not available.")
-                return
-            self._digest = DigestWindow(self.runtime)
-        self._digest.show_and_raise()  # type: ignore[attr-defined]
+            # Built (and imported) on first use: the tray comes up faster without it.
+            from focusguard.ui.digest import DigestWindow
 
-    @Slot(object)
-    def _refresh_digest(self, _release: object) -> None:
+            self._digest = DigestWindow(self.service)
+        self._digest.show_and_raise()
+
+    def _refresh_digest(self) -> None:
         if self._digest is not None and self._digest.isVisible():
-            self._digest.refresh()  # type: ignore[attr-defined]
+            self._digest.refresh()
 
     @Slot()
     def open_settings(self) -> None:
-        if self.settings_path is None:
+        if self.settings_file is None:
             return
         if self._settings is None:
-            try:
-                from focusguard.ui.settings_dialog import SettingsDialog
-            except ImportError:
-                log.exception("the settings dialog is not available")
-                self.notifier.notify("Settings", "The settings window is not available.")
-                return
-            dialog = SettingsDialog(self.settings_path)
-            dialog.saved.connect(lambda _settings: self.settings_saved.emit())
+            from focusguard.ui.settings_dialog import SettingsDialog
+
+            dialog = SettingsDialog(self.settings_file)
+            dialog.saved.connect(self.apply_settings)
             self._settings = dialog
         self._settings.show()
         self._settings.raise_()
         self._settings.activateWindow()
 
-    @Slot(str, str)
-    def _failed(self, title: str, message: str) -> None:
-        self.notifier.notify(title, message, kind="error")
+    @Slot(object)
+    def apply_settings(self, settings: Settings) -> Future[Done]:
+        """The settings window saved `settings`: the app runs on them from now on."""
+        future = self.service.apply_settings.later(settings)
+        future.add_done_callback(self._settings_done.emit)
+        return future
+
+    @Slot(object)
+    def _settings_applied(self, future: Future[Done]) -> None:
+        error = future.exception()
+        if error is None:
+            return
+        if isinstance(error, FocusGuardError):
+            title, message = error.title, error.message
+        else:
+            log.error("applying the settings failed", exc_info=error)
+            title, message = "Could not apply the settings", "Details are in the log."
+        self.notifier.notify(
+            title,
+            f"{message} The settings are saved; FocusGuard keeps running on the previous ones "
+            "until this is fixed.",
+            kind="error",
+        )
 
 
-def attach(runtime: Runtime, bridge: Bridge, notifier: TrayNotifier) -> None:
-    """Point an already-built runtime's listeners at the GUI (for `run_with`).
-
-    The demo builds its runtime before there is a QApplication, so the GUI's listeners
-    and notifier join it here afterwards (the demo keeps its own listeners too).
-    """
-    runtime.notifier = notifier
-    runtime.listen(
-        on_change=bridge.post_change,
-        on_show=bridge.post_show,
-        on_release=bridge.post_release,
-        on_outcome=bridge.post_outcome,
-    )
-
-
-def _exec(app: QApplication, shell: Shell | None) -> int:
+def _exec(app: QApplication) -> int:
     # Python runs signal handlers only between bytecodes; a slow no-op timer gives Ctrl-C a
     # chance while Qt's C++ loop is waiting.
     previous = signal.signal(signal.SIGINT, lambda *_: QApplication.exit(0))
@@ -344,163 +321,107 @@ def _exec(app: QApplication, shell: Shell | None) -> int:
     finally:
         beat.stop()
         signal.signal(signal.SIGINT, previous)
-        if shell is not None:
-            shell.stop()
-
-
-def run_with(runtime: Runtime, settings_path: Path | None, *, demo: bool = False) -> int:
-    """Run the tray around a runtime the caller built (the demo). Starts and stops it; the
-    caller closes its store."""
-    app = application()
-    bridge = Bridge()
-    notifier = TrayNotifier()
-    attach(runtime, bridge, notifier)
-    title = f"{APP_NAME} (demo)" if demo else APP_NAME
-    shell = Shell(runtime, bridge, notifier, settings_path=settings_path, title=title)
-    shell.settings_saved.connect(
-        lambda: notifier.notify(
-            "Settings saved",
-            "This FocusGuard was started with its settings already built; they apply the "
-            "next time FocusGuard starts with that settings file.",
-        )
-    )
-    if not shell.start():
-        return 0
-    return _exec(app, shell)
-
-
-def build_shell(config: Path) -> Shell:
-    """Settings, store, backend and runtime for `config`; StartupError when one fails."""
-    from focusguard import app as composition
-
-    settings = composition.load(config)
-    store = composition.open_store()
-    try:
-        backend = composition.build_backend(settings)
-    except Exception:
-        store.close()
-        raise
-    bridge = Bridge()
-    notifier = TrayNotifier(urgent_alerts=settings.notifications.urgent_during_focus)
-    runtime = Runtime(
-        settings,
-        backend,
-        store,
-        notifier,
-        on_change=bridge.post_change,
-        on_release=bridge.post_release,
-        on_outcome=bridge.post_outcome,
-        on_show=bridge.post_show,
-    )
-    shell = Shell(
-        runtime,
-        bridge,
-        notifier,
-        settings_path=config,
-        autostart=autostart.for_platform(),
-        failsafe=composition.failsafe_scheduler(),
-    )
-    shell.owns_store = True
-    composition.keep_failsafe_soon(settings, config)
-    return shell
 
 
 class Launcher(QObject):
-    """Builds and starts the shell, now or after the first-run wizard; remembers it so
-    `run` can stop it when the event loop ends."""
+    """Builds and starts the shell, now or after the first-run wizard; remembers it so it
+    can be stopped when the event loop ends."""
 
-    def __init__(self, app: QApplication, config: Path) -> None:
+    def __init__(
+        self,
+        qt: QApplication,
+        start: Callable[[], Running],
+        settings_file: SettingsFile,
+        *,
+        already_running: Callable[[], object] = lambda: None,
+        started: Callable[[], object] = lambda: None,
+        title: str = APP_NAME,
+    ) -> None:
         super().__init__()
-        self.app = app
-        self.config = config
+        self.qt = qt
+        self.settings_file = settings_file
         self.shell: Shell | None = None
+        self._start = start
+        self._already_running = already_running
+        self._started = started
+        self._title = title
         self._wizard: QDialog | None = None
 
-    def start(self) -> int | None:
-        """Start the shell; an exit code when the app should not go on running."""
-        from focusguard.app import StartupError
-
+    def launch(self) -> int | None:
+        """Build the app and show it; an exit code when the process should not go on."""
         try:
-            shell = build_shell(self.config)
-        except StartupError as exc:
+            app = self._start()
+        except FocusGuardError as exc:
             show_startup_error(exc.title, exc.message)
             return 1
-        if not shell.start():
+        shell = Shell(app, settings_file=self.settings_file, title=self._title)
+        try:
+            shell.start()
+        except AlreadyRunning:
+            shell.stop()
+            self._already_running()  # it came up meanwhile: bring it forward
             return 0
-        shell.settings_saved.connect(self._restart)
+        except FocusGuardError as exc:
+            shell.stop()
+            show_startup_error(exc.title, exc.message)
+            return 1
         self.shell = shell
+        self._started()
         return None
 
-    @Slot()
-    def _restart(self) -> None:
-        """New settings: a new runtime with them (held mail stays in the ledger and on the
-        server; the new engine reconciles it at start)."""
-        old, self.shell = self.shell, None
-        if old is not None:
-            old.stop()
-        code = self.start()
-        if code is not None:
-            self.app.exit(code)
+    def stop(self) -> None:
+        shell, self.shell = self.shell, None
+        if shell is not None:
+            shell.stop()
 
     def first_run(self) -> None:
         from focusguard.ui.wizard import FirstRunWizard
 
-        wizard = FirstRunWizard(self.config)
+        wizard = FirstRunWizard(self.settings_file)
         wizard.finished.connect(self._wizard_done)
-        demo = getattr(wizard, "demo_requested", None)
-        if demo is not None:
-            demo.connect(self._demo)
+        wizard.demo_requested.connect(self._demo)
         self._wizard = wizard
         wizard.show()
 
     @Slot(int)
     def _wizard_done(self, result: int) -> None:
         self._wizard = None
-        if result != QDialog.DialogCode.Accepted or not self.config.exists():
-            self.app.exit(0)
+        if result != QDialog.DialogCode.Accepted or not self.settings_file.exists():
+            self.qt.exit(0)
             return
-        code = self.start()
+        code = self.launch()
         if code is not None:
-            self.app.exit(code)
+            self.qt.exit(code)
 
     @Slot()
     def _demo(self) -> None:
         # The demo is its own process with its own simulated mailbox and state.
         QProcess.startDetached(sys.executable, ["-m", "focusguard", "demo"])
-        self.app.exit(0)
+        self.qt.exit(0)
 
 
-def run(config: Path) -> int:
-    """`focusguard` / `focusguard gui`: the tray app for the settings file `config`."""
-    from focusguard.app import AlreadyRunning, StartupError, take_instance_lock
-
-    app = application()
-    if ask_running_instance():
-        return 0
-    try:
-        # Held for the process's whole life, across restarts with new settings.
-        lock = take_instance_lock()
-    except AlreadyRunning:
-        ask_running_instance()  # it came up meanwhile: bring it forward
-        return 0
-    except StartupError as exc:
-        show_startup_error(exc.title, exc.message)
-        return 1
-    try:
-        return _run_tray(app, Path(config))
-    finally:
-        lock.release()
-
-
-def _run_tray(app: QApplication, config: Path) -> int:
-    launcher = Launcher(app, config)
-    if launcher.config.exists():
-        code = launcher.start()
+def run_tray(
+    start: Callable[[], Running],
+    settings_file: SettingsFile,
+    *,
+    already_running: Callable[[], object] = lambda: None,
+    started: Callable[[], object] = lambda: None,
+    title: str = APP_NAME,
+) -> int:
+    """The tray app until Quit: the shell around `start()`'s app, after the first-run
+    wizard when `settings_file` does not exist yet. `already_running` is called when another
+    FocusGuard has the control channel, `started` once the app runs."""
+    qt = application()
+    launcher = Launcher(
+        qt, start, settings_file, already_running=already_running, started=started, title=title
+    )
+    if settings_file.exists():
+        code = launcher.launch()
         if code is not None:
             return code
     else:
         launcher.first_run()
-    code = _exec(app, None)
-    if launcher.shell is not None:
-        launcher.shell.stop()
-    return code
+    try:
+        return _exec(qt)
+    finally:
+        launcher.stop()

@@ -1,9 +1,10 @@
-"""The tray menu: what the person can ask for, rebuilt from the cached snapshot.
+"""The tray menu, built from the cached snapshot each time it opens (like vorta's
+tray_menu: rebuilt, never patched).
 
-`entries()` describes the menu as plain data from a `Snapshot`, so the tray's QMenu and the
-no-tray status window show the same actions. `Intents` turns a click into engine work via
-`runtime.submit` — it never waits for the engine, so a stuck mail server cannot freeze the
-GUI. A failure comes back through the bridge and becomes one notification.
+The verbs' items come from the service's verb table (app/verbs.py): a verb declared with a
+`MenuItem` appears here without any code in this module. Every item sends its verb without
+waiting (`.later`), so a stuck mail server cannot freeze the GUI; a failure becomes one
+notification.
 """
 
 from __future__ import annotations
@@ -12,60 +13,83 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu
 
-from focusguard.core.ports import MailError
-from focusguard.runtime import Runtime
-from focusguard.ui.autostart import Autostart
-from focusguard.ui.bridge import Bridge, Snapshot
+from focusguard.app.service import Service
+from focusguard.app.values import Ask, Autostart, FocusGuardError, Preset, Snapshot, Verb
 
 log = logging.getLogger(__name__)
 
-FOCUS_PRESETS = (25, 50, 90)
-PAUSE_MORNING = time(8, 0)  # "until tomorrow" ends at 08:00 local the next day
-MAX_CUSTOM_MINUTES = 12 * 60
 
-
-def tomorrow_morning(now: datetime, zone: ZoneInfo) -> datetime:
-    """08:00 on the next calendar day in `zone` (aware; DST-safe via zoneinfo)."""
-    local = now.astimezone(zone)
-    day = local.date() + timedelta(days=1)
-    return datetime.combine(day, PAUSE_MORNING, tzinfo=zone)
-
-
-def ask_custom_minutes() -> int | None:
-    minutes, ok = QInputDialog.getInt(
-        None, "Start focus", "Focus for how many minutes?", 45, 1, MAX_CUSTOM_MINUTES, 5
+def ask_number(ask: Ask) -> int | None:
+    """The Qt dialog for an `Ask` item; None when cancelled."""
+    title = ask.label.replace("&", "").rstrip("…")
+    value, ok = QInputDialog.getInt(
+        None, title, ask.prompt, ask.default, ask.low, ask.high, ask.step
     )
-    return minutes if ok else None
+    return value if ok else None
+
+
+class Notify(Protocol):
+    """Where a failed intent is told (the tray's notifier)."""
+
+    def notify(self, title: str, message: str, *, kind: str = "info") -> None: ...
 
 
 class Intents:
-    """What the menu's items do. Every engine call goes through `runtime.submit`."""
+    """What the menu's items do: a verb of the service (never waiting for it), or a window."""
 
     def __init__(
         self,
-        runtime: Runtime,
-        bridge: Bridge,
+        service: Service,
+        notifier: Notify,
         *,
         open_digest: Callable[[], None],
         open_settings: Callable[[], None] | None,
         quit_app: Callable[[], None],
-        ask_minutes: Callable[[], int | None] = ask_custom_minutes,
+        ask: Callable[[Ask], int | None] = ask_number,
         autostart: Autostart | None = None,
     ) -> None:
-        self._runtime = runtime
-        self._bridge = bridge
+        self._service = service
+        self._notifier = notifier
+        self.verbs = {verb.name: verb for verb in service.verbs()}
         self.open_digest = open_digest
         self.open_settings = open_settings
         self.quit = quit_app
-        self._ask_minutes = ask_minutes
+        self.ask = ask
         self.autostart = autostart
+
+    def run(self, name: str, **args: object) -> Future[object]:
+        """Send the verb `name` with `args`; its answer (or error) comes in the Future."""
+        verb = self.verbs[name]
+        method = getattr(self._service, verb.attribute)
+        future: Future[object] = method.later(**args)
+        notifier = self._notifier
+
+        def done(f: Future[object]) -> None:  # worker thread
+            exc = f.exception()
+            if exc is None:
+                return
+            if isinstance(exc, FocusGuardError):
+                notifier.notify(exc.title, exc.message, kind="error")
+            else:
+                log.error("%s failed", verb.doing, exc_info=exc)
+                notifier.notify(
+                    f"Could not {verb.doing}",
+                    "Something went wrong; details are in the log.",
+                    kind="error",
+                )
+
+        future.add_done_callback(done)
+        return future
+
+    def ask_and_run(self, name: str, ask: Ask) -> Future[object] | None:
+        value = self.ask(ask)
+        return None if value is None else self.run(name, **{ask.arg: value})
 
     def starts_at_login(self) -> bool | None:
         """Whether FocusGuard starts at login; None where that cannot be set."""
@@ -85,62 +109,7 @@ class Intents:
             else:
                 self.autostart.enable()
         except OSError as exc:
-            self._bridge.post_failure("Could not change start at login", str(exc))
-
-    def _submit(self, what: str, fn: Callable[[], object]) -> Future[object]:
-        future = self._runtime.submit(fn)
-        bridge = self._bridge
-
-        def done(f: Future[object]) -> None:  # worker thread
-            exc = f.exception()
-            if exc is None:
-                return
-            if isinstance(exc, MailError):
-                bridge.post_failure(exc.title, exc.message)
-            else:
-                log.error("%s failed", what, exc_info=exc)
-                bridge.post_failure(
-                    f"Could not {what}", "Something went wrong; details are in the log."
-                )
-
-        future.add_done_callback(done)
-        return future
-
-    def start_focus(self, minutes: int | None) -> Future[object]:
-        engine = self._runtime.engine
-        return self._submit("start focus", lambda: engine.focus_start(minutes))
-
-    def start_custom_focus(self) -> Future[object] | None:
-        minutes = self._ask_minutes()
-        return None if minutes is None else self.start_focus(minutes)
-
-    def end_focus(self) -> Future[object]:
-        return self._submit("end focus", self._runtime.engine.focus_end)
-
-    def check_in(self) -> Future[object]:
-        return self._submit("check in", self._runtime.engine.check_in_now)
-
-    def release_all(self) -> Future[object]:
-        return self._submit("release held mail", self._runtime.engine.release_all)
-
-    def pause_hours(self, hours: float) -> Future[object]:
-        runtime = self._runtime
-        # The end is computed on the worker, from the runtime's clock, like every other time.
-        return self._submit(
-            "pause FocusGuard",
-            lambda: runtime.engine.pause(runtime.clock.now() + timedelta(hours=hours)),
-        )
-
-    def pause_until_tomorrow(self) -> Future[object]:
-        runtime = self._runtime
-        zone = ZoneInfo(runtime.settings.schedule.timezone)
-        return self._submit(
-            "pause FocusGuard",
-            lambda: runtime.engine.pause(tomorrow_morning(runtime.clock.now(), zone)),
-        )
-
-    def resume(self) -> Future[object]:
-        return self._submit("resume FocusGuard", self._runtime.engine.resume)
+            self._notifier.notify("Could not change start at login", str(exc), kind="error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,42 +131,43 @@ SEPARATOR = Entry("")
 
 
 def entries(snap: Snapshot, intents: Intents) -> list[Entry]:
-    """The menu for this snapshot (like vorta's tray_menu: rebuilt, never patched)."""
-    focus = Entry(
-        "&Start focus",
-        children=(
-            *(Entry(f"&{m} min", _bind(intents.start_focus, m)) for m in FOCUS_PRESETS),
-            Entry("Until next &check-in", _bind(intents.start_focus, None)),
-            Entry("C&ustom…", intents.start_custom_focus),
-        ),
-        enabled=not snap.paused,
-    )
-    if snap.paused:
-        pause = Entry("&Resume FocusGuard", intents.resume)
-    else:
-        pause = Entry(
-            "&Pause FocusGuard",
-            children=(
-                Entry("For 1 &hour", _bind(intents.pause_hours, 1.0)),
-                Entry("Until &tomorrow (08:00)", intents.pause_until_tomorrow),
-            ),
-        )
+    """The menu for this snapshot: the status, the verbs of the "mail" group and the held
+    mail, the "pause" group and the settings, Quit."""
+    shown = [v for v in intents.verbs.values() if v.menu is not None and v.menu.shown(snap)]
     held = snap.held
     return [
         # "&" in a menu text is a mnemonic marker; a problem text may contain one.
         Entry(snap.line.replace("&", "&&"), enabled=False),
         SEPARATOR,
-        focus,
-        Entry("&End focus", intents.end_focus, enabled=snap.in_focus),
-        Entry("Check &in now", intents.check_in, enabled=held > 0),
+        *(verb_entry(v, snap, intents) for v in shown if _group(v) == "mail"),
         Entry(f"&Held mail ({held})…" if held else "&Held mail…", intents.open_digest),
         SEPARATOR,
-        pause,
+        *(verb_entry(v, snap, intents) for v in shown if _group(v) == "pause"),
         Entry("Se&ttings…", intents.open_settings, enabled=intents.open_settings is not None),
         *_start_at_login(intents),
         SEPARATOR,
         Entry("&Quit FocusGuard", intents.quit),
     ]
+
+
+def _group(verb: Verb) -> str:
+    return verb.menu.group if verb.menu is not None else ""
+
+
+def verb_entry(verb: Verb, snap: Snapshot, intents: Intents) -> Entry:
+    """A verb's item: runs it as it is, or a submenu of its presets and questions."""
+    assert verb.menu is not None
+    menu = verb.menu
+    enabled = menu.enabled(snap)
+    if not menu.choices:
+        return Entry(menu.label, _bind(intents.run, verb.name), enabled=enabled)
+    children = []
+    for choice in menu.choices:
+        if isinstance(choice, Preset):
+            children.append(Entry(choice.label, _bind(intents.run, verb.name, **choice.args)))
+        else:
+            children.append(Entry(choice.label, _bind(intents.ask_and_run, verb.name, choice)))
+    return Entry(menu.label, children=tuple(children), enabled=enabled)
 
 
 def _start_at_login(intents: Intents) -> tuple[Entry, ...]:
@@ -207,8 +177,8 @@ def _start_at_login(intents: Intents) -> tuple[Entry, ...]:
     return (Entry("Start at &login", intents.toggle_start_at_login, checked=checked),)
 
 
-def _bind(fn: Callable[..., object], *args: object) -> Callable[[], object]:
-    return lambda: fn(*args)
+def _bind(fn: Callable[..., object], *args: object, **kwargs: object) -> Callable[[], object]:
+    return lambda: fn(*args, **kwargs)
 
 
 def populate(menu: QMenu, items: Sequence[Entry]) -> None:

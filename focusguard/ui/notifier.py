@@ -1,4 +1,6 @@
-"""Desktop notifications: the core `Notifier` port on top of the tray's balloon messages.
+"""Desktop notifications: the app's notices and problems (app/events.py) as the tray's
+balloon messages. What to say is decided in the app (app/notices.py), the same for every
+front-end; this module decides how to show it.
 
 - Thread-safe: `notify()` may be called from the engine's worker; the message is queued to
   the GUI thread (QSystemTrayIcon must only be used there).
@@ -21,10 +23,8 @@ from enum import Enum
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from focusguard.core.engine import Outcome, Release
-from focusguard.domain.policy import Action
-from focusguard.domain.senders import Category
-from focusguard.ui.bridge import Snapshot
+from focusguard.app.events import Notice, Problem
+from focusguard.app.values import Snapshot
 
 MessageIcon = QSystemTrayIcon.MessageIcon
 # Shows a message: (title, body, icon, milliseconds). The tray's showMessage, or a stand-in.
@@ -37,15 +37,6 @@ _ICONS = {
     "error": MessageIcon.Critical,
 }
 _TAG = re.compile(r"<[^>]*>?")
-
-RELEASE_TITLES = {
-    "check-in": "Check-in: your held mail is in the Inbox",
-    "manual": "Released to your Inbox",
-    "release-all": "Released to your Inbox",
-    "pause": "FocusGuard paused: mail released",
-    "focus-end": "Focus ended: mail released",
-    "handled": "Marked handled: moved to your Inbox",
-}
 
 
 class ClickTarget(Enum):
@@ -67,7 +58,7 @@ def plain_for_platform(title: str, body: str, platform: str = sys.platform) -> t
 
 
 class TrayNotifier(QObject):
-    """Implements `core.ports.Notifier`. Create on the GUI thread; call from any thread."""
+    """Create on the GUI thread; `notify` may be called from any thread."""
 
     _post = Signal(str, str, str)
 
@@ -75,7 +66,6 @@ class TrayNotifier(QObject):
         self,
         sink: Sink | None = None,
         *,
-        urgent_alerts: bool = False,
         platform: str = sys.platform,
         parent: QObject | None = None,
     ) -> None:
@@ -83,10 +73,8 @@ class TrayNotifier(QObject):
         self._sink = sink
         self._escape = True
         self._platform = platform
-        self.urgent_alerts = urgent_alerts
         self._last_problem: tuple[str, str] | None = None
         self._snapshot_problem: str | None = None
-        self._in_focus = False
         self.click_target = ClickTarget.NONE
         self.on_open_digest: Callable[[], None] | None = None
         self.on_open_settings: Callable[[], None] | None = None
@@ -98,9 +86,17 @@ class TrayNotifier(QObject):
         self._sink = sink
         self._escape = renders_markup
 
-    # -- the Notifier port (any thread) ----------------------------------------------------
+    # -- any thread ------------------------------------------------------------------------
     def notify(self, title: str, message: str, *, kind: str = "info") -> None:
         self._post.emit(title, message, kind)
+
+    # -- the app's events (GUI thread, from the bridge) ------------------------------------
+    def notice(self, notice: Notice) -> None:
+        target = ClickTarget.DIGEST if notice.about_held_mail else ClickTarget.NONE
+        self._emit(notice.title, notice.message, notice.kind, target)
+
+    def problem(self, problem: Problem) -> None:
+        self._show(problem.title, problem.message, "error")
 
     # -- GUI thread ------------------------------------------------------------------------
     @Slot(str, str, str)
@@ -130,49 +126,10 @@ class TrayNotifier(QObject):
         Only that transition counts: a failed menu action leaves no problem in the snapshot,
         and treating every such snapshot as "all well" would repeat the error per click."""
         assert isinstance(snap, Snapshot)
-        self._in_focus = snap.in_focus
         problem = snap.problem or (snap.status.problem if snap.status is not None else None)
         if self._snapshot_problem and not problem:
             self._last_problem = None
         self._snapshot_problem = problem
-
-    @Slot(object)
-    def release(self, release: object) -> None:
-        """One notification per check-in: "7 customer emails from 4 customers"."""
-        assert isinstance(release, Release)
-        if not release.released:
-            return
-        title = RELEASE_TITLES.get(release.kind, "Held mail released")
-        body = release.summary
-        if release.failed:
-            body += f" ({release.failed} could not be moved yet; FocusGuard will retry)"
-        self._emit(title, body, "info", ClickTarget.DIGEST)
-
-    @Slot(object)
-    def outcome(self, outcome: object) -> None:
-        """Say so when an urgent email reached the Inbox without Outlook's alert: a server rule
-        held it for a moment (a plus-addressed urgent sender never matches an exact-address
-        exception) and FocusGuard moved it back, and a move into the Inbox raises no
-        new-mail alert. Optionally also when an urgent sender came through during focus."""
-        assert isinstance(outcome, Outcome)
-        d = outcome.decision
-        if not (d.category is Category.URGENT and d.action is Action.DELIVER):
-            return
-        if outcome.moved:
-            self._emit(
-                "Urgent email in your Inbox",
-                "A sender on your urgent list wrote. The server held the email for a moment, "
-                "so Outlook showed no alert for it.",
-                "warning",
-                ClickTarget.NONE,
-            )
-        elif self.urgent_alerts and self._in_focus:
-            self._emit(
-                "Urgent email in your Inbox",
-                "A sender on your urgent list came through during focus.",
-                "warning",
-                ClickTarget.NONE,
-            )
 
     @Slot()
     def clicked(self) -> None:

@@ -5,15 +5,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from focusguard import APP_NAME
-from focusguard.core.failsafe import next_run
+from focusguard.app.values import FailsafeRelease
 from focusguard.domain.clock_time import format_clock
-from focusguard.domain.schedule import WeeklySchedule
 
 
 class Choice(enum.Enum):
@@ -22,13 +20,12 @@ class Choice(enum.Enum):
     CANCEL = "cancel"
 
 
-def keep_label(
-    next_release: datetime | None, schedule: WeeklySchedule, now: datetime, failsafe: bool
-) -> str:
-    """The "keep holding" button: when the mail comes back if FocusGuard is not running."""
-    if not failsafe or next_release is None:
+def keep_label(release: FailsafeRelease) -> str:
+    """The "keep holding" button: when the mail comes back if FocusGuard is not running
+    (`Service.failsafe_release`)."""
+    if release.at is None:
         return "&Keep holding (released when FocusGuard starts again)"
-    when = format_clock(next_run(max(next_release, now), schedule), schedule.zone, now)
+    when = format_clock(release.at, release.zone, release.now)
     # "at 13:00", but "tomorrow 09:30" / "Mon 09:30" without the "at".
     return f"&Keep holding (the fail-safe releases {'' if ' ' in when else 'at '}{when})"
 

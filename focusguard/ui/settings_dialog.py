@@ -1,9 +1,9 @@
 """Settings → tabs for account, people, schedule, auto-reply and holding.
 
-The dialog edits the settings *document* and saves only what `parse_settings` accepts —
-the validation `focusguard config check` runs — listing every problem when it refuses.
-The password goes to the system keyring, never into the file. The connection test runs
-on a background thread; the window stays responsive while Exchange takes its time.
+The dialog edits the settings *document* and saves only what `setup.check` accepts — the
+validation `focusguard config check` runs — listing every problem when it refuses. The
+password goes to the system keyring, never into the file (app/setup.py). The connection
+test runs on a background thread; the window stays responsive while Exchange takes its time.
 """
 
 from __future__ import annotations
@@ -38,20 +38,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from focusguard.core.ports import MailError, RuleMode
-from focusguard.core.settings import (
+from focusguard.app import setup
+from focusguard.app.setup import SettingsFile
+from focusguard.app.values import (
     AccountSettings,
     ConfigError,
+    FocusGuardError,
     Problem,
+    RuleMode,
     Settings,
-    default_settings,
-    load_settings,
-    parse_settings,
-    save_settings,
 )
 from focusguard.domain.autoreply import customer_time, render
 from focusguard.domain.schedule import WEEKDAYS, Timeline
-from focusguard.secrets import Keyring, SecretStoreError
 from focusguard.ui.future_relay import FutureRelay, run_in_thread
 from focusguard.ui.plain_text import plain_label
 from focusguard.ui.settings_widgets import (
@@ -59,7 +57,6 @@ from focusguard.ui.settings_widgets import (
     CheckInTimesEdit,
     SenderListEdit,
     TimeZoneCombo,
-    default_test_connection,
     hhmm,
 )
 from focusguard.ui.validators import show_error, template_problems
@@ -111,19 +108,23 @@ class SettingsDialog(QDialog):
 
     def __init__(
         self,
-        settings_path: Path,
+        settings_file: SettingsFile | Path,
         parent: QWidget | None = None,
         test_connection: TestConnection | None = None,
         *,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.settings_path = Path(settings_path)
-        self._test_connection = test_connection or default_test_connection
+        if not isinstance(settings_file, SettingsFile):
+            settings_file = SettingsFile(settings_file)
+        self.file = settings_file
+        self.settings_path = settings_file.path
+        self._test_connection = test_connection or settings_file.verify
         self._now = now or (lambda: datetime.now().astimezone())
         self.setWindowTitle("Settings — FocusGuard")
         self.resize(640, 560)
-        self.settings, self.load_problems = self._load()
+        loaded = settings_file.load()
+        self.settings, self.load_problems = loaded.settings, list(loaded.problems)
         self._base = self.settings.to_dict()  # keys the form does not show survive saving
 
         self.banner = plain_label("", self)
@@ -163,14 +164,6 @@ class SettingsDialog(QDialog):
         else:
             show_error(self.banner, [])
         show_error(self.problems, [])
-
-    def _load(self) -> tuple[Settings, list[str]]:
-        if not self.settings_path.exists():
-            return default_settings(), []
-        try:
-            return load_settings(self.settings_path), []
-        except ConfigError as exc:
-            return default_settings(), problems_text(exc.problems)
 
     # -- tabs ------------------------------------------------------------------------------
     def _account_tab(self) -> QWidget:
@@ -437,7 +430,7 @@ class SettingsDialog(QDialog):
             self.preview.setText("(fix the text above to see the preview)")
             return
         try:
-            settings = parse_settings({"schedule": self._schedule_document()})
+            settings = setup.check({"schedule": self._schedule_document()})
         except ConfigError:
             self.preview.setText("(fix the schedule to see the next check-in time)")
             return
@@ -455,7 +448,7 @@ class SettingsDialog(QDialog):
     # -- save --------------------------------------------------------------------------------
     def validate(self) -> Settings | None:
         try:
-            settings = parse_settings(self.to_document())
+            settings = setup.check(self.to_document())
         except ConfigError as exc:
             self._show_problems(exc.problems)
             return None
@@ -472,16 +465,13 @@ class SettingsDialog(QDialog):
         settings = self.validate()
         if settings is None:
             return False
-        password = self.account.password.text()
         try:
-            if password and settings.account is not None:
-                Keyring().set(settings.account.email, password)
-            save_settings(settings, self.settings_path)
-        except SecretStoreError as exc:
-            show_error(self.problems, [f"Not saved. {exc.title}: {exc.message}"])
-            return False
+            self.file.save(settings, self.account.password.text())
         except ConfigError as exc:
             self._show_problems(exc.problems)
+            return False
+        except FocusGuardError as exc:  # the keyring (SecretStoreError)
+            show_error(self.problems, [f"Not saved. {exc.title}: {exc.message}"])
             return False
         self.account.password.clear()
         self.settings = settings
@@ -496,7 +486,7 @@ class SettingsDialog(QDialog):
             self._test_done(False, "Enter the email address first.")
             return
         try:
-            account = parse_settings({"account": doc["account"]}).account
+            account = setup.check({"account": doc["account"]}).account
         except ConfigError as exc:
             self._test_done(False, "\n".join(problems_text(exc.problems)))
             return
@@ -512,7 +502,7 @@ class SettingsDialog(QDialog):
         error = future.exception()
         if error is None:
             self._test_done(True, "Connected")
-        elif isinstance(error, MailError):
+        elif isinstance(error, FocusGuardError):
             self._test_done(False, f"{error.title}: {error.message}")
         else:
             self._test_done(False, f"The test failed unexpectedly: {type(error).__name__}")

@@ -7,7 +7,6 @@ uses, and keys the form does not show (ca_bundle, tenant...) survive a round tri
 
 from __future__ import annotations
 
-import importlib
 from datetime import time
 from typing import Any
 from zoneinfo import available_timezones
@@ -28,49 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from focusguard.core.ports import MailError
-from focusguard.core.settings import AUTH_METHODS, AccountSettings
+from focusguard.app.values import AUTH_METHODS, AccountSettings
 from focusguard.ui.plain_text import plain_label
 from focusguard.ui.validators import SenderListValidator, list_entries
 
 AUTH_LABELS = {"ntlm": "NTLM (Windows sign-in)", "basic": "Basic", "oauth": "OAuth (modern)"}
-
-
-def default_test_connection(account: AccountSettings, password: str) -> None:
-    """Sign in once with these details; raises MailError with a title and a fix.
-
-    The EWS adapter is imported lazily: exchangelib is heavy and must not load with the UI.
-    """
-    try:
-        login: object = importlib.import_module("focusguard.mail.ews.login")
-    except ImportError:
-        login = None
-    verify = getattr(login, "verify", None)
-    if verify is None and hasattr(login, "verify_and_store"):
-        # Verify only: the dialog stores the password itself, and only on Save.
-        def verify(account: AccountSettings, password: str) -> None:
-            login.verify_and_store(account, password, _Discard())
-
-    if verify is None:
-        raise MailError(
-            "Connection test unavailable",
-            "This build of FocusGuard cannot test a connection from here. Save the settings; "
-            "FocusGuard connects when it starts and tells you if anything is wrong.",
-        )
-    verify(account, password)
-
-
-class _Discard:
-    """A secrets sink for a test sign-in: nothing is kept."""
-
-    def get(self, account: str) -> str | None:
-        return None
-
-    def set(self, account: str, secret: str) -> None:
-        return None
-
-    def delete(self, account: str) -> None:
-        return None
 
 
 def hhmm(t: time | QTime) -> str:

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from focusguard import APP_NAME
+from focusguard.app.values import Snapshot
 from focusguard.ui import icons
-from focusguard.ui.bridge import Snapshot
 from focusguard.ui.menu import Entry, Intents, entries, populate
 
 NO_TRAY = "No system tray found — FocusGuard runs in this window"

@@ -1,7 +1,7 @@
 """The tray icon: picture and tooltip from the latest snapshot, menu rebuilt on open.
 
 Everything here runs on the GUI thread and reads only the cached snapshot; the engine is
-reached through `Intents` (runtime.submit), never called directly.
+reached through `Intents` (the service, without waiting), never called directly.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from focusguard import APP_NAME
+from focusguard.app.values import Snapshot
 from focusguard.ui import icons
-from focusguard.ui.bridge import Snapshot
 from focusguard.ui.menu import Entry, Intents, entries, populate
 
 

@@ -1,8 +1,7 @@
 """Validation as you type: the same rules as `focusguard config check`, one field at a time.
 
-The checks call the settings module's own validation (`SenderPattern.parse`,
-`parse_settings`), so a field that looks fine here can never be refused on Save for a
-different reason.
+The checks call the settings' own validation (`SenderPattern.parse`, `setup.check`), so
+a field that looks fine here can never be refused on Save for a different reason.
 """
 
 from __future__ import annotations
@@ -13,7 +12,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit
 
-from focusguard.core.settings import ConfigError, parse_settings
+from focusguard.app import setup
+from focusguard.app.values import ConfigError
 from focusguard.domain.senders import SenderPattern
 
 ERROR_BACKGROUND = QColor(255, 205, 205)
@@ -62,7 +62,7 @@ def sender_line_problems(text: str) -> list[LineProblem]:
 def template_problems(template: str) -> list[str]:
     """Problems with an auto-reply template (unknown placeholders, stray braces...)."""
     try:
-        parse_settings({"autoreply": {"template": template}})
+        setup.check({"autoreply": {"template": template}})
     except ConfigError as exc:
         return [p.message for p in exc.problems if p.key == "autoreply.template"]
     return []

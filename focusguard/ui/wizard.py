@@ -1,7 +1,7 @@
 """First run: account → who counts as a customer → check-in times → done.
 
-Finish saves through `save_settings` after the same validation as `focusguard config
-check`; the password goes to the system keyring. "Try the demo instead" emits
+Finish saves through `SettingsFile.save` (app/setup.py) after the same validation as
+`focusguard config check`; the password goes to the system keyring. "Try the demo instead" emits
 `demo_requested` and closes without writing anything.
 """
 
@@ -21,15 +21,10 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from focusguard.core.settings import (
-    ConfigError,
-    Settings,
-    default_settings,
-    parse_settings,
-    save_settings,
-)
+from focusguard.app import setup
+from focusguard.app.setup import SettingsFile
+from focusguard.app.values import ConfigError, FocusGuardError, Settings
 from focusguard.domain.senders import SenderPattern
-from focusguard.secrets import Keyring, SecretStoreError
 from focusguard.ui.plain_text import plain_label
 from focusguard.ui.settings_widgets import (
     AccountForm,
@@ -67,7 +62,7 @@ class AccountPage(QWizardPage):
     def validatePage(self) -> bool:
         # Say what is wrong with the account here, not three pages later.
         try:
-            parse_settings({"account": self.form.to_document(None) or {}})
+            setup.check({"account": self.form.to_document(None) or {}})
         except ConfigError as exc:
             show_error(self.problems, [str(p) for p in exc.problems])
             return False
@@ -157,11 +152,14 @@ class FirstRunWizard(QWizard):
     demo_requested = Signal()
     saved = Signal(object)  # the Settings written
 
-    def __init__(self, settings_path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, settings_file: SettingsFile | Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.settings_path = Path(settings_path)
+        if not isinstance(settings_file, SettingsFile):
+            settings_file = SettingsFile(settings_file)
+        self.file = settings_file
+        self.settings_path = settings_file.path
         self.setWindowTitle("Set up FocusGuard")
-        self._defaults = default_settings()
+        self._defaults = setup.defaults()
         self.account_page = AccountPage(self)
         self.people_page = PeoplePage(self)
         self.checkin_page = CheckInPage(self, self._defaults)
@@ -193,18 +191,15 @@ class FirstRunWizard(QWizard):
     def save(self) -> bool:
         """Validate, keep the password in the keyring, write the file; False shows why."""
         try:
-            settings = parse_settings(self.to_document())
-            password = self.account_page.form.password.text()
-            if password and settings.account is not None:
-                Keyring().set(settings.account.email, password)
-            save_settings(settings, self.settings_path)
+            settings = setup.check(self.to_document())
+            self.file.save(settings, self.account_page.form.password.text())
         except ConfigError as exc:
             show_error(
                 self.done_page.problems,
                 ["Not saved. Go back and fix:", *(str(p) for p in exc.problems)],
             )
             return False
-        except SecretStoreError as exc:
+        except FocusGuardError as exc:  # the keyring
             show_error(self.done_page.problems, [f"Not saved. {exc.title}: {exc.message}"])
             return False
         self.account_page.form.password.clear()

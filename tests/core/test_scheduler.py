@@ -5,7 +5,14 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from focusguard.core.scheduler import GAP_TOLERANCE, MAX_WAIT, MIN_WAIT, GapDetector, Ticker
+from focusguard.core.scheduler import (
+    GAP_TOLERANCE,
+    MAX_WAIT,
+    MIN_WAIT,
+    SCHEDULED,
+    GapDetector,
+    Ticker,
+)
 
 
 class FakeClocks:
@@ -42,8 +49,8 @@ def test_wake_timer_is_bounded_and_fires() -> None:
         reasons.append(reason)
         fired.set()
 
-    ticker = Ticker(tick, heartbeat=3600)
-    ticker.start()
+    ticker = Ticker(heartbeat=3600)
+    ticker.start(tick)
     try:
         now = datetime.now(UTC)
         # Overdue work is not retried in a tight loop: at least MIN_WAIT away.
@@ -57,15 +64,15 @@ def test_wake_timer_is_bounded_and_fires() -> None:
         ticker.wake_at(now + timedelta(minutes=30), now)
         assert len(ticker._scheduler.get_jobs()) == pending
         assert fired.wait(10)
-        assert reasons[0] == "timer"
+        assert reasons[0] == SCHEDULED == "check-in"
     finally:
         ticker.stop()
 
 
 def test_rearming_while_a_timer_fires_never_raises() -> None:
     count = threading.Semaphore(0)
-    ticker = Ticker(lambda reason: count.release(), heartbeat=3600)
-    ticker.start()
+    ticker = Ticker(heartbeat=3600)
+    ticker.start(lambda reason: count.release())
     try:
         for _ in range(50):
             now = datetime.now(UTC)
@@ -78,7 +85,7 @@ def test_rearming_while_a_timer_fires_never_raises() -> None:
 def test_missed_timers_are_caught_up_not_dropped() -> None:
     """APScheduler 3.x drops jobs more than 1 s late by default; ours have no grace limit
     and coalesce, so a check-in missed in sleep still runs once on wake."""
-    ticker = Ticker(lambda reason: None, heartbeat=3600)
+    ticker = Ticker(heartbeat=3600)
     defaults = ticker._scheduler._job_defaults
     assert defaults["misfire_grace_time"] is None
     assert defaults["coalesce"] is True

@@ -72,7 +72,7 @@ def test_tray_sets_the_desktop_file_name_from_app_id() -> None:
 
 
 def test_autostart_names_agree_with_the_app() -> None:
-    from focusguard.ui import autostart
+    from focusguard.platform import autostart
 
     # The app's own start-at-login switch and the installers must use the same names, so
     # either one sees (and removes) what the other wrote.

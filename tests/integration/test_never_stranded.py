@@ -1,5 +1,5 @@
-"""Held mail is never stranded (issue 9 §1), end to end: the real Runtime (worker thread,
-engine, SQLite store) on the real EWS and Graph backends against the simulators.
+"""Held mail is never stranded (issue 9 §1), end to end: the real app (worker thread, engine,
+SQLite store) on the real EWS and Graph backends against the simulators.
 
 - a watcher that stops is never silent: a rejected sign-in shows as the runtime's problem
   (status, notification), is retried, and once the sign-in works again the mail that
@@ -17,16 +17,15 @@ from typing import Any
 import pytest
 from exchangelib.protocol import close_connections
 
+from focusguard.app import backends, control
 from focusguard.core.ports import Folder
 from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.ews.backend import EwsBackend
 from focusguard.mail.graph.backend import GraphBackend
 from focusguard.mail.graph.tokens import StaticTokens
-from focusguard.runtime import Runtime
 from focusguard.sim.ews import EwsSimulator
 from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
-from focusguard.store import Store
-from tests.fakes import RecordingNotifier
+from tests.apps import build_app, drain, listen
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(90)
@@ -61,27 +60,30 @@ folder = "{HELD}"
 
 class Running:
     def __init__(self, settings: Settings, backend: Any, tmp: Path) -> None:
-        self.notes = RecordingNotifier()
-        self.store = Store.open(tmp / "state.sqlite3")
-        self.runtime = Runtime(settings, backend, self.store, self.notes, control=False)
-        self.runtime.start()
-        self.runtime.worker.call(lambda: None, timeout=30)  # the connect job has run
+        self.app = build_app(settings, backend, tmp)
+        self.heard = listen(self.app.events)
+        self.store = self.app.store
+        self.app.start()
+        drain(self.app, timeout=30)  # the connect job has run
         status = self.status()
         assert status["mode"] == "server-rule" and status["problem"] is None, status
 
+    def ask(self, command: str) -> dict[str, object]:
+        """What the control socket answers `{"cmd": command}`."""
+        return control.answer(self.app.service, {"cmd": command})
+
     def status(self) -> dict[str, Any]:
-        reply = self.runtime.handle({"cmd": "status"})
+        reply = self.ask("status")
         assert reply["ok"] is True
-        status = reply["status"]
+        status = reply["data"]
         assert isinstance(status, dict)
         return status
 
     def errors(self) -> list[str]:
-        return [title for kind, title, _ in self.notes.seen if kind == "error"]
+        return self.heard.errors()
 
     def close(self) -> None:
-        self.runtime.stop()
-        self.store.close()
+        self.app.stop()
 
 
 @pytest.fixture
@@ -102,22 +104,14 @@ def graph_sim() -> Iterator[GraphSimulator]:
 
 
 def ews_running(sim: EwsSimulator, tmp: Path, **backend: Any) -> Running:
-    settings = settings_for(
-        f"""
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "{sim.url}"
-auth = "basic"
-"""
-    )
+    settings = settings_for(backends.simulator_account("ews", sim.url))
     assert settings.account is not None
     backend.setdefault("backoff_start", 0.05)
     backend.setdefault("auth_retry_s", 0.1)
     ews = EwsBackend(settings.account, settings.holding, PASSWORD, max_wait=5, **backend)
     running = Running(settings, ews, tmp)
     wait_until(lambda: "GetStreamingEvents" in sim.operations(), 10, "the watcher streaming")
-    running.runtime.worker.call(lambda: None, timeout=30)  # and the resync it asked for
+    drain(running.app, timeout=30)  # and the resync it asked for
     return running
 
 
@@ -178,7 +172,7 @@ def test_graph_revoked_sign_in_is_a_problem_until_it_works_again(
         wait_until(lambda: running.status()["problem"] is None, 20, "the problem cleared")
         assert {r.message_id for r in running.store.held()} == mids
         assert running.errors() == ["Sign-in rejected"]
-        reply = running.runtime.handle({"cmd": "release-all"})
+        reply = running.ask("release-all")
         assert reply["ok"] and "3 customer emails" in str(reply["text"])
         assert held_in(graph_sim) == set()
     finally:
@@ -217,7 +211,7 @@ def test_release_all_empties_the_held_folder_the_watcher_never_saw(
         wait_until(lambda: running.status()["problem"] is not None, 30, "the watcher's problem")
         assert running.status()["held"] == 0  # the ledger knows none of it
 
-        reply = running.runtime.handle({"cmd": "release-all"})
+        reply = running.ask("release-all")
         assert reply["ok"] is True
         assert "30 customer emails" in str(reply["text"])
         assert held_in(ews_sim) == set()
@@ -237,10 +231,10 @@ def test_check_in_now_releases_customers_the_watcher_never_saw(
         watcher_blinded(ews_sim)
         mids = {ews_sim.deliver(f"C{n} <c{n}@client.example>", f"#{n}") for n in range(5)}
         assert held_in(ews_sim) == mids
-        reply = running.runtime.handle({"cmd": "checkin"})
+        reply = running.ask("checkin")
         assert reply["ok"] is True and "5 customer emails" in str(reply["text"])
         assert held_in(ews_sim) == set()
-        assert [i.folder for i in running.runtime.backend.list_folder(Folder.HELD)] == []
+        assert [i.folder for i in running.app.engine.backend.list_folder(Folder.HELD)] == []
         ews_sim.clear_faults()
     finally:
         running.close()

@@ -1,5 +1,5 @@
-"""UI fixtures: a real Runtime (worker thread, engine, SQLite store) on the in-memory mailbox,
-with the GUI's bridge and notifier attached. Function-scoped: every test gets its own."""
+"""UI fixtures: a real app from the builder (worker thread, engine, SQLite store) on the
+in-memory mailbox, and the GUI's shell around it. Function-scoped: every test gets its own."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from focusguard.app.builder import App
 from focusguard.core.clock import VirtualClock
 from focusguard.core.ports import Folder, MailItem, MoveResult
 from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
-from focusguard.runtime import Runtime
 from focusguard.store import Store
-from focusguard.ui.bridge import Bridge
 from focusguard.ui.notifier import TrayNotifier
+from tests.apps import StillTimers, build_app
 from tests.fakes import OFFICE_CONFIG
 
 LONDON = ZoneInfo("Europe/London")
@@ -55,19 +55,6 @@ class GatedMailbox(MemoryMailbox):
         return super().move(items, to)
 
 
-class NullTicker:
-    """The runtime's timers, switched off. The scheduler runs on the real clock, and with
-    the virtual clock months behind it every wake time is overdue, so real timers would
-    reconcile in a tight loop; these tests drive the engine through intents only."""
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def wake_at(self, when: datetime | None, now: datetime) -> datetime:
-        return now
-
-
 @dataclass
 class Shown:
     title: str
@@ -92,15 +79,13 @@ class UiRig:
     clock: VirtualClock
     mailbox: GatedMailbox
     store: Store
-    bridge: Bridge
     notifier: TrayNotifier
     sink: RecordingSink
-    runtime: Runtime
-    started: bool = False
+    app: App
 
-    def start(self) -> None:
-        self.runtime.start()
-        self.started = True
+    @property
+    def service(self):  # type: ignore[no-untyped-def]
+        return self.app.service
 
     def deliver(self, n: int, sender: str = "Ann <ann@bigclient.com>", subject: str = "Hi") -> None:
         for i in range(n):
@@ -113,57 +98,59 @@ def ui_settings() -> Settings:
 
 
 @pytest.fixture
-def ui_rig(tmp_path: Path, qtbot: object, ui_settings: Settings) -> Iterator[UiRig]:
+def ui_failsafe() -> object:
+    """The fail-safe's scheduler the app sees (None: not installed). Tests override it."""
+    return None
+
+
+@pytest.fixture
+def ui_rig(
+    tmp_path: Path, qtbot: object, ui_settings: Settings, ui_failsafe: object
+) -> Iterator[UiRig]:
     clock = VirtualClock(START)
     mailbox = GatedMailbox()
     store = Store.open(tmp_path / "state.sqlite3")
-    bridge = Bridge()
     sink = RecordingSink()
     notifier = TrayNotifier(sink, platform="linux")
-    runtime = Runtime(
+    app = build_app(
         ui_settings,
         mailbox,
-        store,
-        notifier,
+        tmp_path,
+        store=store,
         clock=clock,
-        control=False,
-        on_change=bridge.post_change,
-        on_release=bridge.post_release,
-        on_outcome=bridge.post_outcome,
-        on_show=bridge.post_show,
+        timers=StillTimers(),
+        failsafe=ui_failsafe,
     )
-    runtime.ticker = NullTicker()  # type: ignore[assignment]
-    rig = UiRig(ui_settings, clock, mailbox, store, bridge, notifier, sink, runtime)
+    rig = UiRig(ui_settings, clock, mailbox, store, notifier, sink, app)
     yield rig
     mailbox.gate.set()  # never leave the worker stuck behind a test
-    if rig.started:
-        runtime.stop()
+    app.stop()  # stops what was started (a shell's stop has done it already)
     store.close()
 
 
 @pytest.fixture
 def make_shell(ui_rig: UiRig) -> Iterator[object]:
-    """Builds the GUI shell around the rig's runtime; the rig's teardown stops the runtime."""
+    """Builds the GUI shell around the rig's app; the rig's teardown stops the app."""
+    from focusguard.app.setup import SettingsFile
     from focusguard.ui.main import Shell
 
     shells: list[Shell] = []
 
     def make(
         *,
-        tray_available: bool,
+        tray_available: bool | None,
         settings_path: Path | None = None,
         title: str = "FocusGuard",
         record: bool = True,
         autostart: object = None,
     ) -> Shell:
         shell = Shell(
-            ui_rig.runtime,
-            ui_rig.bridge,
-            ui_rig.notifier,
-            settings_path=settings_path,
+            ui_rig.app,
+            settings_file=None if settings_path is None else SettingsFile(settings_path),
             title=title,
             tray_available=tray_available,
             autostart=autostart,  # type: ignore[arg-type]
+            notifier=ui_rig.notifier,
         )
         if record and shell.tray is not None:
             # Offscreen there is no notification server; record what the tray would show.
@@ -173,6 +160,7 @@ def make_shell(ui_rig: UiRig) -> Iterator[object]:
 
     yield make
     for shell in shells:
+        shell.bridge.detach()
         if shell.tray is not None:
             shell.tray.dispose()
         if shell.window is not None:

@@ -1,4 +1,4 @@
-"""Helpers for the digest tests: HeldRecord factories, a fake runtime and a real one.
+"""Helpers for the digest tests: HeldRecord factories, a fake service and a real app.
 
 Each test builds its own objects (no session-wide app fixtures)."""
 
@@ -7,19 +7,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from focusguard.app.values import DigestSnapshot, ReleaseDone
 from focusguard.core.clock import VirtualClock
 from focusguard.core.engine import Handled
 from focusguard.core.records import HeldRecord, HeldState
 from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.memory import MemoryMailbox
-from focusguard.runtime import Runtime
-from focusguard.store import Store
-from tests.fakes import OFFICE_CONFIG, RecordingNotifier
+from tests.apps import StillTimers, build_app, drain
+from tests.fakes import OFFICE_CONFIG
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 24, 11, 0, tzinfo=LONDON)  # Tuesday 11:00
@@ -109,17 +109,28 @@ class FakeEngine:
         self.released: list[list[int]] = []
         self.handled: list[list[int]] = []
 
-    def release(self, entries: list[int]) -> None:
+    def release(self, entries: list[int]) -> ReleaseDone:
         self.released.append(list(entries))
-        return None
+        return ReleaseDone("Released", None)
 
     def mark_handled(self, entries: list[int]) -> Handled:
         self.handled.append(list(entries))
         return Handled(marked=len(entries), moved=len(entries), failed=0)
 
 
-class FakeRuntime:
-    """Just what DigestWindow uses, with a real background thread behind `submit`."""
+class _OnPool:
+    """A service method as the GUI uses it: `.later(...)` runs it on a background thread."""
+
+    def __init__(self, fn: Callable[..., Any], pool: ThreadPoolExecutor) -> None:
+        self._fn = fn
+        self._pool = pool
+
+    def later(self, *args: Any) -> Future[Any]:
+        return self._pool.submit(self._fn, *args)
+
+
+class FakeService:
+    """Just what DigestWindow uses of the service, with a real background thread."""
 
     def __init__(self, records: Iterable[HeldRecord], settings: Settings | None = None) -> None:
         self.settings = settings or settings_from_toml(CONFIG)
@@ -127,31 +138,34 @@ class FakeRuntime:
         self.engine = FakeEngine()
         self.clock = VirtualClock(NOW)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="fake-engine")
+        self.digest = _OnPool(self._digest, self._pool)
+        self.release = _OnPool(self.engine.release, self._pool)
+        self.mark_handled = _OnPool(self.engine.mark_handled, self._pool)
 
-    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
-        return self._pool.submit(fn)
+    def _digest(self) -> DigestSnapshot:
+        zone = ZoneInfo(self.settings.schedule.timezone)
+        now = self.clock.now()
+        midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+        held = self.store.held(HeldState.HELD)
+        return DigestSnapshot((*held, *self.store.released_since(midnight)), now, zone)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
 
 class RealRig:
-    """A real Runtime (worker thread, engine, SQLite store) on the in-memory mailbox."""
+    """A real app (worker thread, engine, SQLite store) on the in-memory mailbox."""
 
     def __init__(self, tmp: Path, start: datetime = MORNING) -> None:
         self.settings = settings_from_toml(CONFIG)
         self.clock = VirtualClock(start)
         self.mailbox = MemoryMailbox()
-        self.store = Store.open(tmp / "state.sqlite3")
-        self.runtime = Runtime(
-            self.settings,
-            self.mailbox,
-            self.store,
-            RecordingNotifier(),
-            clock=self.clock,
-            control=False,
+        self.app = build_app(
+            self.settings, self.mailbox, tmp, clock=self.clock, timers=StillTimers()
         )
-        self.runtime.start()
+        self.store = self.app.store
+        self.service = self.app.service
+        self.app.start()
         self.drain()  # connected and watching before any mail arrives
         self._n = 0
 
@@ -163,8 +177,7 @@ class RealRig:
 
     def drain(self) -> None:
         """Wait until the worker has done everything queued so far (test thread only)."""
-        self.runtime.worker.call(lambda: None, timeout=10)
+        drain(self.app)
 
     def close(self) -> None:
-        self.runtime.stop()
-        self.store.close()
+        self.app.stop()

@@ -22,7 +22,7 @@ from tests.ui.digest_fixtures import (
     HOSTILE_SENDER,
     HOSTILE_SUBJECT,
     NOW,
-    FakeRuntime,
+    FakeService,
     RealRig,
     many_records,
     record,
@@ -32,8 +32,8 @@ D = Qt.ItemDataRole.DisplayRole
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeRuntime]:
-    rt = FakeRuntime(
+def fake() -> Iterator[FakeService]:
+    rt = FakeService(
         [
             record(
                 1,
@@ -52,8 +52,8 @@ def fake() -> Iterator[FakeRuntime]:
     rt.close()
 
 
-def open_window(qtbot: QtBot, runtime: object) -> DigestWindow:
-    window = DigestWindow(runtime)  # type: ignore[arg-type]
+def open_window(qtbot: QtBot, service: object) -> DigestWindow:
+    window = DigestWindow(service)  # type: ignore[arg-type]
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.loaded, timeout=5000):
         window.show_and_raise()
@@ -72,7 +72,7 @@ def select_message(window: DigestWindow, group_row: int, row: int) -> None:
     window.tree.setFocus()
 
 
-def test_loads_on_the_worker_thread_and_shows_groups(qtbot: QtBot, fake: FakeRuntime) -> None:
+def test_loads_on_the_worker_thread_and_shows_groups(qtbot: QtBot, fake: FakeService) -> None:
     window = open_window(qtbot, fake)
     assert fake.store.threads and all(t is not threading.main_thread() for t in fake.store.threads)
     assert window.proxy.index(0, 0).data(D) == "big.example (3)"
@@ -82,7 +82,7 @@ def test_loads_on_the_worker_thread_and_shows_groups(qtbot: QtBot, fake: FakeRun
     assert window.tree.uniformRowHeights()
 
 
-def test_keyboard_release_and_mark_handled_send_intents(qtbot: QtBot, fake: FakeRuntime) -> None:
+def test_keyboard_release_and_mark_handled_send_intents(qtbot: QtBot, fake: FakeService) -> None:
     window = open_window(qtbot, fake)
     select_message(window, 0, 0)
     with qtbot.waitSignal(window.action_finished, timeout=5000):
@@ -101,7 +101,7 @@ def test_keyboard_release_and_mark_handled_send_intents(qtbot: QtBot, fake: Fake
     assert window.status.text() == "Marked 1 email handled; 1 moved to the Inbox"
 
 
-def test_letters_typed_in_the_filter_do_not_release(qtbot: QtBot, fake: FakeRuntime) -> None:
+def test_letters_typed_in_the_filter_do_not_release(qtbot: QtBot, fake: FakeService) -> None:
     window = open_window(qtbot, fake)
     select_message(window, 0, 0)
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
@@ -115,7 +115,7 @@ def test_letters_typed_in_the_filter_do_not_release(qtbot: QtBot, fake: FakeRunt
 
 
 def test_enter_opens_outlook_link_and_no_link_disables_open(
-    qtbot: QtBot, fake: FakeRuntime, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, fake: FakeService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(opened.append))
@@ -131,7 +131,7 @@ def test_enter_opens_outlook_link_and_no_link_disables_open(
     assert len(opened) == 1
 
 
-def test_escape_closes_and_tab_order(qtbot: QtBot, fake: FakeRuntime) -> None:
+def test_escape_closes_and_tab_order(qtbot: QtBot, fake: FakeService) -> None:
     window = open_window(qtbot, fake)
     select_message(window, 0, 0)  # held, with a link: every button is enabled
     window.filter_edit.setFocus()
@@ -165,7 +165,7 @@ def test_escape_closes_and_tab_order(qtbot: QtBot, fake: FakeRuntime) -> None:
 def test_hostile_sender_and_subject_stay_plain_text(
     qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rt = FakeRuntime(
+    rt = FakeService(
         [record(1, "evil@bad.example", sender=HOSTILE_SENDER, subject=HOSTILE_SUBJECT)]
     )
     try:
@@ -186,7 +186,7 @@ def test_hostile_sender_and_subject_stay_plain_text(
 
 
 def test_ten_thousand_items_show(qtbot: QtBot) -> None:
-    rt = FakeRuntime(many_records(10_000))
+    rt = FakeService(many_records(10_000))
     try:
         window = open_window(qtbot, rt)
         assert window.model.message_count() == 10_000
@@ -197,7 +197,7 @@ def test_ten_thousand_items_show(qtbot: QtBot) -> None:
         rt.close()
 
 
-# -- the real runtime -------------------------------------------------------------------------
+# -- the real app -------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -213,7 +213,7 @@ def test_real_engine_release_and_mark_handled(qtbot: QtBot, rig: RealRig) -> Non
     bob = rig.mail("Bob <bob@other.example>", "Hi")
     rig.drain()
     assert rig.mailbox.where(ann) == [Folder.HELD]
-    window = open_window(qtbot, rig.runtime)
+    window = open_window(qtbot, rig.service)
     assert window.proxy.index(0, 0).data(D) == "client.example (2)"
     select_message(window, 0, 0)
     assert window.proxy.index(0, 0, window.proxy.index(0, 0)).data(MESSAGE_ID_ROLE) == ann

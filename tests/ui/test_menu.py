@@ -1,14 +1,18 @@
-"""The tray menu: built from the snapshot, every action through runtime.submit."""
+"""The tray menu: built from the snapshot and the service's verb table, every action sent to
+the service without waiting."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from PySide6.QtWidgets import QMenu
 
+from focusguard.app.values import Ask
 from focusguard.core.ports import MailError
-from focusguard.ui.menu import find_action, tomorrow_morning
+from focusguard.domain.clock_time import tomorrow_at
+from focusguard.ui.menu import find_action
+from tests.apps import drain
 from tests.ui.conftest import LONDON, START
 
 
@@ -16,7 +20,6 @@ from tests.ui.conftest import LONDON, START
 def shell(qtbot, ui_rig, make_shell):
     shell = make_shell(tray_available=True)
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.feed.current.status is not None)
     return shell
 
@@ -71,12 +74,17 @@ def test_focus_until_next_check_in(qtbot, shell) -> None:
 
 @pytest.mark.parametrize(("answer", "in_focus"), [(40, True), (None, False)])
 def test_custom_focus_asks_for_minutes(qtbot, shell, answer, in_focus) -> None:
-    shell.intents._ask_minutes = lambda: answer
+    asked: list[Ask] = []
+    shell.intents.ask = lambda ask: asked.append(ask) or answer
     shell.tray.menu.aboutToShow.emit()
-    future = shell.intents.start_custom_focus()
+    find_action(shell.tray.menu, "Start focus", "Custom…").trigger()
+    assert [(a.prompt, a.low, a.high) for a in asked] == [("Focus for how many minutes?", 1, 720)]
     if answer is None:
-        assert future is None
+        drain(shell.app)
+        assert not shell.feed.current.in_focus
         return
+    future = shell.service.status.later()  # queued behind the focus start
+    qtbot.waitUntil(future.done)
     qtbot.waitUntil(future.done)
     qtbot.waitUntil(lambda: shell.feed.current.in_focus is in_focus)
     assert shell.feed.current.status.focus_until == START + timedelta(minutes=40)
@@ -116,24 +124,23 @@ def test_pause_until_tomorrow_is_eight_tomorrow(qtbot, shell) -> None:
 def test_tomorrow_morning_across_the_spring_switch() -> None:
     # Sat 28 Mar 2026 23:30 GMT; clocks go forward that night: 08:00 BST is 07:00 UTC.
     now = datetime(2026, 3, 28, 23, 30, tzinfo=LONDON)
-    until = tomorrow_morning(now, LONDON)
+    until = tomorrow_at(now, time(8), LONDON)
     assert until == datetime(2026, 3, 29, 8, 0, tzinfo=LONDON)
-    assert until.utcoffset() == timedelta(hours=1)
+    assert until.astimezone(LONDON).utcoffset() == timedelta(hours=1)
 
 
 def test_a_failed_action_is_one_plain_notification(qtbot, shell, ui_rig) -> None:
     def broken(minutes):
         raise MailError("Exchange did not answer", "Check the network, then try again.")
 
-    ui_rig.runtime.engine.focus_start = broken
-    futures = [shell.intents.start_focus(25) for _ in range(3)]
+    ui_rig.app.engine.focus_start = broken
+    futures = [shell.intents.run("focus-start", minutes=25) for _ in range(3)]
     qtbot.waitUntil(lambda: all(f.done() for f in futures))
     # Done-callbacks run on the worker before its next job: once a later job is done,
     # every failure has been posted.
-    later = ui_rig.runtime.worker.submit(lambda: None)
-    qtbot.waitUntil(later.done)
+    drain(ui_rig.app)
     # A marker down the same queued path arrives after every failure posted before it.
-    ui_rig.bridge.post_failure("marker", "end of test")
+    ui_rig.notifier.notify("marker", "end of test", kind="error")
     qtbot.waitUntil(lambda: any(s.title == "marker" for s in ui_rig.sink.shown))
     errors = [s for s in ui_rig.sink.shown if s.title == "Exchange did not answer"]
     assert len(errors) == 1

@@ -13,7 +13,6 @@ from focusguard.ui.menu import find_action
 def test_menu_and_actions_respond_while_the_backend_hangs(qtbot, ui_rig, make_shell) -> None:
     shell = make_shell(tray_available=True)
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.feed.current.status is not None)
 
     ticks = [0]

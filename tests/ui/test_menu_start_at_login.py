@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from focusguard.ui.autostart import XdgAutostart
+from focusguard.platform.autostart import XdgAutostart
 from focusguard.ui.menu import find_action
 
 
@@ -14,7 +14,6 @@ def test_start_at_login_toggles_a_real_autostart_entry(
     autostart = XdgAutostart(["focusguard"], config_home=tmp_path / "xdg")
     shell = make_shell(tray_available=True, autostart=autostart)
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.feed.current.status is not None)
 
     menu = shell.tray.menu
@@ -38,7 +37,6 @@ def test_start_at_login_toggles_a_real_autostart_entry(
 def test_no_entry_without_an_autostart_mechanism(qtbot, ui_rig, make_shell) -> None:
     shell = make_shell(tray_available=True)
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.feed.current.status is not None)
     shell.tray.menu.aboutToShow.emit()
     texts = [a.text().replace("&", "") for a in shell.tray.menu.actions()]

@@ -1,4 +1,5 @@
-"""Notifications: thread-safe, plain text, one per problem, clicks open the right window."""
+"""Notifications: thread-safe, plain text, one per problem, clicks open the right window.
+(What is said about releases and urgent mail is the app's: tests/app/test_notices.py.)"""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from datetime import timedelta
 
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from focusguard.core.engine import Outcome, Release
+from focusguard.app.events import Notice, Problem
+from focusguard.app.notices import release_notice
+from focusguard.app.values import Snapshot
+from focusguard.core.engine import Release
 from focusguard.core.records import HeldRecord
-from focusguard.domain.policy import Action, Decision
-from focusguard.domain.senders import Category
-from focusguard.ui.bridge import Snapshot
 from focusguard.ui.notifier import TrayNotifier, plain_for_platform
 from tests.ui.conftest import HOSTILE, START, RecordingSink
 
@@ -109,58 +110,33 @@ def test_check_in_release_says_how_much_and_click_opens_the_digest(qtbot) -> Non
     opened: list[str] = []
     notifier.on_open_digest = lambda: opened.append("digest")
     notifier.on_open_settings = lambda: opened.append("settings")
-    notifier.release(
-        released("Ann <ann@a.com>", "Ann <ann@a.com>", f"{HOSTILE} <x@b.com>", "Cy <cy@c.com>")
+    release = released(
+        "Ann <ann@a.com>", "Ann <ann@a.com>", f"{HOSTILE} <x@b.com>", "Cy <cy@c.com>"
     )
+    notice = release_notice(release)
+    assert notice is not None
+    notifier.notice(notice)
     assert sink.shown[-1].body == "4 customer emails from 3 customers"
     notifier.clicked()
     assert opened == ["digest"]
     notifier.clicked()  # a second click on nothing new does nothing
     assert opened == ["digest"]
 
-    notifier.notify("Password rejected", "Update it in Settings.", kind="error")
-    qtbot.waitUntil(lambda: len(sink.shown) == 2)
+    notifier.problem(Problem("Password rejected", "Update it in Settings."))
+    assert len(sink.shown) == 2
     notifier.clicked()
     assert opened == ["digest", "settings"]
-
-
-def test_urgent_alert_only_when_asked_and_in_focus(qtbot) -> None:
-    decision = Decision(Category.URGENT, Action.DELIVER, None, "urgent")
-    urgent = Outcome("<u@t>", decision, autoreplied=False, moved=False)
-    notifier, sink = make(qtbot, urgent_alerts=False)
-    notifier.on_snapshot(Snapshot(None))
-    notifier._in_focus = True
-    notifier.outcome(urgent)
-    assert sink.shown == []
-
-    notifier, sink = make(qtbot, urgent_alerts=True)
-    notifier.outcome(urgent)  # not in focus
-    assert sink.shown == []
-    notifier._in_focus = True
-    notifier.outcome(urgent)
-    assert sink.shown[-1].title == "Urgent email in your Inbox"
-
-
-def test_urgent_mail_moved_back_from_the_held_folder_is_always_announced(qtbot) -> None:
-    """A server rule held it (boss+tag@ never matches the exact address), FocusGuard moved it
-    into the Inbox, and Outlook raises no alert for a move: FocusGuard says so itself."""
-    decision = Decision(Category.URGENT, Action.DELIVER, None, "delivered: urgent sender")
-    notifier, sink = make(qtbot, urgent_alerts=False)
-    notifier.outcome(Outcome("<u@t>", decision, autoreplied=False, moved=True))
-    assert [m.title for m in sink.shown] == ["Urgent email in your Inbox"]
-    assert "Outlook showed no alert" in sink.shown[0].body
-    colleague = Decision(Category.INTERNAL, Action.DELIVER, None, "delivered: internal")
-    notifier.outcome(Outcome("<c@t>", colleague, autoreplied=False, moved=True))
-    assert len(sink.shown) == 1  # only urgent mail interrupts
+    notifier.notice(Notice("Holding mail on this computer", "..."))
+    notifier.clicked()  # a notice about nothing to open
+    assert opened == ["digest", "settings"]
 
 
 def test_engine_release_reaches_the_notification(qtbot, ui_rig, make_shell) -> None:
     shell = make_shell(tray_available=True)
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.feed.current.status is not None)
     ui_rig.deliver(2, f"{HOSTILE} <evil@bigclient.com>")
     qtbot.waitUntil(lambda: shell.feed.current.held == 2)
-    shell.intents.check_in()
+    shell.intents.run("checkin")
     qtbot.waitUntil(lambda: bool(ui_rig.sink.shown))
     assert ui_rig.sink.shown[-1].body == "2 customer emails from 1 customer"

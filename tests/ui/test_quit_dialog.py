@@ -1,5 +1,5 @@
 """Quit while mail is held asks: release now / keep holding (the fail-safe releases at HH:MM)
-/ cancel — real widgets offscreen, the real runtime and engine on the in-memory mailbox."""
+/ cancel — real widgets offscreen, the real app and engine on the in-memory mailbox."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import datetime
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
+from focusguard.app.values import FailsafeRelease
+from focusguard.core.failsafe import next_run
 from focusguard.core.ports import Folder, MailError, MailItem, MoveResult
 from focusguard.ui.menu import find_action
 from focusguard.ui.quit_dialog import keep_label
@@ -26,18 +28,21 @@ class Installed:
 
 
 @pytest.fixture
+def ui_failsafe() -> Installed:
+    return Installed(True)
+
+
+@pytest.fixture
 def exits() -> list[int]:
     return []
 
 
 @pytest.fixture
 def make(qtbot, ui_rig, make_shell, exits):
-    def build(*, failsafe: bool = True, held: int = 3):
+    def build(*, held: int = 3):
         shell = make_shell(tray_available=True)
-        shell._failsafe = Installed(failsafe)
         shell._exit_app = lambda: exits.append(0)
         shell.start()
-        ui_rig.started = True
         qtbot.waitUntil(lambda: shell.feed.current.status is not None)
         if held:
             ui_rig.deliver(held)
@@ -119,8 +124,9 @@ def test_release_that_fails_keeps_running_and_says_so(qtbot, make, exits, ui_rig
     assert ui_rig.store.count_held() == 3
 
 
+@pytest.mark.parametrize("ui_failsafe", [Installed(False)])
 def test_without_the_failsafe_keep_says_when_it_comes_back(make) -> None:
-    shell = make(failsafe=False)
+    shell = make()
     quit_from_menu(shell)
     assert shell.quit_dialog.keep_button.text() == (
         "&Keep holding (released when FocusGuard starts again)"
@@ -132,11 +138,14 @@ def test_keep_label_names_the_failsafe_run_after_the_release() -> None:
     from tests.fakes import OFFICE_CONFIG
 
     schedule = settings_from_toml(OFFICE_CONFIG).weekly_schedule()
+
+    def label(due: datetime) -> str:  # what Service.failsafe_release computes
+        return keep_label(FailsafeRelease(next_run(max(due, START), schedule), START, LONDON))
+
     # Internal mail due at an ad-hoc focus end of 11:37: the next quarter-hourly run.
-    due = datetime(2026, 3, 24, 11, 37, tzinfo=LONDON)
-    assert keep_label(due, schedule, START, True).endswith("releases at 11:45)")
+    assert label(datetime(2026, 3, 24, 11, 37, tzinfo=LONDON)).endswith("releases at 11:45)")
     # Overdue already (the run is due now): the next run from now.
-    assert keep_label(START.replace(hour=10), schedule, START, True).endswith("at 11:00)")
+    assert label(START.replace(hour=10)).endswith("at 11:00)")
     # Due tomorrow morning: the 09:30 check-in run.
     tomorrow = datetime(2026, 3, 25, 9, 30, tzinfo=LONDON)
-    assert keep_label(tomorrow, schedule, START, True).endswith("releases tomorrow 09:30)")
+    assert label(tomorrow).endswith("releases tomorrow 09:30)")

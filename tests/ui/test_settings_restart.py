@@ -1,4 +1,4 @@
-"""Saving settings restarts the runtime with them: the engine runs on what the file says."""
+"""Saving settings applies them: the engine runs on what the file says, without a restart."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 from exchangelib.protocol import close_connections
 from PySide6.QtWidgets import QApplication
 
+from focusguard import gui
+from focusguard.app.setup import SettingsFile
 from focusguard.core.settings import load_settings, save_settings, settings_from_toml
 from focusguard.secrets import Keyring
 from focusguard.sim.ews import EwsSimulator
@@ -41,26 +43,29 @@ mode = "client-move"
 """
 
 
-def test_saved_settings_restart_the_runtime(qtbot, sim: EwsSimulator, tmp_path: Path) -> None:
+def test_saved_settings_apply_to_the_running_app(qtbot, sim: EwsSimulator, tmp_path: Path) -> None:
     config = tmp_path / "focusguard.toml"
     save_settings(settings_from_toml(config_text(sim.url, "09:30")), config)
     Keyring().set("me@corp.example", "secret")
-    app = QApplication.instance()
-    launcher = Launcher(app, config)  # type: ignore[arg-type]
-    assert launcher.start() is None
-    first = launcher.shell
-    assert first is not None
+    qt = QApplication.instance()
+    launcher = Launcher(qt, lambda: gui._build(config), SettingsFile(config))  # type: ignore[arg-type]
+    assert launcher.launch() is None
+    shell = launcher.shell
+    assert shell is not None
     try:
-        qtbot.waitUntil(lambda: first.feed.current.status is not None, timeout=10000)
-        assert [t.strftime("%H:%M") for t in first.runtime.settings.schedule.check_ins] == ["09:30"]
-        # What the settings window does on Save: write the file, then say so.
+        qtbot.waitUntil(lambda: shell.feed.current.status is not None, timeout=10000)
+        assert [t.strftime("%H:%M") for t in shell.service.settings.schedule.check_ins] == ["09:30"]
+        # What the settings window does on Save: write the file, then hand the settings on.
         save_settings(settings_from_toml(config_text(sim.url, "14:15")), config)
-        first.settings_saved.emit()
-        second = launcher.shell
-        assert second is not None and second is not first
-        assert second.runtime.settings == load_settings(config)
-        qtbot.waitUntil(lambda: second.feed.current.status is not None, timeout=10000)
-        assert second.feed.current.status.next_check_in.strftime("%H:%M") == "14:15"
+        applied = shell.apply_settings(load_settings(config))
+        qtbot.waitUntil(applied.done, timeout=10000)
+        assert applied.result().text == "Settings applied"
+        assert launcher.shell is shell  # the same tray: nothing restarted
+        assert shell.service.settings == load_settings(config)
+        qtbot.waitUntil(
+            lambda: shell.feed.current.status.next_check_in.strftime("%H:%M") == "14:15",
+            timeout=10000,
+        )
+        assert shell.feed.current.problem is None
     finally:
-        if launcher.shell is not None:
-            launcher.shell.stop()
+        launcher.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon
 
-from focusguard.ui.bridge import Snapshot
+from focusguard.app.values import Snapshot
 from focusguard.ui.menu import entries
 from focusguard.ui.status_window import NO_TRAY
 from tests.ui.conftest import HOSTILE
@@ -16,7 +16,6 @@ def test_offscreen_has_no_tray_so_the_window_stands_in(qtbot, ui_rig, make_shell
     shell = make_shell(tray_available=None)  # let the shell ask Qt
     assert shell.tray is None and shell.window is not None
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.window.status.text().startswith("Open · 0 held"))
     assert shell.window.isVisible()
     assert shell.window.note.text() == NO_TRAY
@@ -26,7 +25,6 @@ def test_offscreen_has_no_tray_so_the_window_stands_in(qtbot, ui_rig, make_shell
 def test_window_offers_the_menus_actions(qtbot, ui_rig, make_shell) -> None:
     shell = make_shell(tray_available=False)
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.feed.current.status is not None)
     window = shell.window
     menu_texts = [
@@ -79,5 +77,5 @@ def test_closing_the_window_minimises_it(qtbot, ui_rig, make_shell) -> None:
 def test_another_start_brings_the_window_forward(qtbot, ui_rig, make_shell) -> None:
     shell = make_shell(tray_available=False)
     shell.window.hide()
-    ui_rig.runtime.handle({"cmd": "show"})  # what the control channel does
+    ui_rig.service.show()  # what a second `focusguard` asks for over the control channel
     qtbot.waitUntil(shell.window.isVisible)

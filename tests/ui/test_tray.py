@@ -1,4 +1,4 @@
-"""The tray icon: states, badge, tooltip (plain text only), click, and the live runtime."""
+"""The tray icon: states, badge, tooltip (plain text only), click, and the live app."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from focusguard import resource_files
-from focusguard.core.engine import Status
+from focusguard.app.values import Snapshot, Status
 from focusguard.ui import icons
-from focusguard.ui.bridge import Snapshot
 from focusguard.ui.icons import IconState
 from focusguard.ui.menu import Intents
 from focusguard.ui.tray import Tray, safe_tooltip
@@ -131,7 +130,6 @@ def test_tray_follows_the_running_engine(qtbot, ui_rig, make_shell) -> None:
     shell = make_shell(tray_available=True)
     assert isinstance(shell.intents, Intents)
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.feed.current.status is not None)
     assert shell.tray.state is IconState.OPEN
     assert "0 held" in shell.tray.icon.toolTip()
@@ -150,7 +148,6 @@ def test_a_failing_mail_watcher_turns_the_tray_to_error_until_it_recovers(
 
     shell = make_shell(tray_available=True)
     shell.start()
-    ui_rig.started = True
     qtbot.waitUntil(lambda: shell.feed.current.status is not None)
     assert shell.tray.state is IconState.OPEN
     ui_rig.mailbox.watcher_failing(

@@ -15,6 +15,7 @@ from typing import Any
 from exchangelib.errors import ErrorFolderNotFound, ErrorMoveCopyFailed
 
 from focusguard import log_redaction
+from focusguard.core.errors import FocusGuardError
 from focusguard.core.ports import (
     Folder,
     HealthListener,
@@ -301,8 +302,9 @@ class EwsBackend:
             return calendar.focus_blocks(self._require().account, subject, since, until)
 
 
-def connect_backend(settings: Settings, secrets: Secrets | None = None) -> EwsBackend:
-    """An EwsBackend for the configured account with the password from the keyring.
+def connect_backend(settings: Settings, secrets: Secrets) -> EwsBackend:
+    """An EwsBackend for the configured account with the password kept in `secrets` (the
+    keyring: app/backends.py passes it).
 
     Does not touch the network (the engine's worker calls `connect()`); raises AuthError when
     no password is saved: "No password saved for me@corp.example — run `focusguard account
@@ -315,21 +317,14 @@ def connect_backend(settings: Settings, secrets: Secrets | None = None) -> EwsBa
             "Add your Exchange account with `focusguard account login` or in Settings → Account.",
             retryable=False,
         )
-    if secrets is None:
-        from focusguard.secrets import Keyring
-
-        secrets = Keyring()
     if account.auth == "oauth":
         return EwsBackend(account, settings.holding, token_cache=secrets)
     try:
         password = secrets.get(account.email)
-    except Exception as exc:  # SecretStoreError: the keyring is locked or missing
-        title = getattr(exc, "title", "Keyring unavailable")
-        message = getattr(exc, "message", "The system keyring could not be read.")
-        raise MailError(title, message, retryable=False) from None
+    except FocusGuardError as exc:  # SecretStoreError: the keyring is locked or missing
+        raise MailError(exc.title, exc.message, retryable=False) from None
     if not password:
         raise errors.no_password(account.email)
-    keyring = secrets
     return EwsBackend(
-        account, settings.holding, password, password_source=lambda: keyring.get(account.email)
+        account, settings.holding, password, password_source=lambda: secrets.get(account.email)
     )

@@ -7,6 +7,7 @@ immediate retry instead of minutes of "throttling" retries (notes §1.6).
 
 from __future__ import annotations
 
+from focusguard.core.errors import FocusGuardError
 from focusguard.core.ports import MailError, Secrets
 from focusguard.core.settings import AccountSettings, HoldingSettings
 from focusguard.mail.ews.backend import EwsBackend
@@ -56,7 +57,5 @@ def verify_and_store(account: AccountSettings, password: str, secrets: Secrets) 
         backend.close()
     try:
         secrets.set(account.email, password)
-    except Exception as exc:  # SecretStoreError from focusguard.secrets
-        title = getattr(exc, "title", "Could not save the password")
-        message = getattr(exc, "message", "The system keyring could not be written.")
-        raise MailError(title, message, retryable=False) from None
+    except FocusGuardError as exc:  # SecretStoreError from focusguard.secrets
+        raise MailError(exc.title, exc.message, retryable=False) from None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -34,13 +33,9 @@ from focusguard.mail.graph import calendar, errors, folders, items, reply
 from focusguard.mail.graph.client import GRAPH_URL, MAX_CONCURRENCY, GraphClient
 from focusguard.mail.graph.delta import AUTH_RETRY_S, DeltaCursor, Watcher
 from focusguard.mail.graph.rules import RuleKeeper
-from focusguard.mail.graph.tokens import MsalTokens, StaticTokens, TokenProvider
+from focusguard.mail.graph.tokens import MsalTokens, TokenProvider
 
 log = logging.getLogger(__name__)
-
-# For `focusguard sim --graph`: point the app at the simulator (loopback only) with its token.
-URL_ENV = "FOCUSGUARD_GRAPH_URL"
-TOKEN_ENV = "FOCUSGUARD_GRAPH_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 
 
 def _utcnow() -> datetime:
@@ -152,10 +147,9 @@ class GraphBackend:
                 # release held mail, so holding stops with the app (fail-open).
                 try:
                     rules.switch_off()
-                except Exception as exc:
+                except Exception as exc:  # the server's answer, raw: closing must not raise
                     log.warning(
-                        "could not switch off the hold rules on close: %s",
-                        getattr(exc, "title", type(exc).__name__),
+                        "could not switch off the hold rules on close: %s", type(exc).__name__
                     )
             client, self.client = self.client, None
             if client is not None:
@@ -234,7 +228,7 @@ def check_base_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
-    if parts.scheme == "http" and _loopback(parts.hostname or ""):
+    if parts.scheme == "http" and is_loopback_host(parts.hostname or ""):
         return
     raise MailError(
         "Unencrypted connection refused",
@@ -244,7 +238,7 @@ def check_base_url(url: str) -> None:
     )
 
 
-def _loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -258,14 +252,12 @@ def connect_backend(
     secrets: Secrets | None = None,
     *,
     tokens: TokenProvider | None = None,
-    base_url: str | None = None,
+    base_url: str = GRAPH_URL,
 ) -> GraphBackend:
-    """A GraphBackend for the configured account, signing in with msal (cache in the keyring).
-
-    Does not touch the network. `FOCUSGUARD_GRAPH_URL` (loopback only) points it at
-    `focusguard sim --graph`, and `FOCUSGUARD_GRAPH_TOKEN` then supplies the simulator's
-    token; a static token is never used against a real server.
-    """
+    """A GraphBackend for the configured account: signing in with msal, its token cache kept
+    in `secrets` (the keyring), or with `tokens` when given (a simulator's static token;
+    app/backends.py allows that only for a simulator on this computer). Does not touch the
+    network."""
     account = settings.account
     if account is None:
         raise MailError(
@@ -274,23 +266,8 @@ def connect_backend(
             "Account.",
             retryable=False,
         )
-    env_url = os.environ.get(URL_ENV)
-    if base_url is None and env_url:
-        host = urlsplit(env_url).hostname or ""
-        if not _loopback(host):
-            raise MailError(
-                "Graph address refused",
-                f"{URL_ENV} may point only at a simulator on this computer.",
-                retryable=False,
-            )
-        base_url = env_url
-        env_token = os.environ.get(TOKEN_ENV)
-        if tokens is None and env_token:
-            tokens = StaticTokens(env_token)
     if tokens is None:
         if secrets is None:
-            from focusguard.secrets import Keyring
-
-            secrets = Keyring()
+            raise ValueError("a Graph backend needs the keyring or a token provider")
         tokens = MsalTokens(account, secrets)
-    return GraphBackend(account, settings.holding, tokens, base_url=base_url or GRAPH_URL)
+    return GraphBackend(account, settings.holding, tokens, base_url=base_url)

@@ -11,7 +11,10 @@ from collections.abc import Callable
 
 from focusguard.core.ports import Secrets
 from focusguard.core.settings import AccountSettings
-from focusguard.mail.graph.tokens import MsalTokens
+from focusguard.mail.graph import errors, folders
+from focusguard.mail.graph.backend import check_base_url
+from focusguard.mail.graph.client import GRAPH_URL, GraphClient
+from focusguard.mail.graph.tokens import MsalTokens, TokenProvider
 
 
 def has_browser() -> bool:
@@ -40,3 +43,22 @@ def sign_in(
         show(f"Opening the browser to sign in {account.email} to Microsoft 365…")
         tokens.sign_in_interactive()
     tokens.token()  # the cache in the keyring now answers silently
+
+
+def verify(
+    account: AccountSettings,
+    secrets: Secrets,
+    *,
+    tokens: TokenProvider | None = None,
+    base_url: str = GRAPH_URL,
+) -> None:
+    """Check that FocusGuard is signed in to this mailbox and Graph answers (Settings →
+    Account "Test connection"); keeps nothing new. Raises AuthError ("Not signed in": sign in
+    with `focusguard account login`) or MailError."""
+    check_base_url(base_url)
+    with errors.boundary(email=account.email, base_url=base_url, action="testing the connection"):
+        client = GraphClient(base_url, tokens or MsalTokens(account, secrets))
+        try:
+            folders.well_known_id(client, "inbox")
+        finally:
+            client.close()

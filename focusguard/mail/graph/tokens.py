@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from focusguard.core.errors import FocusGuardError
 from focusguard.core.ports import AuthError, MailError, Secrets
 from focusguard.core.settings import AccountSettings
 
@@ -129,12 +130,8 @@ class MsalTokens:
     def _read_cache(self) -> str | None:
         try:
             return self._secrets.get(cache_key(self.email))
-        except Exception as exc:  # SecretStoreError: a locked or missing keyring
-            raise MailError(
-                getattr(exc, "title", "Keyring unavailable"),
-                getattr(exc, "message", "The system keyring could not be read."),
-                retryable=False,
-            ) from None
+        except FocusGuardError as exc:  # SecretStoreError: a locked or missing keyring
+            raise MailError(exc.title, exc.message, retryable=False) from None
 
     def _persist(self) -> None:
         if not getattr(self._cache, "has_state_changed", False):
@@ -142,12 +139,9 @@ class MsalTokens:
         try:
             self._secrets.set(cache_key(self.email), self._cache.serialize())
             self._cache.has_state_changed = False
-        except Exception as exc:
+        except FocusGuardError as exc:
             # The token still works this session; the next start asks for a sign-in.
-            log.warning(
-                "could not save the Microsoft sign-in to the keyring: %s",
-                getattr(exc, "title", type(exc).__name__),
-            )
+            log.warning("could not save the Microsoft sign-in to the keyring: %s", exc.title)
 
     # ---- TokenProvider --------------------------------------------------------------------
     def token(self) -> str:

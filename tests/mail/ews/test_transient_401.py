@@ -17,10 +17,8 @@ import pytest
 from focusguard.core.ports import AuthError, Folder
 from focusguard.core.settings import settings_from_toml
 from focusguard.mail.ews import EwsBackend
-from focusguard.runtime import Runtime
 from focusguard.sim.ews import EwsSimulator
-from focusguard.store import Store
-from tests.fakes import RecordingNotifier
+from tests.apps import build_app, listen
 from tests.mail.graph.conftest import Collector
 from tests.waiting import wait_until
 
@@ -96,25 +94,21 @@ def test_the_running_app_does_not_tell_the_user_their_password_is_wrong(
         '[schedule]\ntimezone = "UTC"\nworkdays = ["mon", "tue", "wed", "thu", "fri", "sat", '
         '"sun"]\ncheck_ins = ["00:00"]\ncheck_in_minutes = 1\n'
     )
-    notifier = RecordingNotifier()
-    store = Store.open(tmp_path / "state.sqlite3")
-    runtime = Runtime(
-        settings_from_toml(config), make_backend(connect=False), store, notifier, control=False
-    )
-    runtime.start()
+    app = build_app(settings_from_toml(config), make_backend(connect=False), tmp_path)
+    heard = listen(app.events)
+    service = app.service
+    app.start()
     try:
         wait_until(lambda: "GetStreamingEvents" in sim.operations(), what="connected, watching")
-        runtime.call(lambda: runtime.engine.focus_start(30))  # the server rule holds from now
+        service.focus_start(30)  # the server rule holds from now
         sim.deliver("Ann <ann@client.example>", "held during focus")
-        wait_until(lambda: runtime.status().held == 1, what="the message to be held")
+        wait_until(lambda: service.status().held == 1, what="the message to be held")
         sim.fault("http_401", count=1)  # the next request, whichever it is
-        runtime.call(runtime.engine.release_all)
-        status = runtime.status()
+        service.release_all()
+        snapshot = service.status()
         assert sim.faults.fired, "the 401 was never sent"
-        assert status.held == 0 and status.problem is None
-        assert runtime.problem is None
-        assert [n for n in notifier.seen if n[0] == "error"] == []
+        assert snapshot.held == 0 and snapshot.problem is None
+        assert heard.errors() == []
         assert [m["subject"] for m in sim.folder_messages("inbox")] == ["held during focus"]
     finally:
-        runtime.stop()
-        store.close()
+        app.stop()

@@ -12,8 +12,7 @@ import requests
 
 from focusguard.core.ports import AuthError, Folder, MailError
 from focusguard.core.settings import HoldingSettings
-from focusguard.mail.graph import backend as backend_mod
-from focusguard.mail.graph.backend import GraphBackend, check_base_url, connect_backend
+from focusguard.mail.graph.backend import GraphBackend, check_base_url
 from focusguard.mail.graph.login import sign_in
 from focusguard.mail.graph.tokens import SCOPES, MsalTokens, StaticTokens, cache_key
 from focusguard.secrets import Keyring
@@ -243,31 +242,6 @@ def test_plain_http_only_to_loopback() -> None:
     check_base_url("https://graph.microsoft.com/v1.0")
     with pytest.raises(MailError, match="Unencrypted"):
         check_base_url("http://graph.example.com/v1.0")
-
-
-def test_connect_backend_env_override_is_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from focusguard.core.settings import (
-        AutoreplySettings,
-        PeopleSettings,
-        ScheduleSettings,
-        Settings,
-    )
-
-    settings = Settings(
-        account(),
-        PeopleSettings(),
-        ScheduleSettings(timezone="UTC"),
-        AutoreplySettings(),
-        HoldingSettings(),
-    )
-    monkeypatch.setenv(backend_mod.URL_ENV, "http://127.0.0.1:8766/v1.0")
-    monkeypatch.setenv(backend_mod.TOKEN_ENV, "sim-token")
-    made = connect_backend(settings)
-    assert made.base_url == "http://127.0.0.1:8766/v1.0"
-    assert isinstance(made.tokens, StaticTokens)
-    monkeypatch.setenv(backend_mod.URL_ENV, "https://evil.example/v1.0")
-    with pytest.raises(MailError, match="only at a simulator"):
-        connect_backend(settings)
 
 
 def test_no_token_ever_reaches_a_log_line_or_an_error(

@@ -23,15 +23,19 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
-from focusguard import app
+from focusguard.app import startup
+from focusguard.app.builder import Mode, Parts, build
+from focusguard.app.events import Event, Notice, Problem
 from focusguard.core import facts, failsafe, paths
 from focusguard.core.clock import SystemClock
 from focusguard.core.engine import Engine, StandDown, next_release, policy_for
+from focusguard.core.errors import StartupError
 from focusguard.core.failsafe import LockState, Verdict
-from focusguard.core.ports import Clock, MailBackend, MailError
+from focusguard.core.ports import MailBackend, MailError
 from focusguard.core.records import StateStore
 from focusguard.core.settings import Settings
 from focusguard.domain.clock_time import format_clock
@@ -46,11 +50,12 @@ DEADLINE_S = 180.0
 LOG_NAME = "failsafe.log"
 
 
-class _LogNotifier:
-    """Nobody is watching a fail-safe run: what the engine would notify goes to the log."""
-
-    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
-        log.info("[%s] %s: %s", kind, title, message)
+def _log_event(event: Event) -> None:
+    """Nobody is watching a fail-safe run: what the app would tell a person goes to the log."""
+    if isinstance(event, Notice):
+        log.info("[%s] %s: %s", event.kind, event.title, event.message)
+    elif isinstance(event, Problem):
+        log.info("[error] %s: %s", event.title, event.message)
 
 
 class DeadlineExceeded(Exception):
@@ -96,14 +101,15 @@ def run(
     stale_after: timedelta = failsafe.STALE_AFTER,
     everything: bool = False,
     deadline: float = DEADLINE_S,
-    build_backend: Callable[[Settings], MailBackend] = app.build_backend,
-    clock: Clock | None = None,
+    parts: Parts | None = None,
 ) -> int:
     """One fail-safe run for the settings file `config`; returns the exit code.
-    `everything`: release all held mail, due or not (the uninstallers)."""
+    `everything`: release all held mail, due or not (the uninstallers). `parts` as for the
+    builder (tests bring their mailbox and clock)."""
+    parts = parts or Parts()
     try:
-        settings = app.load(config)
-    except app.StartupError as exc:
+        settings = startup.load(config)
+    except StartupError as exc:
         return _problem(exc.title, exc.message)
     db = paths.state_db()
     if settings.account is None or not db.exists():
@@ -112,19 +118,18 @@ def run(
     with InstanceLock(paths.instance_lock(db)) as lock:
         state = lock.try_acquire()
         try:
-            store = app.open_store(db)
-        except app.StartupError as exc:
+            store = startup.open_store(db)
+        except StartupError as exc:
             return _problem(exc.title, exc.message)
         try:
             return _run(
                 settings,
                 store,
                 state,
-                clock or SystemClock(),
                 timedelta(0) if everything else stale_after,
                 everything,
                 deadline,
-                build_backend,
+                replace(parts, store=store, clock=parts.clock or SystemClock(), control=False),
             )
         finally:
             store.close()
@@ -134,13 +139,13 @@ def _run(
     settings: Settings,
     store: StateStore,
     lock: LockState,
-    clock: Clock,
     stale_after: timedelta,
     everything: bool,
     deadline: float,
-    build_backend: Callable[[Settings], MailBackend],
+    parts: Parts,
 ) -> int:
-    now = clock.now()
+    assert parts.clock is not None
+    now = parts.clock.now()
     zone = settings.weekly_schedule().zone
     beat = facts.decode_heartbeat(store.get_fact(facts.HEARTBEAT))
     verdict = failsafe.judge(lock, beat, now, stale_after)
@@ -173,11 +178,12 @@ def _run(
         return EXIT_OK
 
     try:
-        backend = build_backend(settings)
-    except app.StartupError as exc:
+        app = build(settings, Mode.FAILSAFE, parts=parts)
+    except StartupError as exc:
         _record(store, failsafe.RunRecord(now, 0, 0, False, f"{exc.title}: {exc.message}"))
         return _problem(exc.title, exc.message)
-    engine = Engine(settings, backend, store, clock, _LogNotifier())
+    app.events.subscribe(Event, _log_event)
+    engine, backend = app.engine, app.engine.backend
     try:
         result = _within(deadline, lambda: _stand_down(backend, engine, now, everything))
     except DeadlineExceeded:

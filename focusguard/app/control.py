@@ -1,7 +1,12 @@
 """The local control channel: `focusguard status/focus/checkin/...` talk to the running app.
 
 A Unix domain socket in a 0700 directory (a named pipe on Windows) — never a TCP port — so
-only the same user can reach it. Messages are single JSON objects (no pickle).
+only the same user can reach it. Messages are single JSON objects (no pickle): a request
+`{"cmd": VERB, ARG: VALUE...}`, an answer `{"ok": true, "text": ..., "data": {...}}` or
+`{"ok": false, "error": ...}`.
+
+The server answers through the service's verb table (`answer`): the verbs the command line
+offers are the verbs the socket accepts, with the same argument checks (app/verbs.py).
 """
 
 from __future__ import annotations
@@ -19,8 +24,14 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Client, Connection, Listener
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from focusguard.core import paths
+from focusguard.core.command_args import ArgumentProblem
+from focusguard.core.errors import AlreadyRunning, FocusGuardError, StartupError
+
+if TYPE_CHECKING:
+    from focusguard.app.service import Service
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +77,28 @@ def address(root: Path | None = None) -> tuple[str, str]:
     return str(sock), "AF_UNIX"
 
 
+def serve(service: Service, root: Path | None = None) -> ControlServer:
+    """The control server of `service` (started with `start()`)."""
+    return ControlServer(lambda request: answer(service, request), root)
+
+
+def answer(service: Service, request: dict[str, object]) -> dict[str, object]:
+    """One request, answered through the verb table; any input gets an answer."""
+    name = request.get("cmd")
+    verb = next((v for v in service.verbs() if v.name == name), None)
+    if verb is None:
+        return {"ok": False, "error": f"unknown command {name!r}"[:200]}
+    try:
+        kwargs = {arg.name: arg.check(request.get(arg.name, arg.default)) for arg in verb.args}
+    except ArgumentProblem as exc:
+        return {"ok": False, "error": str(exc)}
+    try:
+        result = getattr(service, verb.attribute)(**kwargs)
+    except FocusGuardError as exc:
+        return {"ok": False, "error": str(exc)}
+    return {"ok": True, "text": result.text, "data": result.as_json()}
+
+
 class ControlServer:
     def __init__(self, handler: Handler, root: Path | None = None) -> None:
         self._handler = handler
@@ -83,10 +116,18 @@ class ControlServer:
             sock = Path(self._address)
             paths.ensure_private_dir(sock.parent)
             if sock.parent.stat().st_uid != os.getuid() or sock.parent.stat().st_mode & 0o077:
-                raise RuntimeError(f"{sock.parent} is not a private folder of this user")
+                raise StartupError(
+                    "Control folder not private",
+                    f"{sock.parent} is not a private folder of this user: make it yours with "
+                    "mode 0700 (or remove it), then start FocusGuard again.",
+                )
             if sock.exists():
                 if _answers(self._address, self._family):
-                    raise RuntimeError("another FocusGuard is already running")
+                    raise AlreadyRunning(
+                        "FocusGuard is already running",
+                        f"Another FocusGuard answers at {self._address} (look for its icon, "
+                        "or run `focusguard status`).",
+                    )
                 sock.unlink()  # left behind by a killed process
             old = os.umask(0o177)
             try:
@@ -107,8 +148,9 @@ class ControlServer:
             with contextlib.suppress(OSError):
                 _connect(self._address, self._family, timeout=1.0).close()
             self._listener.close()
-        if self._family == "AF_UNIX":
-            Path(self._address).unlink(missing_ok=True)
+            if self._family == "AF_UNIX":
+                # Only a socket this server made: never the one of an instance it found.
+                Path(self._address).unlink(missing_ok=True)
 
     def _serve(self) -> None:
         assert self._listener is not None
@@ -175,7 +217,9 @@ def _answers(addr: str, family: str) -> bool:
     except Busy:
         return True
     except ControlError as exc:
-        raise RuntimeError(f"cannot tell whether FocusGuard is already running: {exc}") from None
+        raise StartupError(
+            "Cannot tell whether FocusGuard is already running", f"{exc}. Try again."
+        ) from None
     return True
 
 
@@ -266,3 +310,17 @@ def request(
             "program using this socket?)"
         )
     return reply
+
+
+def instance_answers(root: Path | None = None, *, show: bool = False) -> bool:
+    """Does a FocusGuard answer on the control channel? With `show` it is also asked to bring
+    its window forward (a second `focusguard` was started)."""
+    try:
+        request({"cmd": "show" if show else "status"}, root, timeout=5)
+    except NotRunning:
+        return False
+    except (TimeoutError, OSError, ValueError):
+        # Something holds the channel but did not answer properly: an instance, if a slow
+        # one (starting a second would fail on the socket anyway).
+        log.warning("a FocusGuard instance holds the control channel but did not answer")
+    return True

@@ -9,8 +9,8 @@ import types
 import pytest
 
 from focusguard import APP_ID
-from focusguard.ui import autostart
-from focusguard.ui.autostart import (
+from focusguard.platform import autostart
+from focusguard.platform.autostart import (
     LaunchAgentAutostart,
     WindowsAutostart,
     XdgAutostart,

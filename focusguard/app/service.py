@@ -1,0 +1,312 @@
+"""The service: everything a person can ask of a running FocusGuard, in one place.
+
+The tray, the control socket (and through it the command line), the demo and tests all come
+in here; none of them touches the engine, the store or the mail server. Commands and queries
+return frozen values (app/values.py); what happens meanwhile arrives as events
+(app/events.py, `service.events`).
+
+Every method is safe from any thread. The decorated ones run on the engine's worker:
+calling one waits for its answer; `.later(...)` returns a Future at once (the GUI's way, so a
+stuck mail server can never freeze it). Errors a person can act on are `FocusGuardError`s
+with a title and a message.
+
+A method decorated with `@verb` is a user verb: the tray menu, the control socket and the
+command line are generated from its declaration (app/verbs.py). Adding one is writing one
+such method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from datetime import datetime, time, timedelta
+from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from focusguard.app.events import Events, ShowRequested
+from focusguard.app.runtime import Runtime
+from focusguard.app.values import (
+    Arg,
+    Ask,
+    DigestSnapshot,
+    Done,
+    FailsafeRelease,
+    FocusStarted,
+    MenuItem,
+    Preset,
+    ReleaseDone,
+    Snapshot,
+    Verb,
+)
+from focusguard.app.verbs import command, query, verb, verbs_of
+from focusguard.core import command_args
+from focusguard.core.engine import Engine, Handled
+from focusguard.core.errors import FocusGuardError
+from focusguard.core.failsafe import next_run
+from focusguard.core.records import HeldState
+from focusguard.core.settings import Settings
+from focusguard.domain.clock_time import tomorrow_at
+
+T = TypeVar("T")
+
+PAUSE_MORNING = time(8, 0)  # "until tomorrow" ends at 08:00 local the next day
+FOCUS_PRESETS = (25, 50, 90)
+CUSTOM_FOCUS_MAX = 12 * 60
+
+MINUTES = Arg(
+    "minutes",
+    "25m, 1h, 1h30m or until-checkin",
+    check=command_args.focus_minutes,
+    parse=command_args.parse_duration,
+    default=None,  # until the next check-in
+    cli_default="25m",
+    metavar="DURATION",
+)
+HOURS = Arg(
+    "hours",
+    "how long, e.g. 1 or 0.5 (at most a week)",
+    check=command_args.pause_hours,
+    parse=command_args.parse_hours,
+    default=command_args.PAUSE_HOURS_DEFAULT,
+    flag="--hours",
+)
+TOMORROW = Arg(
+    "tomorrow",
+    "until 08:00 tomorrow",
+    check=command_args.switch("tomorrow"),
+    default=False,
+    flag="--tomorrow",
+)
+
+
+class NotConnected(FocusGuardError):
+    """A command that changes the mailbox before the first connection succeeded."""
+
+
+class FailsafeInstalled(Protocol):
+    """Whether the fail-safe's OS scheduler units are installed (platform/)."""
+
+    def installed(self) -> bool: ...
+
+
+class Service:
+    def __init__(
+        self,
+        runtime: Runtime,
+        events: Events,
+        settings: Settings,
+        *,
+        engine_for: Callable[[Settings], Engine],
+        settings_applied: Callable[[Settings], object] = lambda settings: None,
+        failsafe: FailsafeInstalled | None = None,
+    ) -> None:
+        self._runtime = runtime
+        self._events = events
+        self._settings = settings
+        self._engine_for = engine_for
+        self._settings_applied = settings_applied
+        self._failsafe = failsafe
+
+    @property
+    def events(self) -> Events:
+        """Where to subscribe to what happens (app/events.py)."""
+        return self._events
+
+    @property
+    def settings(self) -> Settings:
+        """The settings the engine runs on now."""
+        return self._settings
+
+    @classmethod
+    def verbs(cls) -> tuple[Verb, ...]:
+        """The user verbs, in menu order: the table the menu, the socket and the CLI use."""
+        return verbs_of(cls)
+
+    # -- user verbs ------------------------------------------------------------------------
+    @verb(
+        "status",
+        help="what the running FocusGuard is doing",
+        while_connecting=True,
+        changes=False,
+    )
+    def status(self) -> Snapshot:
+        return self._runtime.snapshot()
+
+    @verb(
+        "focus-start",
+        words=("focus", "start"),
+        help="start a focus block: 25m, 1h, 1h30m or until-checkin",
+        args=(MINUTES,),
+        doing="start focus",
+        menu=MenuItem(
+            "&Start focus",
+            choices=(
+                *(Preset(f"&{m} min", {"minutes": m}) for m in FOCUS_PRESETS),
+                Preset("Until next &check-in", {"minutes": None}),
+                Ask(
+                    "C&ustom…", "minutes", "Focus for how many minutes?", 45, 1, CUSTOM_FOCUS_MAX, 5
+                ),
+            ),
+            enabled=lambda s: not s.paused,
+        ),
+    )
+    def focus_start(self, minutes: int | None = None) -> FocusStarted:
+        """Focus for `minutes`, or until the next check-in when None."""
+        block = self._engine.focus_start(minutes)
+        return FocusStarted(block.end, f"Focus until {self._engine.describe(block.end)}")
+
+    @verb(
+        "focus-end",
+        words=("focus", "end"),
+        help="end focus now",
+        doing="end focus",
+        menu=MenuItem("&End focus", enabled=lambda s: s.in_focus),
+    )
+    def focus_end(self) -> ReleaseDone:
+        return ReleaseDone("Focus ended", self._engine.focus_end())
+
+    @verb(
+        "checkin",
+        help="release held customer email now",
+        doing="check in",
+        menu=MenuItem("Check &in now", enabled=lambda s: s.held > 0),
+    )
+    def check_in(self) -> ReleaseDone:
+        """Release every held customer email now: what is in the held folder on the server,
+        not only what FocusGuard has seen."""
+        return ReleaseDone("Checked in", self._engine.check_in_now())
+
+    @verb("release-all", help="release everything held now", doing="release held mail")
+    def release_all(self) -> ReleaseDone:
+        return ReleaseDone("Released", self._engine.release_all())
+
+    @verb(
+        "pause",
+        help="release everything and hold nothing for a while",
+        args=(HOURS, TOMORROW),
+        doing="pause FocusGuard",
+        menu=MenuItem(
+            "&Pause FocusGuard",
+            choices=(
+                Preset("For 1 &hour", {"hours": 1.0}),
+                Preset("Until &tomorrow (08:00)", {"tomorrow": True}),
+            ),
+            shown=lambda s: not s.paused,
+            group="pause",
+        ),
+    )
+    def pause(
+        self, hours: float = command_args.PAUSE_HOURS_DEFAULT, tomorrow: bool = False
+    ) -> ReleaseDone:
+        # The end is computed here, on the worker, from the engine's clock.
+        now = self._engine.clock.now()
+        zone = ZoneInfo(self._settings.schedule.timezone)
+        until = tomorrow_at(now, PAUSE_MORNING, zone) if tomorrow else now + timedelta(hours=hours)
+        release = self._engine.pause(until)
+        return ReleaseDone(f"Paused until {self._engine.describe(until)}", release)
+
+    @verb(
+        "resume",
+        help="end a pause",
+        doing="resume FocusGuard",
+        menu=MenuItem("&Resume FocusGuard", shown=lambda s: s.paused, group="pause"),
+    )
+    def resume(self) -> Done:
+        self._engine.resume()
+        return Done("FocusGuard is holding mail again")
+
+    @verb(
+        "show",
+        words=(),  # not a command to type: a second `focusguard` asks the first to show up
+        help="bring the window forward",
+        while_connecting=True,
+        changes=False,
+        on_worker=False,  # answered at once, even while the worker waits for the server
+    )
+    def show(self) -> Done:
+        self._events.publish(ShowRequested())
+        return Done("shown")
+
+    # -- the held-mail window --------------------------------------------------------------
+    @query
+    def digest(self) -> DigestSnapshot:
+        """Held mail plus mail released since local midnight."""
+        engine = self._engine
+        zone = ZoneInfo(self._settings.schedule.timezone)
+        now = engine.clock.now()
+        midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+        held = engine.store.held(HeldState.HELD)
+        released = engine.store.released_since(midnight)
+        return DigestSnapshot((*held, *released), now, zone)
+
+    @command
+    def release(self, entries: Sequence[int]) -> ReleaseDone:
+        """Release these ledger entries now ("Release now")."""
+        return ReleaseDone("Released", self._engine.release(entries))
+
+    @command
+    def mark_handled(self, entries: Sequence[int]) -> Handled:
+        """The person dealt with these: still held ones go to the Inbox now and every one is
+        listed as handled; nothing marked handled stays in the held folder."""
+        return self._engine.mark_handled(entries)
+
+    # -- settings --------------------------------------------------------------------------
+    @command(while_connecting=True)
+    def apply_settings(self, settings: Settings) -> Done:
+        """Run on new settings (just saved): a new engine and backend for them, connected as
+        at start-up. Raises (and keeps the old ones running) when no backend can be built
+        for them, e.g. no password saved for a new account."""
+        engine = self._engine_for(settings)
+        self._runtime.switch(engine)
+        self._settings = settings
+        self._settings_applied(settings)
+        return Done("Settings applied")
+
+    # -- quitting --------------------------------------------------------------------------
+    def failsafe_release(self, snapshot: Snapshot) -> FailsafeRelease:
+        """If FocusGuard quits now: when the fail-safe brings the held mail back (from the
+        snapshot the GUI has: quitting must not wait for a busy worker)."""
+        status = snapshot.status
+        schedule = self._settings.weekly_schedule()
+        now = status.now if status is not None else datetime.now(schedule.zone)
+        due = None if status is None else status.next_release
+        at = None
+        if due is not None and self._failsafe_installed():
+            at = next_run(max(due, now), schedule)
+        return FailsafeRelease(at, now, schedule.zone)
+
+    def _failsafe_installed(self) -> bool:
+        if self._failsafe is None or not self._settings.holding.failsafe:
+            return False
+        try:
+            return self._failsafe.installed()
+        except OSError:
+            return False
+
+    # -- running on the worker (app/verbs.py) ----------------------------------------------
+    @property
+    def _engine(self) -> Engine:
+        return self._runtime.engine
+
+    def _start_job(
+        self, job: Callable[[], T], *, changes: bool, needs_connection: bool, on_worker: bool
+    ) -> Future[T]:
+        if not on_worker:
+            done: Future[T] = Future()
+            try:
+                done.set_result(job())
+            except BaseException as exc:  # delivered through the future, as from the worker
+                done.set_exception(exc)
+            return done
+        runtime = self._runtime
+
+        def run() -> T:
+            if needs_connection and not runtime.connected:
+                raise NotConnected(
+                    "FocusGuard is still connecting",
+                    runtime.problem
+                    or "It has not reached your mailbox yet; try again in a moment.",
+                )
+            return job()
+
+        return runtime.submit(run, changes=changes)

@@ -1,0 +1,249 @@
+"""The values the application layer hands its front-ends: immutable, safe to pass between
+threads, plain data out.
+
+This module is the front-ends' vocabulary: besides the answers defined here it names the
+core's value types a front-end may hold (a status, a release, a held-mail record, the
+settings and their problems), so ui/ never needs to import core/ (tests/test_layering.py).
+
+Every answer of a user verb has `text` (one line for a person: what the command line prints)
+and `as_json()` (what `--json` prints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Protocol
+
+from focusguard.core.engine import Handled, Outcome, Release, Status
+from focusguard.core.errors import AlreadyRunning, FocusGuardError
+from focusguard.core.ports import RuleMode
+from focusguard.core.records import HeldRecord, HeldState
+from focusguard.core.settings import (
+    AUTH_METHODS,
+    AccountSettings,
+    ConfigError,
+    Problem,
+    Settings,
+)
+from focusguard.core.status_text import status_line
+from focusguard.platform.autostart import Autostart
+
+
+class Answer(Protocol):
+    @property
+    def text(self) -> str: ...
+
+    def as_json(self) -> dict[str, object]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What FocusGuard is doing now: the engine's status and what is wrong, if anything
+    (connecting, watching for mail, the engine's last work). `status` is None only until
+    the engine first answers."""
+
+    status: Status | None
+    problem: str | None = None
+
+    @property
+    def line(self) -> str:
+        """One line for the tooltip, the menu and `focusguard status`."""
+        if self.status is None:
+            return f"Connecting… · ⚠ {self.problem}" if self.problem else "Connecting…"
+        return status_line(self.status, self.problem)
+
+    @property
+    def text(self) -> str:
+        return self.line
+
+    @property
+    def in_focus(self) -> bool:
+        return self.status is not None and self.status.focus_until is not None
+
+    @property
+    def paused(self) -> bool:
+        return self.status is not None and self.status.paused_until is not None
+
+    @property
+    def held(self) -> int:
+        return 0 if self.status is None else self.status.held
+
+    def as_json(self) -> dict[str, object]:
+        data = {} if self.status is None else self.status.as_json()
+        data["problem"] = self.problem or data.get("problem")
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A command that did what it says."""
+
+    text: str
+
+    def as_json(self) -> dict[str, object]:
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class FocusStarted:
+    until: datetime
+    text: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"focus_until": self.until.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseDone:
+    """A command that releases held mail: `what` it was, and the release (None: nothing was
+    held that it applies to)."""
+
+    what: str
+    release: Release | None
+
+    @property
+    def released(self) -> int:
+        return 0 if self.release is None else len(self.release.released)
+
+    @property
+    def failed(self) -> int:
+        return 0 if self.release is None else self.release.failed
+
+    @property
+    def text(self) -> str:
+        if self.release is None or not self.release.released:
+            return f"{self.what}: nothing to release"
+        text = f"{self.what}: released {self.release.summary}"
+        if self.failed:
+            text += f" ({self.failed} could not be moved yet; FocusGuard will retry)"
+        return text
+
+    def as_json(self) -> dict[str, object]:
+        return {"released": self.released, "failed": self.failed}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSnapshot:
+    """What the held-mail window shows: held mail and mail released since local midnight."""
+
+    records: tuple[HeldRecord, ...]
+    now: datetime
+    zone: tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class FailsafeRelease:
+    """When held mail comes back if FocusGuard quits now: `at` the fail-safe's run after the
+    earliest release (None: only when FocusGuard starts again)."""
+
+    at: datetime | None
+    now: datetime
+    zone: tzinfo
+
+
+# -- the verb table (app/verbs.py): how a user verb is declared -----------------------------
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """One argument of a verb: the method's keyword and the control request's JSON key.
+
+    `check` validates a JSON value (the socket accepts anything a client sends) and returns
+    the method's value; `parse` reads the command line's text into a JSON value. Both raise
+    `ArgumentProblem` (core/command_args.py) with what is allowed, so the command line and
+    the socket refuse the same values with the same words."""
+
+    name: str
+    help: str
+    check: Callable[[object], object]
+    parse: Callable[[str], object] | None = None  # None: a switch (--flag, true when given)
+    default: object = None  # the value when a request leaves the key out
+    flag: str | None = None  # "--hours"; None: a positional argument
+    cli_default: str | None = None  # the command line's default text, when not `default`
+    metavar: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """A submenu item that runs the verb with these arguments ("25 min")."""
+
+    label: str
+    args: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A submenu item that first asks for a whole number ("Custom…" focus minutes)."""
+
+    label: str
+    arg: str
+    prompt: str
+    default: int
+    low: int
+    high: int
+    step: int = 1
+
+
+def _always(snapshot: Snapshot) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    """How a verb shows in the tray menu (and the status window's buttons): its label with
+    an `&` mnemonic, a submenu of `choices` (none: the item runs the verb as it is), when it
+    is `enabled` and `shown`, and its `group` (the menu's separated sections: "mail" next to
+    "Held mail…", "pause" next to "Settings…")."""
+
+    label: str
+    choices: tuple[Preset | Ask, ...] = ()
+    enabled: Callable[[Snapshot], bool] = _always
+    shown: Callable[[Snapshot], bool] = _always
+    group: str = "mail"
+
+
+@dataclass(frozen=True, slots=True)
+class Verb:
+    """A user verb. `name` is the control request's "cmd"; `words` the command line's
+    (`("focus", "start")` is `focusguard focus start`; none: not on the command line);
+    `doing` completes "Could not …" when it fails unexpectedly."""
+
+    name: str
+    help: str
+    words: tuple[str, ...]
+    args: tuple[Arg, ...] = ()
+    menu: MenuItem | None = None
+    doing: str = ""
+    while_connecting: bool = False  # answered before the first connection (status, show)
+    attribute: str = ""  # the service method's name (filled in by the decorator)
+
+
+__all__ = [
+    "AUTH_METHODS",
+    "AccountSettings",
+    "AlreadyRunning",
+    "Answer",
+    "Arg",
+    "Ask",
+    "Autostart",
+    "ConfigError",
+    "DigestSnapshot",
+    "Done",
+    "FailsafeRelease",
+    "FocusGuardError",
+    "FocusStarted",
+    "Handled",
+    "HeldRecord",
+    "HeldState",
+    "MenuItem",
+    "Outcome",
+    "Preset",
+    "Problem",
+    "Release",
+    "ReleaseDone",
+    "RuleMode",
+    "Settings",
+    "Snapshot",
+    "Status",
+    "Verb",
+]
