@@ -18,7 +18,6 @@ from focusguard import __version__, log_redaction
 from focusguard.app.service import Service
 from focusguard.app.values import Arg, Verb
 from focusguard.core.command_args import ArgumentProblem
-from focusguard.core.errors import FocusGuardError
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -235,7 +234,7 @@ def _failsafe(args: argparse.Namespace, config: Path) -> int:
     from focusguard.core.failsafe import STALE_AFTER
 
     if args.install:
-        return _failsafe_install(config)
+        return failsafe_run.install(config)
     code = EXIT_OK
     if args.release_all or not args.uninstall:
         stale_after = (
@@ -249,45 +248,8 @@ def _failsafe(args: argparse.Namespace, config: Path) -> int:
             logging.shutdown()
             os._exit(failsafe_run.EXIT_INCOMPLETE)
     if args.uninstall:
-        code = max(code, _failsafe_uninstall())
+        code = max(code, failsafe_run.uninstall())
     return code
-
-
-def _failsafe_install(config: Path) -> int:
-    from focusguard.app import startup
-    from focusguard.platform import failsafe_scheduler
-    from focusguard.platform.failsafe_units import describe_triggers, job_for
-
-    try:
-        settings = startup.load(config)
-    except FocusGuardError as exc:
-        return _fail(f"{exc.title}\n{exc.message}")
-    if settings.account is None:
-        return _fail(f"no [account] in {config}: there is no mail to hold yet")
-    if not settings.holding.failsafe:
-        return _fail(f"holding.failsafe = false in {config}: set it to true first")
-    scheduler = failsafe_scheduler.for_platform()
-    job = job_for(settings, config)
-    try:
-        done = scheduler.install(job)
-    except FocusGuardError as exc:
-        return _fail(f"{exc.title}\n{exc.message}")
-    print(f"Fail-safe installed as {scheduler.name}: {done.where}")
-    print(f"It runs {describe_triggers(job)}.")
-    if not done.active:
-        print(f"Note: {done.detail}.")
-    return EXIT_OK
-
-
-def _failsafe_uninstall() -> int:
-    from focusguard.platform import failsafe_scheduler
-
-    try:
-        removed = failsafe_scheduler.for_platform().uninstall()
-    except OSError as exc:
-        return _fail(f"could not remove the fail-safe: {exc}")
-    print("Fail-safe removed." if removed else "No fail-safe was installed.")
-    return EXIT_OK
 
 
 def cmd_login(args: argparse.Namespace) -> int:

@@ -33,12 +33,13 @@ from focusguard.app.events import Event, Notice, Problem
 from focusguard.core import facts, failsafe, paths
 from focusguard.core.clock import SystemClock
 from focusguard.core.engine import Engine, StandDown, next_release, policy_for
-from focusguard.core.errors import StartupError
+from focusguard.core.errors import FocusGuardError, StartupError
 from focusguard.core.failsafe import LockState, Verdict
 from focusguard.core.ports import MailBackend, MailError
 from focusguard.core.records import StateStore
 from focusguard.core.settings import Settings
 from focusguard.domain.clock_time import format_clock
+from focusguard.platform import failsafe_scheduler
 from focusguard.platform.instance_lock import InstanceLock
 
 log = logging.getLogger(__name__)
@@ -285,4 +286,44 @@ def _log_result(result: StandDown, zone: tzinfo, now: datetime) -> None:
 def _problem(title: str, message: str) -> int:
     log.error("fail-safe: %s: %s", title, message)
     say(f"focusguard: {title}\n{message}")
+    return EXIT_PROBLEM
+
+
+# -- `focusguard failsafe --install` / `--uninstall` -----------------------------------------
+def install(config: Path) -> int:
+    """Install the OS scheduler's units for the settings file `config`, saying where."""
+    from focusguard.platform.failsafe_units import describe_triggers, job_for
+
+    try:
+        settings = startup.load(config)
+    except StartupError as exc:
+        return _problem(exc.title, exc.message)
+    if settings.account is None:
+        return _usage(f"no [account] in {config}: there is no mail to hold yet")
+    if not settings.holding.failsafe:
+        return _usage(f"holding.failsafe = false in {config}: set it to true first")
+    scheduler = failsafe_scheduler.for_platform()
+    job = job_for(settings, config)
+    try:
+        done = scheduler.install(job)
+    except FocusGuardError as exc:
+        return _problem(exc.title, exc.message)
+    print(f"Fail-safe installed as {scheduler.name}: {done.where}")
+    print(f"It runs {describe_triggers(job)}.")
+    if not done.active:
+        print(f"Note: {done.detail}.")
+    return EXIT_OK
+
+
+def uninstall() -> int:
+    try:
+        removed = failsafe_scheduler.for_platform().uninstall()
+    except OSError as exc:
+        return _usage(f"could not remove the fail-safe: {exc}")
+    print("Fail-safe removed." if removed else "No fail-safe was installed.")
+    return EXIT_OK
+
+
+def _usage(text: str) -> int:
+    say(f"focusguard: {text}")
     return EXIT_PROBLEM

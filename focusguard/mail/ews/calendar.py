@@ -2,7 +2,7 @@
 
 `calendar.view()` is a FindItem with CalendarView: recurrences come expanded, items that
 overlap the window are returned, and EWS cannot combine it with a restriction, so the subject
-is compared here (notes §1.8).
+is compared here.
 """
 
 from __future__ import annotations

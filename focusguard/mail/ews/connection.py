@@ -1,6 +1,6 @@
 """Connecting to Exchange: endpoint, credentials, TLS, retry policy, fail-fast verification.
 
-Order matters (notes §1.6): the credentials are checked once with a fail-fast policy
+Order matters: the credentials are checked once with a fail-fast policy
 (`CheckPolicy`), because under `FaultTolerance` a wrong password (HTTP 401) is retried as if
 the server were throttling — for up to `max_wait`. Only after `verify()` succeeded does the
 connection switch to the patient policy for normal work (`PatientPolicy`).
@@ -226,7 +226,7 @@ def open_account(
         "retry_policy": CheckPolicy(),
         "max_connections": MAX_CONNECTIONS,
     }
-    # No pinned version: exchangelib asks the server once (ConvertId, notes §1.9) during
+    # No pinned version: exchangelib asks the server once (ConvertId) during
     # verify() and then keeps the answer in config.version, so Exchange 2013 works too.
     if account.ews_url:
         url = account.ews_url.strip()

@@ -3,7 +3,7 @@ the Inbox), found by name or created once.
 
 Lookup uses `root // name` (FindFolder with a DisplayName restriction) and creation calls the
 CreateFolder service directly: `Folder(parent=...).save()` would first crawl the whole folder
-hierarchy (notes §1.4, https://github.com/ecederstrand/exchangelib/issues/872).
+hierarchy (https://github.com/ecederstrand/exchangelib/issues/872).
 
 The folder found must not be one of the mailbox's own (Deleted Items, Junk Email...), where
 retention or the user would empty held mail away (issue 9). Their display names depend on the

@@ -2,7 +2,7 @@
 
 A wrong password is never stored (it would make the app fail later, far from the typo), and
 the check fails fast: it uses the fail-fast `CheckPolicy`, so a 401 is an answer after one
-immediate retry instead of minutes of "throttling" retries (notes §1.6).
+immediate retry instead of minutes of "throttling" retries.
 """
 
 from __future__ import annotations

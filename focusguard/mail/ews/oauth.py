@@ -1,6 +1,6 @@
 """OAuth 2.0 sign-in for EWS with msal, the token cache kept in the keyring (never a file).
 
-Two traps this module exists for (notes §1.7):
+Two traps this module exists for:
 - exchangelib retries *immediately and forever* when a token expires and the credentials have
   no refresh path (issue https://github.com/ecederstrand/exchangelib/issues/1090: 100 % CPU).
   `MsalCredentials.refresh(session)` asks msal for a fresh token silently and raises

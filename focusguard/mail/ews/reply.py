@@ -2,7 +2,7 @@
 
 EWS has no "internet headers" parameter on CreateItem; custom headers are extended properties
 in the PS_INTERNET_HEADERS property set ("InternetHeaders"), which Exchange transport writes
-as real headers (notes §1.5; [gap]: transport preserving them is to be checked on a real
+as real headers ([gap]: transport preserving them is to be checked on a real
 server). `ReplyToItem` cannot carry extended properties in exchangelib, so the reply is a new
 Message with the threading headers set explicitly: In-Reply-To (item:InReplyTo) and
 References (message:References) — RFC 5322 §3.6.4.

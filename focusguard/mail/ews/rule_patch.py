@@ -4,7 +4,7 @@
    but the EWS schema (`RulePredicateDateRangeType`,
    https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/withindaterange)
    wants StartDateTime/EndDateTime directly under WithinDateRange; Exchange answers
-   ErrorSchemaValidation (notes §0.1, §1.2 caveat 1; still on exchangelib master as of 5.6.0+1).
+   ErrorSchemaValidation (still on exchangelib master as of 5.6.0+1).
    We do not monkey-patch exchangelib: we detect the bug once by serialising a sample rule,
    and only when it is there we unwrap the extra `DateRange` level in *our* payloads.
    `WithinSizeRange` has the same bug; FocusGuard does not use it.
@@ -120,8 +120,8 @@ class UpdateInboxRulesBatch(UpdateInboxRules):  # type: ignore[misc]
 
 
 def whole_seconds(t: dt.datetime) -> EWSDateTime:
-    """EWS datetimes without microseconds: exchangelib cannot parse fractions back
-    (notes §1.2 caveat 5), and the rule would then read back with no date range."""
+    """EWS datetimes without microseconds: exchangelib cannot parse fractions back,
+    and the rule would then read back with no date range."""
     return EWSDateTime.from_datetime(t.astimezone(dt.UTC).replace(microsecond=0)).astimezone(UTC)
 
 

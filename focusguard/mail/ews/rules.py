@@ -13,8 +13,8 @@ On the wire:
 - exact addresses are `FromAddresses` (https://learn.microsoft.com/en-us/exchange/
   client-developer/web-service-reference/fromaddresses);
 - the window is `WithinDateRange`.
-Exchange ANDs predicates of different kinds, ORs the values inside one and ORs exceptions
-(DESIGN.md), and runs rules in Priority order ("the order in which a rule is to be run",
+Exchange ANDs predicates of different kinds, ORs the values inside one and ORs exceptions,
+and runs rules in Priority order ("the order in which a rule is to be run",
 https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/priority)
 until one with StopProcessingRules fires (https://learn.microsoft.com/en-us/exchange/
 client-developer/web-service-reference/stopprocessingrules).

@@ -1,7 +1,7 @@
 """TLS: verify Exchange against a company CA file, per endpoint, without turning checks off.
 
 exchangelib builds its HTTP sessions itself and takes the adapter class from one global,
-`BaseProtocol.HTTP_ADAPTER_CLS` (notes §1.7). We install an adapter that behaves exactly like
+`BaseProtocol.HTTP_ADAPTER_CLS`. We install an adapter that behaves exactly like
 requests' own unless the request goes to an origin registered here with a CA file, in which
 case it verifies against that file instead of the system store. Nothing ever sets
 `verify=False`.

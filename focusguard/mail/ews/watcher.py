@@ -1,7 +1,7 @@
 """Watching the Inbox and the held folder for new mail, on a background thread.
 
 One subscription covers both folders: mail moved by a server rule at delivery lands in the
-held folder, so an Inbox-only subscription would never see it (notes §1.1). Events are routed
+held folder, so an Inbox-only subscription would never see it. Events are routed
 by their parent folder id.
 
 Streaming is a doorbell, not a ledger: Exchange does not replay what happened while the

@@ -1,7 +1,8 @@
 """Seeing new mail by polling delta queries on the Inbox and the held folder.
 
 Graph's push notifications need a public HTTPS webhook, which a desktop app does not have
-(notes §4), so FocusGuard polls `GET /me/mailFolders/{id}/messages/delta` every
+(https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks),
+so FocusGuard polls `GET /me/mailFolders/{id}/messages/delta` every
 `poll_seconds` (https://learn.microsoft.com/en-us/graph/delta-query-messages):
 - the first round pages through the whole folder (`@odata.nextLink`) and ends with an
   `@odata.deltaLink`, which later rounds follow to get only what changed;

@@ -17,7 +17,7 @@ switched on before the hold it protects and off after it. `close()` and start-up
 what should not be on: a rule left enabled by a crash holds mail with nobody watching (no
 fail-open on Graph), so the first reconcile says so.
 
-Semantics as with EWS (DESIGN.md): predicates AND-ed, values OR-ed, exceptions OR-ed; rules
+Semantics as with EWS (mail/ews/rules.py): predicates AND-ed, values OR-ed, exceptions OR-ed; rules
 run in ascending `sequence` (https://learn.microsoft.com/en-us/graph/api/resources/messagerule)
 and the engine re-checks every held message exactly. Only rules whose name starts with
 `PREFIX` are ours; the user's rules are never modified, and ours run after theirs (higher

@@ -1,7 +1,7 @@
 """Access tokens for Graph: a `TokenProvider` port with an msal implementation (system browser
 or device code, token cache kept in the keyring) and a static one for the simulator and tests.
 
-msal 1.39 API used (notes §4.1): `PublicClientApplication(client_id, authority=,
+msal 1.39 API used: `PublicClientApplication(client_id, authority=,
 token_cache=)`, `get_accounts(username=)`, `acquire_token_silent_with_error(scopes, account,
 force_refresh=)`, `acquire_token_interactive(scopes, login_hint=)` (redirect URI
 http://localhost, registered as "Mobile and desktop applications"),
