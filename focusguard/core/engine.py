@@ -36,6 +36,7 @@ from focusguard.core.records import (
 from focusguard.core.settings import Settings
 from focusguard.domain import autoreply
 from focusguard.domain.clock_time import format_clock
+from focusguard.domain.customers import count_customers
 from focusguard.domain.policy import Action, Decision, Policy
 from focusguard.domain.schedule import FocusState, Interval, Timeline
 from focusguard.domain.senders import Category, sender_address
@@ -68,13 +69,13 @@ class Release:
     @property
     def summary(self) -> str:
         customers = [r for r in self.released if r.category == Category.CUSTOMER.value]
-        senders = {r.address or r.sender for r in customers}
+        # Counted as the digest groups them (domain/customers.py), so both say the same.
+        count = count_customers(r.address for r in customers)
         others = len(self.released) - len(customers)
         parts = []
         if customers:
             parts.append(
-                f"{_plural(len(customers), 'customer email')} from "
-                f"{_plural(len(senders), 'customer')}"
+                f"{_plural(len(customers), 'customer email')} from {_plural(count, 'customer')}"
             )
         if others:
             parts.append(_plural(others, "other email"))

@@ -26,44 +26,11 @@ from PySide6.QtCore import (
 )
 
 from focusguard.app.values import DigestSnapshot, HeldRecord, HeldState
+from focusguard.domain.customers import UNKNOWN_SENDER, count_customers, customer_of
 from focusguard.ui.plain_text import tooltip_text
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()  # the invalid index: Qt's "no parent"
-
-UNKNOWN_SENDER = "Unknown sender"
-# Public mailbox providers: grouping by their domain would lump unrelated people into one
-# "customer", so their senders are grouped by full address instead.
-FREE_MAIL = frozenset(
-    {
-        "gmail.com",
-        "googlemail.com",
-        "outlook.com",
-        "hotmail.com",
-        "hotmail.co.uk",
-        "live.com",
-        "msn.com",
-        "yahoo.com",
-        "yahoo.co.uk",
-        "ymail.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "gmx.com",
-        "gmx.de",
-        "gmx.net",
-        "web.de",
-        "proton.me",
-        "protonmail.com",
-        "mail.com",
-        "zoho.com",
-        "yandex.com",
-        "yandex.ru",
-        "fastmail.com",
-        "btinternet.com",
-    }
-)
 
 
 class Column(enum.IntEnum):
@@ -103,14 +70,9 @@ class CustomerGroup:
 
 
 def customer_key(rec: HeldRecord) -> str:
-    """Who a message is from, as a customer: the address's domain, or the address itself
-    for free-mail senders; "Unknown sender" when the From header had no address."""
-    if not rec.address:
-        return UNKNOWN_SENDER
-    local, at, domain = rec.address.rpartition("@")
-    if not at or not local:
-        return rec.address
-    return rec.address if domain in FREE_MAIL else domain
+    """Which customer a message is from (domain/customers.py: the same answer the release
+    notification counts with)."""
+    return customer_of(rec.address)
 
 
 def record_key(rec: HeldRecord) -> int | str:
@@ -189,7 +151,7 @@ def summary_text(groups: Sequence[CustomerGroup]) -> str:
     held = [r for r in records if r.state is HeldState.HELD]
     released = len(records) - len(held)
     from_customers = [r for r in held if r.category == "customer"]
-    customers = len({customer_key(r) for r in from_customers})
+    customers = count_customers(r.address for r in from_customers)
     text = f"{_plural(len(held), 'email')} held"
     if from_customers and len(from_customers) == len(held):
         text += f" from {_plural(customers, 'customer')}"

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from focusguard.core.records import HeldState
+from focusguard.core.engine import Release
+from focusguard.core.records import HeldRecord, HeldState
 from focusguard.ui.digest_model import (
     FILTER_ROLE,
     MESSAGE_ID_ROLE,
@@ -264,3 +265,27 @@ def test_a_group_waited_for_as_long_as_its_oldest_held_mail() -> None:
 )
 def test_sender_display(header: str, shown: str) -> None:
     assert sender_display(header) == shown
+
+
+def customer_record(n: int, address: str | None) -> HeldRecord:
+    sender = f"P{n} <{address}>" if address else "garbage"
+    return HeldRecord(
+        f"<{n}@t>", f"i{n}", sender, address, "s", "customer", NOW, NOW, None, "held", entry=n
+    )
+
+
+def test_the_notification_and_the_digest_count_the_same_customers() -> None:
+    """The release notification counted addresses ("6 customers") while the digest grouped
+    by domain (5 groups): both count with domain/customers.py now."""
+    records = (
+        customer_record(1, "ann@bigclient.com"),
+        customer_record(2, "bob@bigclient.com"),
+        customer_record(3, "joe@gmail.com"),
+        customer_record(4, "sue@gmail.com"),
+        customer_record(5, "cy@small.example"),
+        customer_record(6, None),
+    )
+    groups = group_records(records)
+    assert Release("check-in", records, 0).summary == "6 customer emails from 5 customers"
+    assert len(groups) == 5
+    assert summary_text(groups) == "6 emails held from 5 customers"
