@@ -33,8 +33,8 @@ from zoneinfo import ZoneInfo
 from focusguard.app import backends, control
 from focusguard.app.backends import SimulatedServer
 from focusguard.app.builder import App, Mode, Parts, build
-from focusguard.app.events import Decided, Released
-from focusguard.app.headless import print_events, wait_for_signal
+from focusguard.app.events import Decided, Events, Notice, Problem, Released
+from focusguard.app.headless import wait_for_signal
 from focusguard.core.engine import Outcome, Release
 from focusguard.core.settings import Settings, save_settings, settings_from_toml, system_zone_name
 from focusguard.domain.schedule import Timeline
@@ -330,7 +330,7 @@ def _run_app(
     code = 0
     try:
         if headless:
-            print_events(app.events, decisions=False)  # the demo prints them its own way
+            _print_notes(app.events)
             app.start()
             app.service.focus_start.later(FOCUS_MINUTES)
             print(f"{intro} Ctrl-C to stop.", flush=True)
@@ -346,6 +346,21 @@ def _run_app(
         summary = tally.summary(sim.popups, timeline, started, datetime.now(UTC), urgent_ids)
         print(json.dumps(summary), flush=True)
     return code
+
+
+def _print_notes(events: Events) -> None:
+    """Problems and notices on stderr, as `run --headless` prints them; not the notices
+    about releases: the demo prints each release itself."""
+
+    def notice(event: Notice) -> None:
+        if not event.about_held_mail:
+            print(f"[{event.kind}] {event.title}: {event.message}", file=sys.stderr, flush=True)
+
+    events.subscribe(Notice, notice)
+    events.subscribe(
+        Problem,
+        lambda e: print(f"[error] {e.title}: {e.message}", file=sys.stderr, flush=True),
+    )
 
 
 def _run_gui(app: App, config: Path, intro: str, script: MailScript, duration: float | None) -> int:

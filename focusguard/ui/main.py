@@ -310,9 +310,14 @@ class Shell(QObject):
 
 
 def _exec(app: QApplication) -> int:
-    # Python runs signal handlers only between bytecodes; a slow no-op timer gives Ctrl-C a
-    # chance while Qt's C++ loop is waiting.
-    previous = signal.signal(signal.SIGINT, lambda *_: QApplication.exit(0))
+    # Ctrl-C and SIGTERM (a logout, `kill`) quit as the menu's Quit does, so the app stops
+    # cleanly and whoever started it can tidy up (the demo removes its folder). Python runs
+    # signal handlers only between bytecodes; a slow no-op timer gives them a chance while
+    # Qt's C++ loop is waiting.
+    previous = {
+        signum: signal.signal(signum, lambda *_: QApplication.exit(0))
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     beat = QTimer()
     beat.timeout.connect(lambda: None)
     beat.start(500)
@@ -320,7 +325,8 @@ def _exec(app: QApplication) -> int:
         return app.exec()
     finally:
         beat.stop()
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class Launcher(QObject):
