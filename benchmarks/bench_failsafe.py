@@ -31,17 +31,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from focusguard.app.backends import simulator_account
 from focusguard.sim.ews import EwsSimulator
 from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
 
 REPO = Path(__file__).resolve().parents[1]
 HELD = "FocusGuard Held"
-ACCOUNTS = {
-    "ews": '[account]\nkind = "ews"\nemail = "me@corp.example"\news_url = "{url}"\n'
-    'auth = "basic"\nusername = "me"\n',
-    "graph": '[account]\nkind = "graph"\nemail = "me@corp.example"\nauth = "oauth"\n'
-    'client_id = "5f1c2a3b-0d3e-4d3e-9d3e-000000000de0"\npoll_seconds = 5\n',
-}
 
 
 def write_config(path: Path, kind: str, url: str) -> datetime:
@@ -49,7 +44,7 @@ def write_config(path: Path, kind: str, url: str) -> datetime:
     passed = now.replace(second=0, microsecond=0) - timedelta(minutes=1)
     later = now + timedelta(hours=6)
     path.write_text(
-        ACCOUNTS[kind].format(url=url)
+        simulator_account(kind, url)
         + '\n[people]\nown_domains = ["corp.example"]\n\n[schedule]\ntimezone = "UTC"\n'
         'workdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\n'
         f'check_ins = ["{passed:%H:%M}", "{later:%H:%M}"]\ncheck_in_minutes = 1\n'

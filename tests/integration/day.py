@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from focusguard.app.backends import simulator_account
 from focusguard.core.clock import VirtualClock
 from focusguard.core.engine import Engine, Outcome
 from focusguard.core.ports import MailBackend, MailItem
@@ -37,18 +38,10 @@ def tue(hh: int, mm: int = 0) -> datetime:
 def office_settings(kind: str, url: str, people: str) -> Settings:
     """me@corp.example on `kind` ("ews" or "graph") at `url` in server-rule mode, with the
     `[people]` lines given and `tue`'s schedule."""
-    account = (
-        f'kind = "ews"\nemail = "me@corp.example"\news_url = "{url}"\n'
-        'auth = "basic"\nusername = "me"'
-        if kind == "ews"
-        else 'kind = "graph"\nemail = "me@corp.example"\n'
-        'client_id = "3f1c2a7e-9b4d-4c61-8e2f-5a6b7c8d9e01"'
-    )
+    account = simulator_account(kind, url)
     return settings_from_toml(
         f"""
-[account]
 {account}
-
 [people]
 {people}
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from focusguard.app.backends import simulator_account
 from focusguard.core.ports import RuleMode
 from focusguard.core.records import HeldState
 from focusguard.core.settings import Settings, settings_from_toml
@@ -27,14 +28,7 @@ HELD = "FocusGuard Held"
 def config(url: str, mode: str = "server-rule", consent: bool = False) -> Settings:
     return settings_from_toml(
         f"""
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "{url}"
-auth = "basic"
-username = "me"
-allow_rule_blob_removal = {"true" if consent else "false"}
-
+{simulator_account("ews", url, extra=f"allow_rule_blob_removal = {str(consent).lower()}")}
 [people]
 own_domains = ["corp.example"]
 customers = ["bigclient.com"]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from exchangelib.protocol import close_connections
 
+from focusguard.app.backends import simulator_account
 from focusguard.core.clock import VirtualClock
 from focusguard.core.engine import Engine
 from focusguard.core.ports import MailBackend
@@ -38,16 +39,9 @@ def tue(hh: int, mm: int = 0) -> datetime:
 
 
 def config(kind: str, url: str) -> Settings:
-    account = (
-        f'kind = "ews"\nemail = "me@corp.example"\news_url = "{url}"\nauth = "basic"\n'
-        'username = "me"\n'
-        if kind == "ews"
-        else 'kind = "graph"\nemail = "me@corp.example"\nauth = "oauth"\n'
-        'client_id = "5f1c2a3b-0d3e-4d3e-9d3e-000000000de0"\n'
-    )
+    account = simulator_account(kind, url)
     return settings_from_toml(
         f"""
-[account]
 {account}
 [people]
 own_domains = ["corp.example"]

@@ -21,7 +21,7 @@ from focusguard.sim.ews import EwsSimulator
 from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
 
 # The sim fixture (both backends) and the CLI driver of the SIGKILL test.
-from tests.integration.test_headless_kill import ACCOUNTS, HELD, Cli, folders_of, sim
+from tests.integration.test_headless_kill import HELD, Cli, account, folders_of, sim
 from tests.waiting import wait_until
 
 __all__ = ["sim"]
@@ -33,7 +33,7 @@ def write_config(path: Path, kind: str, url: str, now: datetime) -> datetime:
     past = (now.replace(second=0, microsecond=0) - timedelta(minutes=1)).astimezone(UTC)
     later = (now + timedelta(hours=6)).astimezone(UTC)
     path.write_text(
-        ACCOUNTS[kind].format(url=url)
+        account(kind, url)
         + f"""
 [people]
 own_domains = ["corp.example"]

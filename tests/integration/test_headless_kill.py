@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from focusguard.app.backends import simulator_account
 from focusguard.sim.ews import EwsSimulator
 from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
 
@@ -22,31 +23,15 @@ REPO = Path(__file__).resolve().parents[2]
 HELD = "FocusGuard Held"
 
 
-ACCOUNTS = {
-    "ews": """
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "{url}"
-auth = "basic"
-username = "me"
-""",
-    "graph": """
-[account]
-kind = "graph"
-email = "me@corp.example"
-auth = "oauth"
-client_id = "5f1c2a3b-0d3e-4d3e-9d3e-000000000de0"
-poll_seconds = 5
-""",
-}
+def account(kind: str, url: str) -> str:
+    return simulator_account(kind, url)
 
 
 def write_config(path: Path, kind: str, url: str) -> None:
     # One check-in six hours from now: for the whole test, customer mail is held.
     later = (datetime.now().astimezone() + timedelta(hours=6)).strftime("%H:%M")
     path.write_text(
-        ACCOUNTS[kind].format(url=url)
+        account(kind, url)
         + f"""
 [people]
 own_domains = ["corp.example"]

@@ -127,14 +127,7 @@ def watcher_blinded(sim: EwsSimulator) -> None:
 
 
 def graph_running(sim: GraphSimulator, tmp: Path) -> Running:
-    settings = settings_for(
-        """
-[account]
-kind = "graph"
-email = "me@corp.example"
-client_id = "3f1c2a7e-9b4d-4c61-8e2f-5a6b7c8d9e01"
-"""
-    )
+    settings = settings_for(backends.simulator_account("graph", sim.url))
     assert settings.account is not None
     graph = GraphBackend(
         settings.account,

@@ -10,6 +10,7 @@ from exchangelib.protocol import close_connections
 from PySide6.QtWidgets import QApplication
 
 from focusguard import gui
+from focusguard.app.backends import simulator_account
 from focusguard.app.setup import SettingsFile
 from focusguard.core.settings import load_settings, save_settings, settings_from_toml
 from focusguard.secrets import Keyring
@@ -26,14 +27,9 @@ def sim() -> Iterator[EwsSimulator]:
 
 
 def config_text(url: str, check_in: str) -> str:
-    return f"""
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "{url}"
-auth = "basic"
-username = "me"
-
+    return (
+        simulator_account("ews", url)
+        + f"""
 [schedule]
 timezone = "UTC"
 check_ins = ["{check_in}"]
@@ -41,6 +37,7 @@ check_ins = ["{check_in}"]
 [holding]
 mode = "client-move"
 """
+    )
 
 
 def test_saved_settings_apply_to_the_running_app(qtbot, sim: EwsSimulator, tmp_path: Path) -> None:

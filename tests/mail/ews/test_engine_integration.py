@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from focusguard.app.backends import simulator_account
 from focusguard.core.engine import Engine
 from focusguard.core.ports import Folder, RuleMode
 from focusguard.core.settings import settings_from_toml
@@ -30,13 +31,9 @@ class RealClock:
 
 
 def config(url: str) -> str:
-    return f"""
-[account]
-kind = "ews"
-email = "me@corp.example"
-ews_url = "{url}"
-auth = "basic"
-
+    return (
+        simulator_account("ews", url)
+        + """
 [people]
 own_domains = ["corp.example"]
 customers = ["client.example"]
@@ -50,7 +47,8 @@ calendar_focus_subject = "Focus time"
 [holding]
 mode = "server-rule"
 folder = "{FOLDER}"
-"""
+""".replace("{FOLDER}", FOLDER)
+    )
 
 
 def test_engine_holds_by_server_rule_and_releases(sim: EwsSimulator, tmp_path: Path) -> None:

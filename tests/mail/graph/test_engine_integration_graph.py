@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from focusguard.app.backends import simulator_account
 from focusguard.core.engine import Engine
 from focusguard.core.ports import Folder, MailItem, RuleMode
 from focusguard.core.settings import settings_from_toml
@@ -25,12 +26,9 @@ from tests.fakes import RecordingNotifier
 
 pytestmark = pytest.mark.timeout(40)
 
-CONFIG = """
-[account]
-kind = "graph"
-email = "me@corp.example"
-client_id = "3f1c2a7e-9b4d-4c61-8e2f-5a6b7c8d9e01"
-
+CONFIG = (
+    simulator_account("graph", "unused")
+    + """
 [people]
 own_domains = ["corp.example"]
 customers = ["client.example"]
@@ -48,6 +46,7 @@ urgent_phone = "+44 20 7946 0000"
 [holding]
 mode = "server-rule"
 """
+)
 
 
 class RealClock:
