@@ -348,14 +348,14 @@ def main() -> int:
                 **os.environ,
                 "DISPLAY": display,
                 "QT_QPA_PLATFORM": "xcb",  # CI runs benchmarks with offscreen; a tray needs xcb
-                "TMPDIR": str(work),  # the demo's throw-away FOCUSGUARD_HOME goes here
+                "TMPDIR": str(work),  # the demo's throw-away folder goes here
             }
             times: dict[str, list[float]] = {name: [] for name in apps}
             for _ in range(runs):  # alternate, so drift hits both alike
                 for name, cmd in apps.items():
                     proc, seconds = start_and_time(cmd, env, x11, work / "apps.log")
                     times[name].append(seconds)
-                    stop(proc)  # SIGTERM: immediate for both (the temp folder is ours)
+                    stop(proc)  # SIGTERM: both quit at once (the demo removes its folder)
                     poll(lambda p=proc: x11.embedded_icon(p.pid) is None, 10, "the icon to go")
             for name, values in times.items():
                 emit(

@@ -73,14 +73,16 @@ MODE_LABELS = {
     RuleMode.SERVER_RULE.value: "Server rule (holds mail even when this computer is off)",
     RuleMode.CLIENT_MOVE.value: "Move from the Inbox (only while FocusGuard runs)",
 }
-TAB_FOR_KEY = {
-    "account": 0,
-    "people": 1,
-    "schedule": 2,
-    "autoreply": 3,
-    "holding": 4,
-    "notifications": 4,
-}
+# The tabs, in order, and the tables of the settings file each one edits: a problem with a
+# key opens the tab of its table.
+TABS = (
+    ("&Account", ("account",)),
+    ("&People", ("people",)),
+    ("&Schedule", ("schedule",)),
+    ("Auto-&reply", ("autoreply",)),
+    ("&Holding", ("holding", "notifications")),
+)
+TAB_OF_TABLE = {table: i for i, (_, tables) in enumerate(TABS) for table in tables}
 
 
 def ask_rule_blob_consent(parent: QWidget | None) -> bool:
@@ -130,11 +132,15 @@ class SettingsDialog(QDialog):
         self.banner = plain_label("", self)
         self.banner.setWordWrap(True)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self._account_tab(), "&Account")
-        self.tabs.addTab(self._people_tab(), "&People")
-        self.tabs.addTab(self._schedule_tab(), "&Schedule")
-        self.tabs.addTab(self._autoreply_tab(), "Auto-&reply")
-        self.tabs.addTab(self._holding_tab(), "&Holding")
+        pages = (
+            self._account_tab(),
+            self._people_tab(),
+            self._schedule_tab(),
+            self._autoreply_tab(),
+            self._holding_tab(),
+        )
+        for page, (label, _tables) in zip(pages, TABS, strict=True):
+            self.tabs.addTab(page, label)
         self.problems = plain_label("", self)
         self.problems.setWordWrap(True)
         self.problems.setAccessibleName("Problems that stop saving")
@@ -458,8 +464,8 @@ class SettingsDialog(QDialog):
     def _show_problems(self, problems: tuple[Problem, ...]) -> None:
         show_error(self.problems, ["Not saved. Fix these first:", *problems_text(problems)])
         first = problems[0].key.split(".")[0].split("[")[0] if problems else ""
-        if first in TAB_FOR_KEY:
-            self.tabs.setCurrentIndex(TAB_FOR_KEY[first])
+        if first in TAB_OF_TABLE:
+            self.tabs.setCurrentIndex(TAB_OF_TABLE[first])
 
     def save(self) -> bool:
         settings = self.validate()

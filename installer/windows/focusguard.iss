@@ -104,7 +104,7 @@ Name: "{autoprograms}\{#AppName}"; Filename: "{app}\{#AppExe}"; WorkingDir: "{ap
 Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppExe}"; WorkingDir: "{app}"; AppUserModelID: "{#AppId}"; Tasks: desktopicon
 
 [Registry]
-; Start at login: HKCU Run key, value name "FocusGuard" (as focusguard/ui/autostart.py writes).
+; Start at login: HKCU Run key, value name "FocusGuard" (as focusguard/platform/autostart.py writes).
 Root: HKCU; Subkey: "Software\Microsoft\Windows\CurrentVersion\Run"; ValueType: string; ValueName: "{#AppName}"; ValueData: """{app}\{#AppExe}"""; Flags: uninsdeletevalue; Tasks: autostart
 
 [Run]

@@ -59,7 +59,7 @@ def config_check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
         ),
         (
             f"nonsense = {HUGE}",
-            "nonsense: unknown key (known keys here: account, people, "
+            "nonsense: unknown key (known keys here: version, account, people, "
             "schedule, autoreply, holding, notifications, privacy)",
         ),
     ],

@@ -1,25 +1,19 @@
-"""The settings file (`focusguard.toml`): load, validate, save.
+"""Checking a settings document: every problem, each with its key, the bad value and how to
+fix it; `Settings` or `ConfigError`, never a traceback, whatever the input.
 
-Validation is strict and complete. Every problem is collected (not just the first), each with
-the key it is about, the bad value and how to fix it. Unknown keys are errors: a typo such as
-`holdng` must never silently switch holding off. No input, however broken, gives a
-traceback: the result is `Settings` or `ConfigError`.
-
-Secrets are never in this file; passwords and tokens live in the system keyring.
+The keys and their types, defaults and limits come from schema.py; the checks that need more
+than one key (kind and auth, the template and the phone number, a focus block's start and
+end...) are written out here, with the messages tests/core/test_settings.py holds them to.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import ipaddress
 import json
 import math
-import os
 import re
 import string
-import tempfile
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,78 +21,47 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, available_timezones
-
-import tomli_w
+from zoneinfo import available_timezones
 
 from focusguard.core.errors import FocusGuardError
-from focusguard.core.paths import ensure_private_dir
 from focusguard.core.ports import RuleMode
-from focusguard.domain.schedule import WEEKDAYS, WeeklyBlock, WeeklySchedule
-from focusguard.domain.senders import (
-    People,
-    SenderList,
-    SenderPattern,
-    parse_address,
+from focusguard.core.settings import migrations
+from focusguard.core.settings.schema import (
+    ACCOUNT,
+    ACCOUNT_KINDS,
+    AUTH_METHODS,
+    AUTOREPLY,
+    CURRENT_VERSION,
+    DEFAULT_FOLDER,
+    FOCUS_BLOCK,
+    HOLDING,
+    HOLDING_MODES,
+    NOTIFICATIONS,
+    PEOPLE,
+    PLACEHOLDER_CLIENT_ID,
+    PRIVACY,
+    SCHEDULE,
+    TEMPLATE_FIELDS,
+    TOP_KEYS,
+    VERSION,
+    AccountSettings,
+    AutoreplySettings,
+    FocusBlockSettings,
+    HoldingSettings,
+    NotificationSettings,
+    PeopleSettings,
+    PrivacySettings,
+    ScheduleSettings,
+    Settings,
+    Table,
+    hhmm,
 )
+from focusguard.core.settings.timezone import system_zone_name, zone_ok
+from focusguard.domain.schedule import WEEKDAYS
+from focusguard.domain.senders import SenderPattern, parse_address
 from focusguard.domain.well_known_folders import label as folder_label
 from focusguard.domain.well_known_folders import well_known_named
 
-DEFAULT_TEMPLATE = (
-    "Thanks - I read email at set times and will reply after {next_check_in}. "
-    "If it is urgent, please call {urgent_phone}."
-)
-DEFAULT_CHECK_INS: tuple[time, ...] = (time(9, 30), time(13, 0), time(16, 30))
-DEFAULT_WORKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
-DEFAULT_FOCUS_SUBJECT = "Focus time"
-DEFAULT_FOLDER = "FocusGuard Held"
-DEFAULT_TENANT = "organizations"
-DEFAULT_POLL_SECONDS = 15
-# The client id shown in the documentation and the template. It is not a registered app:
-# copying it verbatim is an error with a message that says what to put there instead.
-PLACEHOLDER_CLIENT_ID = "00000000-0000-0000-0000-000000000000"
-TEMPLATE_FIELDS = ("next_check_in", "urgent_phone")
-
-ACCOUNT_KINDS = ("ews", "graph")
-AUTH_METHODS = ("ntlm", "basic", "oauth")
-HOLDING_MODES = tuple(m.value for m in RuleMode)
-
-_TOP_KEYS = (
-    "account",
-    "people",
-    "schedule",
-    "autoreply",
-    "holding",
-    "notifications",
-    "privacy",
-)
-_ACCOUNT_KEYS = (
-    "kind",
-    "email",
-    "ews_url",
-    "auth",
-    "username",
-    "ca_bundle",
-    "allow_rule_blob_removal",
-    "client_id",
-    "tenant",
-    "poll_seconds",
-)
-_PEOPLE_KEYS = ("own_domains", "customers", "external_is_customer", "urgent")
-_SCHEDULE_KEYS = (
-    "timezone",
-    "workdays",
-    "check_ins",
-    "check_in_minutes",
-    "calendar_focus_subject",
-    "focus_blocks",
-)
-_BLOCK_KEYS = ("days", "start", "end")
-_AUTOREPLY_KEYS = ("enabled", "template", "once_per_sender_days", "urgent_phone")
-_HOLDING_KEYS = ("mode", "folder", "failsafe")
-_NOTIFICATION_KEYS = ("urgent_during_focus",)
-_PRIVACY_KEYS = ("keep_days",)
-DEFAULT_KEEP_DAYS = 30  # mail-derived text kept this long after release (issue 9 §3)
 _SECRET_KEYS = frozenset(
     {"password", "passwd", "pass", "secret", "client_secret", "token", "app_password", "pwd"}
 )
@@ -121,175 +84,13 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _TENANT_DOMAIN_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 # A run of digits longer than Python's int() limit of 4,300 (CVE-2020-10735): tomllib raises
 # a bare ValueError for such an integer, without a line or a key.
-_LONG_DIGITS_RE = re.compile(r"[0-9_]{4301,}")
-_HUGE_STANDIN = "1" + "0" * 100
-_TOML_POS_RE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$", re.DOTALL)
-_TOML_END_RE = re.compile(r"^(.*) \(at end of document\)$", re.DOTALL)
-_MAX_FILE_BYTES = 1_000_000
-_FOLDER_MAX = 255
+_TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_GUID_RE = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
+_TENANT_AUDIENCES = frozenset({"organizations", "common", "consumers"})
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TENANT_DOMAIN_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})+")
 _TEXT_MAX = 10_000
-_HOW_TO_CREATE = 'create one with "focusguard config init" or run the setup wizard'
-
-
-# -- values ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AccountSettings:
-    kind: str  # "ews" | "graph"
-    email: str
-    ews_url: str | None = None  # None: autodiscover (ews); ignored for graph
-    auth: str = "ntlm"  # "ntlm" | "basic" | "oauth"
-    username: str | None = None  # None: the email address
-    ca_bundle: str | None = None
-    allow_rule_blob_removal: bool = False
-    client_id: str | None = None  # required for graph and for oauth
-    tenant: str = DEFAULT_TENANT
-    poll_seconds: int = DEFAULT_POLL_SECONDS
-
-
-@dataclass(frozen=True, slots=True)
-class PeopleSettings:
-    own_domains: tuple[str, ...] = ()
-    customers: tuple[str, ...] = ()
-    urgent: tuple[str, ...] = ()
-    external_is_customer: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class FocusBlockSettings:
-    days: tuple[str, ...]  # "mon".."sun"
-    start: time
-    end: time
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleSettings:
-    timezone: str
-    workdays: tuple[str, ...] = DEFAULT_WORKDAYS
-    check_ins: tuple[time, ...] = DEFAULT_CHECK_INS
-    check_in_minutes: int = 30
-    calendar_focus_subject: str = DEFAULT_FOCUS_SUBJECT  # "": calendar focus off
-    focus_blocks: tuple[FocusBlockSettings, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AutoreplySettings:
-    enabled: bool = False
-    template: str = DEFAULT_TEMPLATE
-    once_per_sender_days: int = 3
-    urgent_phone: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class HoldingSettings:
-    mode: RuleMode = RuleMode.SERVER_RULE
-    folder: str = DEFAULT_FOLDER
-    # The OS scheduler runs `focusguard failsafe` to release held mail while FocusGuard is
-    # not running (docs/failsafe.md); false removes it.
-    failsafe: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationSettings:
-    urgent_during_focus: bool = False  # a desktop notification when urgent mail comes through
-
-
-@dataclass(frozen=True, slots=True)
-class PrivacySettings:
-    """How long mail-derived text (senders, subjects, links) stays in the state file after a
-    message left the held folder; docs/privacy.md says what is kept where."""
-
-    keep_days: int = DEFAULT_KEEP_DAYS
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    account: AccountSettings | None
-    people: PeopleSettings
-    schedule: ScheduleSettings
-    autoreply: AutoreplySettings
-    holding: HoldingSettings
-    notifications: NotificationSettings = NotificationSettings()
-    privacy: PrivacySettings = PrivacySettings()
-
-    def people_rules(self) -> People:
-        return People(
-            own_domains=SenderList.of(self.people.own_domains),
-            customers=SenderList.of(self.people.customers),
-            urgent=SenderList.of(self.people.urgent),
-            external_is_customer=self.people.external_is_customer,
-        )
-
-    def weekly_schedule(self) -> WeeklySchedule:
-        s = self.schedule
-        return WeeklySchedule(
-            zone=ZoneInfo(s.timezone),
-            workdays=_day_numbers(s.workdays),
-            check_ins=s.check_ins,
-            check_in_minutes=s.check_in_minutes,
-            focus_blocks=tuple(
-                WeeklyBlock(_day_numbers(b.days), b.start, b.end) for b in s.focus_blocks
-            ),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as the TOML document's tables (what `parse_settings` reads)."""
-        out: dict[str, Any] = {}
-        a = self.account
-        if a is not None:
-            account: dict[str, Any] = {"kind": a.kind, "email": a.email}
-            if a.ews_url is not None:
-                account["ews_url"] = a.ews_url
-            account["auth"] = a.auth
-            if a.username is not None:
-                account["username"] = a.username
-            if a.ca_bundle is not None:
-                account["ca_bundle"] = a.ca_bundle
-            account["allow_rule_blob_removal"] = a.allow_rule_blob_removal
-            if a.client_id is not None:
-                account["client_id"] = a.client_id
-            account["tenant"] = a.tenant
-            account["poll_seconds"] = a.poll_seconds
-            out["account"] = account
-        p = self.people
-        out["people"] = {
-            "own_domains": list(p.own_domains),
-            "customers": list(p.customers),
-            "external_is_customer": p.external_is_customer,
-            "urgent": list(p.urgent),
-        }
-        s = self.schedule
-        out["schedule"] = {
-            "timezone": s.timezone,
-            "workdays": list(s.workdays),
-            "check_ins": [_hhmm(t) for t in s.check_ins],
-            "check_in_minutes": s.check_in_minutes,
-            "calendar_focus_subject": s.calendar_focus_subject,
-            "focus_blocks": [
-                {"days": list(b.days), "start": _hhmm(b.start), "end": _hhmm(b.end)}
-                for b in s.focus_blocks
-            ],
-        }
-        r = self.autoreply
-        out["autoreply"] = {
-            "enabled": r.enabled,
-            "template": r.template,
-            "once_per_sender_days": r.once_per_sender_days,
-            "urgent_phone": r.urgent_phone,
-        }
-        out["holding"] = {
-            "mode": self.holding.mode.value,
-            "folder": self.holding.folder,
-            "failsafe": self.holding.failsafe,
-        }
-        out["notifications"] = {"urgent_during_focus": self.notifications.urgent_during_focus}
-        out["privacy"] = {"keep_days": self.privacy.keep_days}
-        return out
-
-    def to_toml(self) -> str:
-        header = "# FocusGuard settings. Reference: docs/configuration.md\n\n"
-        return header + tomli_w.dumps(self.to_dict())
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,9 +118,6 @@ class ConfigError(FocusGuardError):
         return self.message
 
 
-# -- public functions -------------------------------------------------------------------------
-
-
 def default_settings() -> Settings:
     """The settings of an empty file: no account, the default schedule in the system zone."""
     return parse_settings({})
@@ -330,7 +128,8 @@ def parse_settings(data: Mapping[str, object]) -> Settings:
     c = _Checker()
     if not isinstance(data, Mapping):
         raise ConfigError([Problem("settings", f"expected a table of settings, got {_show(data)}")])
-    c.unknown_keys(data, "", _TOP_KEYS)
+    data = _upgraded(c, data)
+    c.unknown_keys(data, "", TOP_KEYS)
     account = _account(c, data["account"]) if "account" in data else None
     settings = Settings(
         account=account,
@@ -346,114 +145,26 @@ def parse_settings(data: Mapping[str, object]) -> Settings:
     return settings
 
 
-def settings_from_toml(text: str, name: str = "focusguard.toml") -> Settings:
-    """Parse and validate TOML text; syntax errors are problems keyed by `name`."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([Problem(name, _toml_error_message(str(exc)))]) from None
-    except RecursionError:
-        raise ConfigError([Problem(name, "is nested too deeply to read")]) from None
-    except ValueError:
-        _explain_long_integers(text, name)
-        raise  # not reached: _explain_long_integers always raises
-    return parse_settings(data)
-
-
-def _explain_long_integers(text: str, name: str) -> None:
-    """Raise the ConfigError for a document tomllib refused with a bare ValueError: an
-    integer of more than 4,300 digits. Parsed again with each such run of digits replaced by
-    a number that is merely far out of range, the normal checks name the key ("a very large
-    number is out of range"). A digit run inside a string is replaced too; harmless, since
-    only the problems of a file that cannot be loaded anyway are reported from this."""
-    first = _LONG_DIGITS_RE.search(text)
-    line = 1 if first is None else text.count("\n", 0, first.start()) + 1
-    fallback = Problem(
-        name,
-        f"line {line}: a number with thousands of digits (no setting needs more than a few; "
-        "fix or remove it)",
-    )
-    try:
-        data = tomllib.loads(_LONG_DIGITS_RE.sub(_HUGE_STANDIN, text))
-    except (ValueError, RecursionError):
-        raise ConfigError([fallback]) from None
-    try:
-        parse_settings(data)
-    except ConfigError as exc:
-        raise ConfigError(exc.problems) from None
-    raise ConfigError([fallback])
-
-
-def load_settings(path: Path) -> Settings:
-    """Read and validate the settings file; every problem (file or content) is a ConfigError."""
-    path = Path(path)
-    return settings_from_toml(_read_text(path), _file_key(path))
-
-
-def check_config(path: Path) -> list[Problem]:
-    """Every problem with the settings file; [] when it is valid."""
-    try:
-        load_settings(path)
-    except ConfigError as exc:
-        return list(exc.problems)
-    return []
-
-
-def save_settings(settings: Settings, path: Path) -> None:
-    """Write the settings atomically (temporary file + rename), mode 0600.
-
-    The text is validated by reading it back first, so a file this writes always loads.
-    Comments in an existing file are not kept. The folder is created 0700 when missing.
-    """
-    path = Path(path)
-    key = _file_key(path)
-    text = settings.to_toml()
-    if settings_from_toml(text, key) != settings:
-        raise ConfigError([Problem(key, "would not read back as saved; nothing was written")])
-    tmp: str | None = None
-    try:
-        ensure_private_dir(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ConfigError([Problem(key, f"could not be saved to {path}: {reason}")]) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-
-
-def system_zone_name() -> str:
-    """The IANA name of this computer's time zone, or "UTC" when it cannot be told.
-
-    Tried in order: $TZ, the zone's own key, the /etc/localtime symlink, /etc/timezone.
-    (Windows names its zones differently; there the wizard asks and writes the zone.)
-    """
-    candidates: list[str] = []
-    tz = os.environ.get("TZ", "").strip().lstrip(":")
-    if tz:
-        candidates.append(_after_zoneinfo(tz) or tz)
-    key = getattr(datetime.now().astimezone().tzinfo, "key", None)
-    if isinstance(key, str):
-        candidates.append(key)
-    with contextlib.suppress(OSError, ValueError):
-        target = _after_zoneinfo(os.path.realpath("/etc/localtime"))
-        if target:
-            candidates.append(target)
-    with contextlib.suppress(OSError, ValueError, UnicodeError):
-        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
-    for name in candidates:
-        # A bare word ("localtime", a POSIX rule like "GMT0BST") is no IANA name to save.
-        if ("/" in name.strip("/") or name in {"UTC", "GMT"}) and _zone_ok(name):
-            return name
-    return "UTC"
+def _upgraded(c: _Checker, data: Mapping[str, object]) -> Mapping[str, object]:
+    """The document in the current layout (migrations.py); its `version` checked."""
+    version = data.get(VERSION.name, 1)
+    if type(version) is not int:  # bool is an int subclass: true is no version
+        c.add(VERSION.name, f"expected a whole number, got {_show(version)} (write version = 1)")
+        return data
+    if version > CURRENT_VERSION:
+        c.add(
+            VERSION.name,
+            f"{_show(version)} is the layout of a newer FocusGuard (this one reads version "
+            f"{CURRENT_VERSION} and older): update FocusGuard, or write a new file with "
+            '"focusguard config init"',
+        )
+        return data
+    if version < 1:
+        c.add(
+            VERSION.name, f"{_show(version)} is not a version (write version = {CURRENT_VERSION})"
+        )
+        return data
+    return migrations.upgrade(data, version, current=CURRENT_VERSION)
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -467,6 +178,32 @@ class _Checker:
 
     def add(self, key: str, message: str) -> None:
         self.problems.append(Problem(key, message))
+
+    # -- reading a key as schema.py declares it --------------------------------------------
+    def section(
+        self, raw: object, table: Table, path: str | None = None
+    ) -> Mapping[str, object] | None:
+        """`raw` as `table` (at `path`, for an element of a list of tables): None, and a
+        problem, when it is no table; unknown keys are named."""
+        how = f"[[{table.name}]]" if table is FOCUS_BLOCK else table.header
+        return self.table(raw, path or table.name, table.names, how)
+
+    def text(
+        self, t: Mapping[str, object] | None, table: Table, name: str, *, multiline: bool = False
+    ) -> str:
+        key = table[name]
+        return self.string(t, table.name, name, key.default, key.limit, multiline=multiline)
+
+    def flag(self, t: Mapping[str, object] | None, table: Table, name: str) -> bool:
+        key = table[name]
+        return self.boolean(t, table.name, name, key.default)
+
+    def whole(self, t: Mapping[str, object] | None, table: Table, name: str) -> int:
+        key = table[name]
+        return self.integer(t, table.name, name, key.default, key.bounds, key.unit)
+
+    def optional(self, t: Mapping[str, object] | None, table: Table, name: str) -> str | None:
+        return self.optional_string(t, table.name, name, table[name].what)
 
     def unknown_keys(self, table: Mapping[Any, Any], path: str, allowed: Sequence[str]) -> None:
         for key in table:
@@ -617,11 +354,10 @@ class _Checker:
 
 
 def _account(c: _Checker, raw: object) -> AccountSettings | None:
-    path = "account"
-    t = c.table(raw, path, _ACCOUNT_KEYS, "[account]")
+    t = c.section(raw, ACCOUNT)
     if t is None:
         return None
-    kind = c.string(t, path, "kind", "ews", 20)
+    kind = c.text(t, ACCOUNT, "kind")
     if kind not in ACCOUNT_KINDS:
         c.add("account.kind", f'{_show(kind)} is not a mail backend (use "ews" or "graph")')
     email = t.get("email", _MISSING)
@@ -644,8 +380,9 @@ def _account(c: _Checker, raw: object) -> AccountSettings | None:
             "account.email",
             f'{_show(email)} is not an email address (use "name@example.com")',
         )
-    default_auth = "oauth" if kind == "graph" else "ntlm"
-    auth = c.string(t, path, "auth", default_auth, 20)
+    # Graph signs in with OAuth only: there the default is "oauth".
+    default_auth = "oauth" if kind == "graph" else ACCOUNT["auth"].default
+    auth = c.string(t, ACCOUNT.name, "auth", default_auth, ACCOUNT["auth"].limit)
     if auth not in AUTH_METHODS:
         c.add(
             "account.auth",
@@ -657,21 +394,21 @@ def _account(c: _Checker, raw: object) -> AccountSettings | None:
             f'{_show(auth)} does not work with kind = "graph" '
             '(Microsoft Graph signs in with "oauth": write auth = "oauth" or leave it out)',
         )
-    ews_url = c.optional_string(t, path, "ews_url", "the EWS address")
+    ews_url = c.optional(t, ACCOUNT, "ews_url")
     if ews_url is not None and kind != "graph":
         problem = _url_problem(ews_url)
         if problem:
             c.add("account.ews_url", problem)
-    username = c.optional_string(t, path, "username", 'the sign-in name, e.g. "CORP\\\\me"')
-    ca_bundle = c.optional_string(t, path, "ca_bundle", "the path of a CA bundle")
+    username = c.optional(t, ACCOUNT, "username")
+    ca_bundle = c.optional(t, ACCOUNT, "ca_bundle")
     if ca_bundle is not None and not _is_file(ca_bundle):
         c.add(
             "account.ca_bundle",
             f"{_show(ca_bundle)} does not exist or is not a file (give the path of a PEM file "
             "with your organisation's CA certificates, or leave the key out)",
         )
-    allow = c.boolean(t, path, "allow_rule_blob_removal", False)
-    client_id = c.optional_string(t, path, "client_id", "the application (client) ID")
+    allow = c.flag(t, ACCOUNT, "allow_rule_blob_removal")
+    client_id = c.optional(t, ACCOUNT, "client_id")
     needs_client = kind == "graph" or auth == "oauth"
     why = 'kind = "graph"' if kind == "graph" else 'auth = "oauth"'
     register = (
@@ -699,14 +436,14 @@ def _account(c: _Checker, raw: object) -> AccountSettings | None:
     elif needs_client and t.get("client_id", _MISSING) is _MISSING:
         c.add("account.client_id", f"missing: {why} signs in with OAuth and needs {register}")
     raw_tenant = t.get("tenant", _MISSING)
-    tenant = c.string(t, path, "tenant", DEFAULT_TENANT, 255)
+    tenant = c.text(t, ACCOUNT, "tenant")
     if isinstance(raw_tenant, str) and tenant == raw_tenant and not _tenant_ok(tenant):
         c.add(
             "account.tenant",
             f'{_show(tenant)} is not a tenant (use "organizations", "common", "consumers", '
             'your tenant ID, or your domain like "corp.example")',
         )
-    poll = c.integer(t, path, "poll_seconds", DEFAULT_POLL_SECONDS, (5, 3600), "seconds")
+    poll = c.whole(t, ACCOUNT, "poll_seconds")
     return AccountSettings(
         kind=kind,
         email=email,
@@ -722,8 +459,8 @@ def _account(c: _Checker, raw: object) -> AccountSettings | None:
 
 
 def _people(c: _Checker, raw: object) -> PeopleSettings:
-    path = "people"
-    t = c.table(raw, path, _PEOPLE_KEYS, "[people]")
+    path = PEOPLE.name
+    t = c.section(raw, PEOPLE)
     lists: dict[str, tuple[str, ...]] = {}
     for name in ("own_domains", "customers", "urgent"):
         entries = c.items(t, path, name, '["example.com", "name@example.com"]') or []
@@ -744,19 +481,19 @@ def _people(c: _Checker, raw: object) -> PeopleSettings:
         own_domains=lists["own_domains"],
         customers=lists["customers"],
         urgent=lists["urgent"],
-        external_is_customer=c.boolean(t, path, "external_is_customer", True),
+        external_is_customer=c.flag(t, PEOPLE, "external_is_customer"),
     )
 
 
 def _schedule(c: _Checker, raw: object) -> ScheduleSettings:
-    path = "schedule"
-    t = c.table(raw, path, _SCHEDULE_KEYS, "[schedule]")
-    zone = c.string(t, path, "timezone", "", 255)
+    path = SCHEDULE.name
+    t = c.section(raw, SCHEDULE)
+    zone = c.string(t, path, "timezone", "", SCHEDULE["timezone"].limit)
     if t is None or "timezone" not in t or not isinstance(t["timezone"], str):
         zone = system_zone_name()
-    elif not _zone_ok(zone):
+    elif not zone_ok(zone):
         c.add("schedule.timezone", _zone_message(zone))
-    workdays: tuple[str, ...] = DEFAULT_WORKDAYS
+    workdays: tuple[str, ...] = SCHEDULE["workdays"].default
     day_items = c.items(t, path, "workdays", '["mon", "tue", "wed", "thu", "fri"]')
     if day_items is not None:
         workdays = c.weekdays(day_items)
@@ -766,7 +503,7 @@ def _schedule(c: _Checker, raw: object) -> ScheduleSettings:
                 "is empty, so there would be no check-ins and customer mail would never be "
                 'held (list the days you work, e.g. ["mon", "tue", "wed", "thu", "fri"])',
             )
-    check_ins: tuple[time, ...] = DEFAULT_CHECK_INS
+    check_ins: tuple[time, ...] = SCHEDULE["check_ins"].default
     time_items = c.items(t, path, "check_ins", '["09:30", "13:00", "16:30"]')
     if time_items is not None:
         found: list[time] = []
@@ -785,8 +522,8 @@ def _schedule(c: _Checker, raw: object) -> ScheduleSettings:
                 "is empty, so customer mail would never be held "
                 '(list at least one time, e.g. ["09:30", "13:00", "16:30"])',
             )
-    minutes = c.integer(t, path, "check_in_minutes", 30, (1, 240), "minutes")
-    subject = c.string(t, path, "calendar_focus_subject", DEFAULT_FOCUS_SUBJECT, 255)
+    minutes = c.whole(t, SCHEDULE, "check_in_minutes")
+    subject = c.text(t, SCHEDULE, "calendar_focus_subject")
     blocks: list[FocusBlockSettings] = []
     raw_blocks = _MISSING if t is None else t.get("focus_blocks", _MISSING)
     if raw_blocks is not _MISSING:
@@ -811,7 +548,7 @@ def _schedule(c: _Checker, raw: object) -> ScheduleSettings:
 
 
 def _focus_block(c: _Checker, path: str, raw: object) -> FocusBlockSettings | None:
-    t = c.table(raw, path, _BLOCK_KEYS, "[[schedule.focus_blocks]]")
+    t = c.section(raw, FOCUS_BLOCK, path)
     if t is None:
         return None
     ok = True
@@ -841,7 +578,7 @@ def _focus_block(c: _Checker, path: str, raw: object) -> FocusBlockSettings | No
     if ends["end"] <= ends["start"]:
         c.add(
             f"{path}.end",
-            f"{_show(_hhmm(ends['end']))} is not after start {_show(_hhmm(ends['start']))} "
+            f"{_show(hhmm(ends['end']))} is not after start {_show(hhmm(ends['start']))} "
             "(a block ends on the day it starts: use an end time later than the start)",
         )
         return None
@@ -849,12 +586,11 @@ def _focus_block(c: _Checker, path: str, raw: object) -> FocusBlockSettings | No
 
 
 def _autoreply(c: _Checker, raw: object) -> AutoreplySettings:
-    path = "autoreply"
-    t = c.table(raw, path, _AUTOREPLY_KEYS, "[autoreply]")
-    enabled = c.boolean(t, path, "enabled", False)
-    template = c.string(t, path, "template", DEFAULT_TEMPLATE, _TEXT_MAX, multiline=True)
-    days = c.integer(t, path, "once_per_sender_days", 3, (1, 365), "days")
-    phone = c.string(t, path, "urgent_phone", "", 100)
+    t = c.section(raw, AUTOREPLY)
+    enabled = c.flag(t, AUTOREPLY, "enabled")
+    template = c.text(t, AUTOREPLY, "template", multiline=True)
+    days = c.whole(t, AUTOREPLY, "once_per_sender_days")
+    phone = c.text(t, AUTOREPLY, "urgent_phone")
     fields = _template_fields(c, template)
     if enabled and "urgent_phone" in fields and not phone.strip():
         c.add(
@@ -909,10 +645,11 @@ def _template_fields(c: _Checker, template: str) -> set[str]:
 
 
 def _holding(c: _Checker, raw: object) -> HoldingSettings:
-    path = "holding"
-    t = c.table(raw, path, _HOLDING_KEYS, "[holding]")
-    mode_text = c.string(t, path, "mode", RuleMode.SERVER_RULE.value, 40)
-    mode = RuleMode.SERVER_RULE
+    path = HOLDING.name
+    t = c.section(raw, HOLDING)
+    mode_default: RuleMode = HOLDING["mode"].default
+    mode_text = c.string(t, path, "mode", mode_default.value, HOLDING["mode"].limit)
+    mode = mode_default
     if mode_text in HOLDING_MODES:
         mode = RuleMode(mode_text)
     else:
@@ -920,7 +657,9 @@ def _holding(c: _Checker, raw: object) -> HoldingSettings:
             "holding.mode",
             f'{_show(mode_text)} is not a holding mode (use "server-rule" or "client-move")',
         )
-    folder = c.string(t, path, "folder", DEFAULT_FOLDER, 10 * _FOLDER_MAX)
+    # Read with room to spare: the length is checked below, with the folder's own message.
+    folder_max = HOLDING["folder"].limit
+    folder = c.string(t, path, "folder", DEFAULT_FOLDER, 10 * folder_max)
     key = "holding.folder"
     if not folder.strip():
         c.add(key, f'is empty (name the folder for held mail, e.g. "{DEFAULT_FOLDER}")')
@@ -930,8 +669,8 @@ def _holding(c: _Checker, raw: object) -> HoldingSettings:
             f"{_show(folder)} contains a / or \\ (give a folder name, not a path, "
             f'e.g. "{DEFAULT_FOLDER}")',
         )
-    elif len(folder) > _FOLDER_MAX:
-        c.add(key, f"is {len(folder)} characters long (use at most {_FOLDER_MAX})")
+    elif len(folder) > folder_max:
+        c.add(key, f"is {len(folder)} characters long (use at most {folder_max})")
     elif folder != folder.strip():
         c.add(key, f"{_show(folder)} starts or ends with a space (remove it)")
     elif (known := well_known_named(folder)) == "inbox":
@@ -947,31 +686,21 @@ def _holding(c: _Checker, raw: object) -> HoldingSettings:
             "mail could be emptied away or lost among other mail (use a folder of its own, "
             f'e.g. "{DEFAULT_FOLDER}")',
         )
-    failsafe = c.boolean(t, path, "failsafe", True)
+    failsafe = c.flag(t, HOLDING, "failsafe")
     return HoldingSettings(mode, folder, failsafe)
 
 
 def _notifications(c: _Checker, raw: object) -> NotificationSettings:
-    path = "notifications"
-    t = c.table(raw, path, _NOTIFICATION_KEYS, "[notifications]")
-    return NotificationSettings(c.boolean(t, path, "urgent_during_focus", False))
+    t = c.section(raw, NOTIFICATIONS)
+    return NotificationSettings(c.flag(t, NOTIFICATIONS, "urgent_during_focus"))
 
 
 def _privacy(c: _Checker, raw: object) -> PrivacySettings:
-    path = "privacy"
-    t = c.table(raw, path, _PRIVACY_KEYS, "[privacy]")
-    return PrivacySettings(c.integer(t, path, "keep_days", DEFAULT_KEEP_DAYS, (1, 3650), "days"))
+    t = c.section(raw, PRIVACY)
+    return PrivacySettings(c.whole(t, PRIVACY, "keep_days"))
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def _day_numbers(days: Iterable[str]) -> frozenset[int]:
-    return frozenset(WEEKDAYS.index(d) for d in days)
-
-
-def _hhmm(t: time) -> str:
-    return f"{t.hour:02d}:{t.minute:02d}"
 
 
 def _join(path: str, key: object) -> str:
@@ -1053,16 +782,6 @@ def _not_text(value: str, multiline: bool) -> str | None:
     return None
 
 
-def _zone_ok(name: str) -> bool:
-    if not name or len(name) > 255 or name.startswith("/") or ".." in name:
-        return False
-    try:
-        ZoneInfo(name)
-    except Exception:  # ZoneInfoNotFoundError (a KeyError), ValueError, OSError...
-        return False
-    return True
-
-
 def _zone_message(name: str) -> str:
     example = "Europe/London"
     if 0 < len(name) < 100:
@@ -1074,16 +793,6 @@ def _zone_message(name: str) -> str:
         if close:
             example = close[0]
     return f'{_show(name)} is not a time zone (use an IANA name like "{example}")'
-
-
-def _after_zoneinfo(path: str) -> str | None:
-    marker = "zoneinfo/"
-    if marker not in path:
-        return None
-    name = path.split(marker, 1)[1]
-    for prefix in ("posix/", "right/"):
-        name = name.removeprefix(prefix)
-    return name or None
 
 
 def _tenant_ok(tenant: str) -> bool:
@@ -1144,55 +853,3 @@ def _is_file(path: str) -> bool:
         return Path(path).expanduser().is_file()
     except (OSError, ValueError, RuntimeError):
         return False
-
-
-def _file_key(path: Path) -> str:
-    return path.name or str(path)
-
-
-def _read_text(path: Path) -> str:
-    key = _file_key(path)
-    try:
-        with path.open("rb") as f:
-            raw = f.read(_MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError([Problem(key, f"not found at {path} ({_HOW_TO_CREATE})")]) from None
-    except IsADirectoryError:
-        raise ConfigError(
-            [Problem(key, f"{path} is a folder, not a settings file ({_HOW_TO_CREATE})")]
-        ) from None
-    except PermissionError:
-        raise ConfigError(
-            [
-                Problem(
-                    key,
-                    f"cannot be read at {path}: permission denied (check its owner "
-                    "and permissions; FocusGuard writes it readable by you only)",
-                )
-            ]
-        ) from None
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise ConfigError([Problem(key, f"cannot be read at {path}: {reason}")]) from None
-    if len(raw) > _MAX_FILE_BYTES:
-        raise ConfigError(
-            [Problem(key, f"is larger than {_MAX_FILE_BYTES // 1000} kB: not a settings file")]
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        bad = raw[exc.start : exc.start + 1].hex()
-        raise ConfigError(
-            [Problem(key, f"line {line}: not valid UTF-8 (byte 0x{bad}); save the file as UTF-8")]
-        ) from None
-
-
-def _toml_error_message(text: str) -> str:
-    m = _TOML_POS_RE.match(text)
-    if m:
-        return f"line {m[2]}, column {m[3]}: {m[1]}"
-    m = _TOML_END_RE.match(text)
-    if m:
-        return f"at the end of the file: {m[1]}"
-    return text
