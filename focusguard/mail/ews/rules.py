@@ -67,8 +67,10 @@ REFUSED_EXPLANATION = (
 
 
 @dataclass(frozen=True, slots=True)
-class RuleSpec:
-    """One hold rule as FocusGuard wants it on the server: a core spec and the held folder."""
+class WantedRule:
+    """One hold rule as FocusGuard wants it on Exchange: what the engine means by it (the
+    server-neutral HoldRuleSpec, core/hold_rules.py) moving to the held folder, with the name
+    and key by which it is found again."""
 
     hold: HoldRuleSpec
     folder_id: str
@@ -105,16 +107,16 @@ class RuleSpec:
         return end
 
 
-def desired(rules: HoldRules, folder_id: str) -> list[RuleSpec]:
+def desired(rules: HoldRules, folder_id: str) -> list[WantedRule]:
     """Our rules in the order Exchange must run them."""
-    return [RuleSpec(hold, folder_id) for hold in hold_rule_specs(rules)]
+    return [WantedRule(hold, folder_id) for hold in hold_rule_specs(rules)]
 
 
 def is_ours(rule: Rule) -> bool:
     return (rule.display_name or "").startswith(PREFIX)
 
 
-def _still_good(rule: Rule, spec: RuleSpec) -> bool:
+def _still_good(rule: Rule, spec: WantedRule) -> bool:
     """The rule on the server holds everything `spec` wants held: enabled, sound, and open
     since the spec's start at the latest. A rule that opens later than the plan's start (the
     clock jumped back: wake, NTP) would hold nothing until real time caught up."""
@@ -127,8 +129,8 @@ def _still_good(rule: Rule, spec: RuleSpec) -> bool:
 
 
 def plan_changes(
-    ours: Sequence[Rule], wanted: Sequence[RuleSpec]
-) -> tuple[list[RuleSpec], list[Rule]]:
+    ours: Sequence[Rule], wanted: Sequence[WantedRule]
+) -> tuple[list[WantedRule], list[Rule]]:
     """(specs to create, our rules to delete) to get from `ours` to `wanted`.
 
     New rules get priorities after every existing rule, so a rule can only be kept while it
@@ -139,7 +141,7 @@ def plan_changes(
     for rule in sorted(ours, key=_priority):
         by_name.setdefault(rule.display_name, rule)  # duplicates (a crash mid-update) go
     keep: list[Rule] = []
-    create: list[RuleSpec] = []
+    create: list[WantedRule] = []
     for spec in wanted:
         rule = by_name.get(spec.name)
         in_order = rule is not None and (not keep or _priority(rule) > _priority(keep[-1]))
@@ -155,7 +157,7 @@ def _priority(rule: Rule) -> int:
     return int(rule.priority or 0)
 
 
-def build_rule(account: Any, spec: RuleSpec, priority: int, held_folder: Any) -> Rule:
+def build_rule(account: Any, spec: WantedRule, priority: int, held_folder: Any) -> Rule:
     hold = spec.hold
     conditions = Conditions(
         within_date_range=WithinDateRange(start_date_time=spec.start, end_date_time=spec.end),

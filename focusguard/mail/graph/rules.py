@@ -48,8 +48,10 @@ LEFT_ON = "A hold rule left on by an earlier run was switched off"
 
 
 @dataclass(frozen=True, slots=True)
-class RuleSpec:
-    """One messageRule as FocusGuard wants it: a core spec under a fixed name per kind."""
+class WantedRule:
+    """One messageRule as FocusGuard wants it on Graph: what the engine means by it (the
+    server-neutral HoldRuleSpec, core/hold_rules.py) under a fixed name per kind, as a
+    request body."""
 
     hold: HoldRuleSpec
 
@@ -82,8 +84,8 @@ class RuleSpec:
         }
 
 
-def desired(rules: HoldRules) -> list[RuleSpec]:
-    return [RuleSpec(hold) for hold in hold_rule_specs(rules)]
+def desired(rules: HoldRules) -> list[WantedRule]:
+    return [WantedRule(hold) for hold in hold_rule_specs(rules)]
 
 
 def _norm_predicates(value: Any) -> dict[str, Any]:
@@ -131,7 +133,7 @@ class RuleKeeper:
         self._folder_id = folder_id
         self._clock = clock
         self._lock = threading.Lock()
-        self._specs: list[RuleSpec] = []
+        self._specs: list[WantedRule] = []
         self._applied: dict[str, bool] | None = None  # kind -> enabled, as last written
         self._first = True
         self.writes = 0  # POST/PATCH/DELETE sent (tests, log)
