@@ -104,12 +104,9 @@ class ReleaseDone:
     release: Release | None
 
     @property
-    def released(self) -> int:
-        return 0 if self.release is None else len(self.release.released)
-
-    @property
     def failed(self) -> int:
-        return 0 if self.release is None else self.release.failed
+        """How many could not be moved yet (FocusGuard retries them)."""
+        return self.release.failed if self.release is not None else 0
 
     @property
     def text(self) -> str:
@@ -121,7 +118,8 @@ class ReleaseDone:
         return text
 
     def as_json(self) -> dict[str, object]:
-        return {"released": self.released, "failed": self.failed}
+        moved = self.release.released if self.release is not None else ()
+        return {"released": len(moved), "failed": self.failed}
 
 
 @dataclass(frozen=True, slots=True)

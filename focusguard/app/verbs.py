@@ -15,6 +15,7 @@ a `Future` at once (the GUI, which must never wait).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -169,8 +170,10 @@ def query(fn: Callable[Concatenate[Any, P], R]) -> WorkerMethod[P, R]:
     return WorkerMethod(fn, changes=False, needs_connection=False)
 
 
+@functools.cache
 def verbs_of(cls: type) -> tuple[Verb, ...]:
-    """The user verbs declared on `cls`, in the order they are written."""
+    """The user verbs declared on `cls` (and the classes it derives from), in the order they
+    are written."""
     found = []
     for klass in reversed(cls.__mro__):
         for value in vars(klass).values():
