@@ -144,7 +144,14 @@ class Service:
                 *(Preset(f"&{m} min", {"minutes": m}) for m in FOCUS_PRESETS),
                 Preset("Until next &check-in", {"minutes": None}),
                 Ask(
-                    "C&ustom…", "minutes", "Focus for how many minutes?", 45, 1, CUSTOM_FOCUS_MAX, 5
+                    "C&ustom…",
+                    "minutes",
+                    "Start focus",
+                    "Focus for how many minutes?",
+                    default=45,
+                    low=1,
+                    high=CUSTOM_FOCUS_MAX,
+                    step=5,
                 ),
             ),
             enabled=lambda s: not s.paused,

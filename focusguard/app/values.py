@@ -175,6 +175,7 @@ class Ask:
 
     label: str
     arg: str
+    title: str  # of the question's window
     prompt: str
     default: int
     low: int

@@ -15,7 +15,6 @@ a `Future` at once (the GUI, which must never wait).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -170,13 +169,17 @@ def query(fn: Callable[Concatenate[Any, P], R]) -> WorkerMethod[P, R]:
     return WorkerMethod(fn, changes=False, needs_connection=False)
 
 
-@functools.cache
+_TABLES: dict[type, tuple[Verb, ...]] = {}
+
+
 def verbs_of(cls: type) -> tuple[Verb, ...]:
     """The user verbs declared on `cls` (and the classes it derives from), in the order they
-    are written."""
-    found = []
-    for klass in reversed(cls.__mro__):
-        for value in vars(klass).values():
-            if isinstance(value, WorkerMethod) and value.verb is not None:
-                found.append(value.verb)
-    return tuple(found)
+    are written; worked out once per class."""
+    if cls not in _TABLES:
+        found = []
+        for klass in reversed(cls.__mro__):
+            for value in vars(klass).values():
+                if isinstance(value, WorkerMethod) and value.verb is not None:
+                    found.append(value.verb)
+        _TABLES[cls] = tuple(found)
+    return _TABLES[cls]

@@ -27,9 +27,8 @@ log = logging.getLogger(__name__)
 
 def ask_number(ask: Ask) -> int | None:
     """The Qt dialog for an `Ask` item; None when cancelled."""
-    title = ask.label.replace("&", "").rstrip("…")
     value, ok = QInputDialog.getInt(
-        None, title, ask.prompt, ask.default, ask.low, ask.high, ask.step
+        None, ask.title, ask.prompt, ask.default, ask.low, ask.high, ask.step
     )
     return value if ok else None
 
