@@ -19,7 +19,7 @@ import enum
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from focusguard.app import backends, control, notices, startup
@@ -85,7 +85,6 @@ class App:
     failsafe: FailsafeScheduler | None
     owns_store: bool = False
     running: bool = False
-    _threads: list[threading.Thread] = field(default_factory=list)
 
     @property
     def engine(self) -> Engine:
@@ -110,30 +109,35 @@ class App:
                 self.control.stop()
             self.runtime.stop()
         if self.owns_store:
+            self.owns_store = False
             self.store.close()
 
     def keep_failsafe_soon(self, settings: Settings) -> threading.Thread | None:
-        """Keep the fail-safe's OS units in step with `settings`, on a background thread
-        (systemctl, schtasks and launchctl take a moment), logging the outcome. Not under
-        FOCUSGUARD_HOME: that is the tests' or a throw-away setup's, and OS scheduler units
-        would outlive it (`focusguard failsafe --install` installs them there on purpose)."""
-        scheduler, config = self.failsafe, self.config
-        if scheduler is None or config is None:
-            return None
-        if paths.home_override() is not None:
-            log.info("fail-safe not installed automatically under %s", paths.HOME_ENV)
-            return None
+        return keep_failsafe_soon(self.failsafe, self.config, settings)
 
-        def work() -> None:
-            try:
-                log.info("fail-safe: %s", failsafe_scheduler.keep(settings, config, scheduler))
-            except (SchedulerError, OSError) as exc:
-                log.warning("fail-safe: %s", exc)
 
-        thread = threading.Thread(target=work, name="focusguard-failsafe-units", daemon=True)
-        thread.start()
-        self._threads.append(thread)
-        return thread
+def keep_failsafe_soon(
+    scheduler: FailsafeScheduler | None, config: Path | None, settings: Settings
+) -> threading.Thread | None:
+    """Keep the fail-safe's OS units in step with `settings`, on a background thread
+    (systemctl, schtasks and launchctl take a moment), logging the outcome. Not under
+    FOCUSGUARD_HOME: that is the tests' or a throw-away setup's, and OS scheduler units would
+    outlive it (`focusguard failsafe --install` installs them there on purpose)."""
+    if scheduler is None or config is None:
+        return None
+    if paths.home_override() is not None:
+        log.info("fail-safe not installed automatically under %s", paths.HOME_ENV)
+        return None
+
+    def work() -> None:
+        try:
+            log.info("fail-safe: %s", failsafe_scheduler.keep(settings, config, scheduler))
+        except (SchedulerError, OSError) as exc:
+            log.warning("fail-safe: %s", exc)
+
+    thread = threading.Thread(target=work, name="focusguard-failsafe-units", daemon=True)
+    thread.start()
+    return thread
 
 
 def build(
@@ -176,30 +180,27 @@ def build(
             store.close()
         raise
     runtime = Runtime(engine, Worker(), parts.timers or Ticker(), events, retry=parts.retry)
+    # The OS integrations of the mode: the demo and the fail-safe run install nothing.
     failsafe = parts.failsafe
     if failsafe is None and mode in (Mode.TRAY, Mode.HEADLESS):
         failsafe = failsafe_scheduler.for_platform()
     autostart = parts.autostart
     if autostart is None and mode is Mode.TRAY:
         autostart = autostart_module.for_platform()
-    app: App
-
-    def settings_applied(new: Settings) -> None:
-        app.keep_failsafe_soon(new)
-
     service = Service(
         runtime,
         events,
         settings,
         engine_for=engine_for,
-        settings_applied=settings_applied,
+        # New settings may change the schedule the fail-safe's units run on.
+        settings_applied=lambda new: keep_failsafe_soon(failsafe, config, new),
         failsafe=failsafe,
     )
     notices.announce(events, lambda: service.settings.notifications)
     server_socket = None
     if parts.control and mode is not Mode.FAILSAFE:
         server_socket = control.serve(service, parts.control_root)
-    app = App(
+    return App(
         mode=mode,
         config=config,
         events=events,
@@ -211,7 +212,6 @@ def build(
         failsafe=failsafe,
         owns_store=owns_store,
     )
-    return app
 
 
 def _keyring() -> Secrets:
