@@ -176,7 +176,7 @@ class _Graph:
         sign_in(account, secrets)
 
 
-# One entry per kind the settings accept (core/settings.py ACCOUNT_KINDS; a test checks).
+# One entry per kind the settings accept (core/settings/schema.py ACCOUNT_KINDS; a test checks).
 KINDS: Mapping[str, BackendKind] = {"ews": _Ews(), "graph": _Graph()}
 
 

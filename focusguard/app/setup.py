@@ -3,7 +3,7 @@ them: read, check, save (the password to the keyring, never the file) and test a
 No running app is needed — the wizard runs before there is one; a running app then applies
 what was saved (`Service.apply_settings`).
 
-The checks are the ones `focusguard config check` runs (core/settings.py), so a form can
+The checks are the ones `focusguard config check` runs (core/settings/), so a form can
 never save what the command line would refuse.
 """
 
