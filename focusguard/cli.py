@@ -145,7 +145,9 @@ def _run_verb(verb: Verb) -> Callable[[argparse.Namespace], int]:
         if not reply.get("ok", False):
             return _fail(str(reply.get("error", "the running FocusGuard refused the command")))
         if args.json:
-            print(json.dumps(reply.get("data", {}), indent=2))
+            # "status": what a FocusGuard from before the verb table answers (until restarted
+            # after an upgrade).
+            print(json.dumps(reply.get("data") or reply.get("status") or {}, indent=2))
         else:
             print(reply.get("text", "done"))
         return EXIT_OK
