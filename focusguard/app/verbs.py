@@ -72,6 +72,11 @@ class Bound(Generic[P, R]):
 
 
 class WorkerMethod(Generic[P, R]):
+    """A service method that runs on the engine's worker (what the decorators below make);
+    looked up on a service it is a `Bound`. `changes`: afterwards the timers are re-armed and
+    the front-ends hear the new status. `needs_connection`: refused (NotConnected) until the
+    mailbox was reached once."""
+
     def __init__(
         self,
         fn: Callable[Concatenate[Any, P], R],
