@@ -31,13 +31,11 @@ def login(config: Path, *, password_stdin: bool) -> int:
         return _fail(exc)
     kind = backends.kind_of(account)
     asks = kind.asks_password(account)
-    given: list[str] = []
 
     def password() -> str:
         text = _read_password(f"Password for {account.username or account.email}: ", password_stdin)
         if not text:
             raise _NoPassword("No password given", "Type the password (nothing was stored).")
-        given.append(text)
         return text
 
     try:
@@ -53,7 +51,7 @@ def login(config: Path, *, password_stdin: bool) -> int:
 
 
 class _NoPassword(FocusGuardError):
-    pass
+    """Nothing was typed: asked before any server is contacted."""
 
 
 def _read_password(prompt: str, from_stdin: bool) -> str:
