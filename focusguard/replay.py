@@ -36,6 +36,7 @@ class TraceMessage:
     sender: str
     subject: str
     headers: dict[str, str]
+    to: tuple[str, ...] = ()  # To and Cc: [exceptions] sent_to (issue 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,10 @@ def parse_trace(lines: Iterable[str]) -> Iterator[TraceEntry]:
                 isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
             ):
                 raise TraceError(number, '"headers" must be an object of string values')
-            entry = TraceMessage(number, ident, at, sender, subject, dict(headers))
+            to = raw.get("to", [])
+            if not isinstance(to, list) or not all(isinstance(r, str) for r in to):
+                raise TraceError(number, '"to" must be a list of addresses (To and Cc)')
+            entry = TraceMessage(number, ident, at, sender, subject, dict(headers), tuple(to))
         if last is not None and entry.at < last:
             raise TraceError(
                 number, f"the trace must be in time order ({entry.at} is before {last})"
@@ -158,7 +162,9 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
                 engine.focus_end()
         else:
             order.append(entry.id)
-            mailbox.deliver(entry.id, entry.sender, entry.subject, entry.at, entry.headers)
+            mailbox.deliver(
+                entry.id, entry.sender, entry.subject, entry.at, entry.headers, entry.to
+            )
     run_until(None)
 
     results: list[dict[str, object]] = []
