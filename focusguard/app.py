@@ -309,8 +309,10 @@ def _oauth_login(settings: Settings, where: str) -> int:
     try:
         if account.kind == "graph":
             from focusguard.mail.graph.login import sign_in
+            from focusguard.mail.graph.tokens import scopes_for
 
-            sign_in(account, Keyring())
+            # Presence.ReadWrite only with do_not_disturb.teams on (issue 14)
+            sign_in(account, Keyring(), scopes=scopes_for(settings.do_not_disturb.teams))
         else:
             from focusguard.mail.ews.login import sign_in_oauth
 

@@ -392,4 +392,46 @@ def calendar_view(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respon
     return Response(200, body)
 
 
+# ---- Teams presence (presence.py) ------------------------------------------------------------
+def _presence_user(sim: GraphSimulator, user: str) -> None:
+    if user.lower() != sim.presence.user_id:
+        raise GraphError(404, "ResourceNotFound", f"User {user} was not found.")
+
+
+def _presence_write(sim: GraphSimulator, req: Request) -> None:
+    if not sim.token_grants(req.headers.get("authorization", "")[7:], "Presence.ReadWrite"):
+        raise GraphError(
+            403,
+            "Forbidden",
+            "Insufficient privileges to complete the operation (Presence.ReadWrite).",
+        )
+
+
+@route("GET", r"/me/presence", "presence")
+def my_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    return Response(200, sim.presence.current())
+
+
+@route("GET", rf"/users/{SEG}/presence", "presence")
+def user_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    _presence_user(sim, m.group(1))
+    return Response(200, sim.presence.current())
+
+
+@route("POST", rf"/users/{SEG}/presence/setUserPreferredPresence", "presence")
+def set_preferred_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    _presence_user(sim, m.group(1))
+    _presence_write(sim, req)
+    sim.presence.set_preferred(req.body)
+    return Response(200)
+
+
+@route("POST", rf"/users/{SEG}/presence/clearUserPreferredPresence", "presence")
+def clear_preferred_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    _presence_user(sim, m.group(1))
+    _presence_write(sim, req)
+    sim.presence.clear_preferred(req.body)
+    return Response(200)
+
+
 __all__ = ["Mailbox", "Request", "Response", "dispatch", "operation_of"]
