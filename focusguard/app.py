@@ -223,13 +223,18 @@ def _run_headless(
     except StartupError as exc:
         print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
         return 1
+    from focusguard import dnd_wiring
+    from focusguard.core.clock import SystemClock
+
+    notifier = ConsoleNotifier()
     runtime = Runtime(
         settings,
         backend,
         store,
-        ConsoleNotifier(),
+        notifier,
         on_outcome=_print_outcome,
         on_release=_print_release,
+        dnd=dnd_wiring.build(settings, store, backend, notifier, SystemClock()),  # issue 14
     )
     try:
         runtime.start()
