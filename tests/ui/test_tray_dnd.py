@@ -61,11 +61,11 @@ teams = true
 class Desktop:
     kind: str
     session: DesktopSession
-    plasma: NotificationServer | None
+    server: NotificationServer  # GNOME Shell's or Plasma's notification server
 
     def quiet(self) -> bool:
-        if self.plasma is not None:
-            return self.plasma.inhibited
+        if self.kind == "kde":
+            return self.server.inhibited
         return self.session.banners() is False
 
 
@@ -73,13 +73,15 @@ class Desktop:
 def desktop(
     request: pytest.FixtureRequest, desktop_session: DesktopSession, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Desktop]:
-    if request.param == "gnome":
-        yield Desktop("gnome", gnome_session(desktop_session, monkeypatch), None)
-        return
-    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "KDE")
-    plasma = NotificationServer(desktop_session.address).start()
-    yield Desktop("kde", desktop_session, plasma)
-    plasma.stop()
+    kde = request.param == "kde"
+    if kde:
+        monkeypatch.setenv("XDG_CURRENT_DESKTOP", "KDE")
+    else:
+        gnome_session(desktop_session, monkeypatch)
+    # GNOME Shell's server has no Inhibit; Plasma's has.
+    server = NotificationServer(desktop_session.address, kde=kde).start()
+    yield Desktop(request.param, desktop_session, server)
+    server.stop()
 
 
 @pytest.fixture
@@ -219,3 +221,29 @@ def test_quit_during_focus_restores_desktop_and_teams(
     rig.stop()  # what the event loop's end does (ui.main._exec -> Shell.stop)
     assert not desktop.quiet()
     assert teams(sim) == "Available"
+
+
+def test_urgent_mail_during_focus_is_a_critical_notification_on_the_session_bus(
+    qtbot, rig: Rig, desktop: Desktop, sim: GraphSimulator
+) -> None:
+    start_focus_from_the_tray(qtbot, rig)
+    qtbot.waitUntil(desktop.quiet, timeout=10_000)
+    sim.deliver("Boss <boss@corp.example>", "<b>call me</b>", received=rig.clock.now())
+    sim.deliver("Ann <ann@client.example>", "not urgent", received=rig.clock.now())
+    qtbot.waitUntil(lambda: bool(desktop.server.shown()), timeout=15_000)
+    (shown,) = desktop.server.shown()
+    assert shown.urgency == 2 and shown.summary == "Urgent email in your Inbox"
+    assert "urgent sender" in shown.body
+    qtbot.waitUntil(lambda: rig.runtime.engine.status().held == 1, timeout=15_000)
+    assert len(desktop.server.shown()) == 1  # the held customer raised nothing
+
+
+def test_urgent_mail_outside_focus_raises_no_critical_notification(
+    qtbot, rig: Rig, desktop: Desktop, sim: GraphSimulator
+) -> None:
+    mid = sim.deliver("Boss <boss@corp.example>", "hello", received=rig.clock.now())
+    qtbot.waitUntil(
+        lambda: rig.runtime.store.decided(mid),
+        timeout=15_000,  # type: ignore[attr-defined]
+    )
+    assert desktop.server.shown() == []
