@@ -12,8 +12,9 @@
 - A user who already shows Do Not Disturb (set it by hand, or presenting) is left alone, and
   then nothing is cleared afterwards: that state was not FocusGuard's. Clearing removes any
   preferred presence, so a status set by hand *during* the block ends with it (documented).
-- Both need the delegated permission Presence.ReadWrite, asked for at sign-in only when
-  `do_not_disturb.teams` is on (tokens.scopes_for); a 403 says how to get it.
+- Reading needs the delegated permission Presence.Read, setting and clearing
+  Presence.ReadWrite; both are asked for at sign-in only when `do_not_disturb.teams` is on
+  (tokens.scopes_for); a 403 says how to get them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 
 DND = "DoNotDisturb"
 CONSENT = (
-    "Teams presence needs the permission Presence.ReadWrite. Sign in again with `focusguard "
+    "Teams presence needs the permissions Presence.Read and Presence.ReadWrite. Sign in "
+    "again with `focusguard "
     "account login` and accept it; if your organisation requires it, ask your administrator "
     "to grant admin consent for FocusGuard's app (docs/graph.md, Teams presence). Or switch "
     "do_not_disturb.teams off."

@@ -1,10 +1,9 @@
 """Teams presence as Microsoft Graph documents it (issue 14), for the simulated user.
 
 - `GET /me/presence`, `GET /users/{id}/presence` answer the `presence` resource: the user's
-  `id`, `availability`, `activity` (https://learn.microsoft.com/en-us/graph/api/presence-get;
-  Presence.Read, or Presence.ReadWrite which "allows the app to read presence information
-  and write activity and availability", https://learn.microsoft.com/en-us/graph/
-  permissions-reference#presencereadwrite).
+  `id`, `availability`, `activity` (https://learn.microsoft.com/en-us/graph/api/presence-get);
+  the delegated permissions that page lists are Presence.Read and Presence.Read.All, so a
+  token granted neither is answered 403.
 - `POST /users/{userId}/presence/setUserPreferredPresence` with `availability`, `activity`
   and an optional `expirationDuration` (ISO 8601; "if not provided, a default expiration will
   be applied: DoNotDisturb or Busy: Expiration in 1 day; all others: Expiration in 7 days"),

@@ -398,23 +398,30 @@ def _presence_user(sim: GraphSimulator, user: str) -> None:
         raise GraphError(404, "ResourceNotFound", f"User {user} was not found.")
 
 
-def _presence_write(sim: GraphSimulator, req: Request) -> None:
-    if not sim.token_grants(req.headers.get("authorization", "")[7:], "Presence.ReadWrite"):
+def _presence_allowed(sim: GraphSimulator, req: Request, *permissions: str) -> None:
+    token = req.headers.get("authorization", "")[7:]
+    if not any(sim.token_grants(token, p) for p in permissions):
         raise GraphError(
             403,
             "Forbidden",
-            "Insufficient privileges to complete the operation (Presence.ReadWrite).",
+            f"Insufficient privileges to complete the operation ({' or '.join(permissions)}).",
         )
+
+
+def _presence_write(sim: GraphSimulator, req: Request) -> None:
+    _presence_allowed(sim, req, "Presence.ReadWrite")
 
 
 @route("GET", r"/me/presence", "presence")
 def my_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    _presence_allowed(sim, req, "Presence.Read", "Presence.Read.All")
     return Response(200, sim.presence.current())
 
 
 @route("GET", rf"/users/{SEG}/presence", "presence")
 def user_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
     _presence_user(sim, m.group(1))
+    _presence_allowed(sim, req, "Presence.Read", "Presence.Read.All")
     return Response(200, sim.presence.current())
 
 

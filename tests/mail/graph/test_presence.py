@@ -13,7 +13,13 @@ from focusguard.core.settings import HoldingSettings
 from focusguard.mail.graph import login, tokens
 from focusguard.mail.graph.backend import GraphBackend
 from focusguard.mail.graph.presence import iso_duration
-from focusguard.mail.graph.tokens import PRESENCE_SCOPE, SCOPES, StaticTokens, scopes_for
+from focusguard.mail.graph.tokens import (
+    PRESENCE_SCOPE,
+    PRESENCE_SCOPES,
+    SCOPES,
+    StaticTokens,
+    scopes_for,
+)
 from focusguard.secrets import Keyring
 from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
 from tests.mail.graph.conftest import account
@@ -77,6 +83,17 @@ def test_without_the_permission_the_error_says_how_to_get_it(sim: GraphSimulator
         backend.teams_presence().set_dnd(now + dt.timedelta(minutes=25), now)
     assert err.value.title == "Teams presence not allowed"
     assert "Presence.ReadWrite" in err.value.message and "admin consent" in err.value.message
+
+
+def test_with_the_scopes_asked_for_at_sign_in_presence_works(sim: GraphSimulator) -> None:
+    """A token granted what scopes_for(True) asks for is enough for every presence call."""
+    backend = connected(sim, sim.issue_token(" ".join(scopes_for(True))))
+    presence = backend.teams_presence()
+    now = dt.datetime.now(dt.UTC)
+    assert presence.set_dnd(now + dt.timedelta(minutes=25), now) is True
+    presence.clear()
+    assert [c["call"] for c in sim.presence.calls] == ["set", "clear"]
+    backend.close()
     backend.close()
 
 
@@ -87,8 +104,9 @@ def test_not_connected_is_a_dnd_error_not_a_traceback(sim: GraphSimulator) -> No
 
 
 def test_presence_scope_only_when_teams_is_on() -> None:
-    assert PRESENCE_SCOPE not in scopes_for(False)
-    assert scopes_for(True) == (*SCOPES, PRESENCE_SCOPE)
+    assert not set(PRESENCE_SCOPES) & set(scopes_for(False))
+    assert scopes_for(True) == (*SCOPES, *PRESENCE_SCOPES)
+    assert "https://graph.microsoft.com/Presence.Read" in PRESENCE_SCOPES
 
 
 def test_sign_in_asks_for_presence_only_when_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -103,8 +103,12 @@ def test_preferred_presence_shows_only_with_a_teams_session(sim: GraphSimulator)
     assert call(sim, "GET", "/me/presence").json()["availability"] == "DoNotDisturb"
 
 
-def test_writing_presence_needs_presence_readwrite(sim: GraphSimulator) -> None:
+def test_reading_needs_presence_read_and_writing_presence_readwrite(sim: GraphSimulator) -> None:
     mail_only = sim.issue_token("https://graph.microsoft.com/Mail.ReadWrite offline_access")
+    read = sim.issue_token("https://graph.microsoft.com/Presence.Read")
+    assert call(sim, "GET", "/me/presence", token=mail_only).status_code == 403
+    assert call(sim, "GET", "/me/presence", token=read).status_code == 200
+    assert call(sim, "POST", set_path(sim), {}, token=read).status_code == 403
     with_presence = sim.issue_token(
         "https://graph.microsoft.com/Mail.ReadWrite https://graph.microsoft.com/Presence.ReadWrite"
     )
