@@ -23,6 +23,7 @@ CONCURRENCY = (
     "tests/store/test_store_threads.py",
     "tests/store/test_store_crash.py",
     "tests/core/test_scheduler.py",
+    "tests/platform/test_dnd_desktops.py",
 )
 
 

@@ -33,8 +33,6 @@ from tests.ui.conftest import NullTicker, RecordingSink
 
 desktop_session = desktop_bus.desktop_session  # the fixture, for this module
 
-# Now-ish, so the simulator's presence expirations (on its real clock) line up with focus.
-START = dt.datetime.now(dt.UTC).replace(microsecond=0)
 CONFIG = """
 [account]
 kind = "graph"
@@ -99,6 +97,7 @@ class Rig:
     runtime: Runtime
     shell: object
     exits: list[bool]
+    start: dt.datetime  # the virtual clock's start: now, when the test began
     stopped: bool = False
 
     def stop(self) -> None:
@@ -111,10 +110,12 @@ class Rig:
 def rig(qtbot, tmp_path: Path, sim: GraphSimulator, desktop: Desktop) -> Iterator[Rig]:
     from focusguard.ui.main import Shell
 
-    check_in = (START + dt.timedelta(hours=6)).strftime("%H:%M")
+    # Now, so the simulator's presence expirations (on its real clock) line up with focus.
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    check_in = (start + dt.timedelta(hours=6)).strftime("%H:%M")
     settings = settings_from_toml(CONFIG.format(check_in=check_in))
     assert settings.account is not None
-    clock = VirtualClock(START)
+    clock = VirtualClock(start)
     store = Store.open(tmp_path / "state.sqlite3")
     backend = GraphBackend(
         settings.account,
@@ -153,7 +154,7 @@ def rig(qtbot, tmp_path: Path, sim: GraphSimulator, desktop: Desktop) -> Iterato
     assert shell.start()
     qtbot.waitUntil(lambda: shell.feed.current.status is not None, timeout=10_000)
     qtbot.waitUntil(lambda: runtime._started, timeout=10_000)
-    made = Rig(settings, clock, runtime, shell, exits)
+    made = Rig(settings, clock, runtime, shell, exits, start)
     yield made
     made.stop()
     store.close()
@@ -182,7 +183,7 @@ def test_tray_focus_quiets_desktop_and_teams_and_end_focus_restores_both(
     status = rig.runtime.handle({"cmd": "status"})["status"]
     dnd = status["do_not_disturb"]  # type: ignore[index]
     assert dnd["desktop"]["kind"] == desktop.kind and dnd["desktop_on"] is True
-    assert dnd["teams_until"] == (START + dt.timedelta(minutes=25)).isoformat()
+    assert dnd["teams_until"] == (rig.start + dt.timedelta(minutes=25)).isoformat()
 
     rig.shell.tray.menu.aboutToShow.emit()  # type: ignore[attr-defined]
     find_action(rig.shell.tray.menu, "End focus").trigger()  # type: ignore[attr-defined]
@@ -197,13 +198,13 @@ def test_when_the_block_runs_out_the_desktop_comes_back_and_teams_expires_by_its
     start_focus_from_the_tray(qtbot, rig)
     qtbot.waitUntil(desktop.quiet, timeout=10_000)
     qtbot.waitUntil(lambda: len(sim.presence.calls) == 1, timeout=10_000)
-    rig.clock.set(START + dt.timedelta(minutes=26))
+    rig.clock.set(rig.start + dt.timedelta(minutes=26))
     rig.runtime.call(lambda: rig.runtime.engine.reconcile(rig.clock.now()))
     qtbot.waitUntil(lambda: not desktop.quiet(), timeout=10_000)
     # No clear: the presence set for the block expires on the server at its end.
     expires = sim.presence.snapshot()["preferred"]["expires"]
     end = dt.datetime.fromisoformat(expires.replace("Z", "+00:00"))
-    assert abs(end - (START + dt.timedelta(minutes=25))) < dt.timedelta(minutes=2)
+    assert abs(end - (rig.start + dt.timedelta(minutes=25))) < dt.timedelta(minutes=2)
     later = sim.presence.snapshot(now=end + dt.timedelta(seconds=1))
     assert later["availability"] == "Available"
     assert [c["call"] for c in sim.presence.calls] == ["set"]
