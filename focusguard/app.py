@@ -223,13 +223,18 @@ def _run_headless(
     except StartupError as exc:
         print(f"focusguard: {exc.title}\n{exc.message}", file=sys.stderr)
         return 1
+    from focusguard import dnd_wiring
+    from focusguard.core.clock import SystemClock
+
+    notifier = ConsoleNotifier()
     runtime = Runtime(
         settings,
         backend,
         store,
-        ConsoleNotifier(),
+        notifier,
         on_outcome=_print_outcome,
         on_release=_print_release,
+        dnd=dnd_wiring.build(settings, store, backend, notifier, SystemClock()),  # issue 14
     )
     try:
         runtime.start()
@@ -309,8 +314,10 @@ def _oauth_login(settings: Settings, where: str) -> int:
     try:
         if account.kind == "graph":
             from focusguard.mail.graph.login import sign_in
+            from focusguard.mail.graph.tokens import scopes_for
 
-            sign_in(account, Keyring())
+            # Presence.ReadWrite only with do_not_disturb.teams on (issue 14)
+            sign_in(account, Keyring(), scopes=scopes_for(settings.do_not_disturb.teams))
         else:
             from focusguard.mail.ews.login import sign_in_oauth
 

@@ -164,6 +164,10 @@ def _run(
         )
         return EXIT_OK
 
+    # Nothing restores the desktop while FocusGuard is down (issue 14): the fail-safe does.
+    from focusguard import dnd_wiring
+
+    dnd_wiring.restore_after_crash(settings, store, _LogNotifier())
     last = facts.decode_last_run(store.get_fact(facts.FAILSAFE_LAST))
     first = last is None or last.beat_at != (None if beat is None else beat.at)
     nxt = next_release(policy_for(settings, store), store.held(), now)

@@ -46,6 +46,7 @@ class TraceMessage:
     sender: str
     subject: str
     headers: dict[str, str]
+    to: tuple[str, ...] = ()  # To and Cc: [exceptions] sent_to (issue 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,12 @@ def parse_trace(lines: Iterable[str]) -> Iterator[TraceEntry]:
             for name, value in headers.items():
                 _check_text(name, "a header name", number)
                 _check_text(value, f"header {_shown(name)}", number)
-            entry = TraceMessage(number, ident, at, sender, subject, dict(headers))
+            to = raw.get("to", [])
+            if not isinstance(to, list) or not all(isinstance(r, str) for r in to):
+                raise TraceError(number, '"to" must be a list of addresses (To and Cc)')
+            for recipient in to:
+                _check_text(recipient, '"to"', number)
+            entry = TraceMessage(number, ident, at, sender, subject, dict(headers), tuple(to))
         if last is not None and entry.at < last:
             raise TraceError(
                 number, f"the trace must be in time order ({entry.at} is before {last})"
@@ -218,7 +224,9 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
             due = engine.next_release(clock.now())
         else:
             order.append(entry.id)
-            mailbox.deliver(entry.id, entry.sender, entry.subject, entry.at, entry.headers)
+            mailbox.deliver(
+                entry.id, entry.sender, entry.subject, entry.at, entry.headers, entry.to
+            )
             outcome = outcomes.get(entry.id)
             if outcome is not None and outcome.decision.held:
                 at = outcome.decision.release_at or clock.now()

@@ -9,9 +9,9 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from focusguard.control import ControlServer
@@ -24,6 +24,9 @@ from focusguard.core.scheduler import Ticker
 from focusguard.core.settings import Settings
 from focusguard.core.status_text import status_line
 from focusguard.core.worker import Worker
+
+if TYPE_CHECKING:
+    from focusguard.dnd_wiring import DndLink
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +55,12 @@ class Runtime:
         on_release: Callable[[Release], object] | None = None,
         on_change: Callable[[], object] | None = None,
         on_show: Callable[[], object] | None = None,
+        dnd: DndLink | None = None,
     ) -> None:
         self.settings = settings
+        # Do Not Disturb beyond the mailbox (issue 14, focusguard/dnd_wiring.py): told the
+        # focus after every piece of engine work (`_tell_dnd`), each decision, and quit.
+        self.dnd = dnd
         self.backend = backend
         self.store = store
         self._notifier = notifier
@@ -77,6 +84,9 @@ class Runtime:
             on_release=self._emit_release,
         )
         self.ticker = Ticker(self._tick, on_beat=self._beat_soon)
+        if dnd is not None:
+            self.listen(on_outcome=dnd.urgent)
+            self._when_connected.append(dnd.connected)
         self.control = ControlServer(self.handle, control_root) if control else None
         self._started = False
         self._retry = RETRY_FIRST
@@ -138,6 +148,8 @@ class Runtime:
         """Start threads and connect in the background; never blocks on the network."""
         if self.control is not None:
             self.control.start()
+        if self.dnd is not None:
+            self.dnd.start()
         self.worker.start()
         self.worker.submit(self._beat)
         self.worker.submit(self._report_failsafe)
@@ -151,6 +163,8 @@ class Runtime:
         self.ticker.stop()
         if self.control is not None:
             self.control.stop()
+        if self.dnd is not None:
+            self.dnd.stop()  # before the backend closes: clearing Teams presence needs it
         try:
             self.worker.call(self.backend.close, timeout=10)
         except Exception:  # closing is best effort; the server times out on its own
@@ -308,8 +322,26 @@ class Runtime:
         self.ticker.wake_at(when, now)
 
     def _changed(self) -> None:
+        self._tell_dnd()
         for fn in self._change_listeners:
             fn()
+
+    def _tell_dnd(self) -> None:
+        """The focus as it stands, to Do Not Disturb (on the worker: the engine's state)."""
+        if self.dnd is None or self._stopping.is_set():
+            return
+        if not self.worker.is_current:
+            self.worker.submit(self._tell_dnd)
+            return
+        self.dnd.focus_changed(self._focus_until())
+
+    def _focus_until(self) -> datetime | None:
+        now = self.clock.now()
+        paused = self.engine.paused_until
+        if paused is not None and paused > now:
+            return None
+        focus = self.engine.policy.timeline.focus_at(now)
+        return None if focus is None else focus.end
 
     # -- intents (any thread; they wait for the worker) ------------------------------------
     def call(self, fn: Callable[[], T], timeout: float = 60.0) -> T:
@@ -346,6 +378,7 @@ class Runtime:
             status = self.status()
             data = status.as_json()
             data["problem"] = data["problem"] or self.problem
+            data["do_not_disturb"] = None if self.dnd is None else self.dnd.describe()
             return {"ok": True, "status": data, "text": status_line(status, self.problem)}
         if cmd == "show":
             for fn in self._show_listeners:

@@ -179,6 +179,7 @@ class Engine:
         self._on_release = on_release
         self._schedule = settings.weekly_schedule()
         self._people = settings.people_rules()
+        self._bypass = settings.bypass()
         self._own = sender_address(settings.account.email) if settings.account is not None else None
         self._state = facts.decode_focus(store.get_fact(facts.FOCUS_STATE))
         self._calendar_checked: datetime | None = None
@@ -265,7 +266,8 @@ class Engine:
                 if self._already_decided(item):
                     continue
             parsed, category = policy.categorize(item.sender)
-            fresh.append((item, address_text(parsed), self._decide(category, item, now)))
+            decision = self._bypassed(item) or self._decide(category, item, now)
+            fresh.append((item, address_text(parsed), decision))
 
         to_hold = [i for i, _, d in fresh if d.held and i.folder is Folder.INBOX]
         held = self.backend.move(to_hold, Folder.HELD).moved if to_hold else {}
@@ -300,6 +302,12 @@ class Engine:
         if look_at_held_folder:
             self._sync_held_folder(now)
         return outcomes
+
+    def _bypassed(self, item: MailItem) -> Decision | None:
+        """[exceptions] (issue 14): mail that comes through whoever sent it counts as urgent
+        (the urgent-mail alerts treat it so), with the reason it came through."""
+        why = self._bypass.reason(item.subject, item.recipients) if self._bypass else None
+        return None if why is None else Decision(Category.URGENT, Action.DELIVER, None, why)
 
     def _decide(self, category: Category, item: MailItem, now: datetime) -> Decision:
         if self._paused(now):
@@ -506,6 +514,8 @@ class Engine:
             all_external=people.external_is_customer,
             own_domains=people.own_domains,
             urgent=people.urgent,
+            subject_keywords=self.settings.exceptions.subject_keywords,
+            sent_to=self.settings.exceptions.sent_to,
         )
 
     def _apply_rules(self, rules: HoldRules | None) -> None:

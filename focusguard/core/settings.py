@@ -33,6 +33,7 @@ import tomli_w
 
 from focusguard.core.paths import ensure_private_dir
 from focusguard.core.ports import RuleMode
+from focusguard.domain.bypass import Bypass, keyword_problem
 from focusguard.domain.schedule import WEEKDAYS, WeeklyBlock, WeeklySchedule
 from focusguard.domain.senders import (
     People,
@@ -70,6 +71,7 @@ _TOP_KEYS = (
     "holding",
     "notifications",
     "privacy",
+    *("do_not_disturb", "exceptions"),  # issue 14 block, below
 )
 _ACCOUNT_KEYS = (
     "kind",
@@ -202,6 +204,105 @@ class PrivacySettings:
     keep_days: int = DEFAULT_KEEP_DAYS
 
 
+# -- issue 14: Do Not Disturb during focus, exceptions beyond senders ------------------------
+# One block (keys, values, validation) so the settings schema's rewrite can take it over
+# whole; docs/configuration.md "[do_not_disturb]" and "[exceptions]".
+_DND_KEYS = ("desktop", "teams", "macos_shortcut_on", "macos_shortcut_off")
+_EXCEPTION_KEYS = ("subject_keywords", "sent_to")
+_SHORTCUT_MAX = 255
+
+
+@dataclass(frozen=True, slots=True)
+class DoNotDisturbSettings:
+    """Quiet more than the mailbox during focus (docs/do-not-disturb.md); all off by default."""
+
+    desktop: bool = False  # GNOME banners off / KDE inhibition / the macOS Shortcuts below
+    teams: bool = False  # Teams presence "Do not disturb" (Microsoft 365 accounts)
+    macos_shortcut_on: str = ""  # the Shortcut `shortcuts run` starts at focus start
+    macos_shortcut_off: str = ""  # ... and at focus end
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionSettings:
+    """Mail that comes straight through whoever sent it (domain/bypass.py); off when empty."""
+
+    subject_keywords: tuple[str, ...] = ()
+    sent_to: tuple[str, ...] = ()
+
+
+def _do_not_disturb(c: _Checker, raw: object) -> DoNotDisturbSettings:
+    path = "do_not_disturb"
+    t = c.table(raw, path, _DND_KEYS, "[do_not_disturb]")
+    names: dict[str, str] = {}
+    for name in ("macos_shortcut_on", "macos_shortcut_off"):
+        value = c.string(t, path, name, "", _SHORTCUT_MAX)
+        if value != value.strip() or any(ord(ch) < 32 for ch in value):
+            c.add(
+                f"{path}.{name}",
+                f"{_show(value)} has spaces at its ends or control characters (write the "
+                "Shortcut's name exactly as the Shortcuts app shows it)",
+            )
+        names[name] = value
+    if bool(names["macos_shortcut_on"]) != bool(names["macos_shortcut_off"]):
+        c.add(
+            f"{path}.macos_shortcut_off"
+            if names["macos_shortcut_on"]
+            else f"{path}.macos_shortcut_on",
+            "is missing: name both Shortcuts, one that switches Focus on and one that switches "
+            "it off, or neither (docs/do-not-disturb.md, macOS)",
+        )
+    return DoNotDisturbSettings(
+        desktop=c.boolean(t, path, "desktop", False),
+        teams=c.boolean(t, path, "teams", False),
+        macos_shortcut_on=names["macos_shortcut_on"],
+        macos_shortcut_off=names["macos_shortcut_off"],
+    )
+
+
+def _exceptions(c: _Checker, raw: object) -> ExceptionSettings:
+    path = "exceptions"
+    t = c.table(raw, path, _EXCEPTION_KEYS, "[exceptions]")
+    keywords: list[str] = []
+    for key, value in c.items(t, path, "subject_keywords", '["[PAGER-", "INC-"]') or []:
+        if not isinstance(value, str):
+            c.add(key, f"expected a string, got {_show(value)}")
+        elif (problem := keyword_problem(value)) is not None:
+            c.add(key, f"{_show(value)} {problem}")
+        elif value.casefold() in {k.casefold() for k in keywords}:
+            c.add(key, f"{_show(value)} is listed twice (list each keyword once)")
+        else:
+            keywords.append(value)
+    addresses: list[str] = []
+    for key, value in c.items(t, path, "sent_to", '["support-urgent@corp.example"]') or []:
+        if not isinstance(value, str):
+            c.add(key, f"expected a string, got {_show(value)}")
+        elif parse_address(value) is None:
+            c.add(
+                key,
+                f"{_show(value)} is not an email address (use one of your own addresses or "
+                'aliases, e.g. "support-urgent@corp.example")',
+            )
+        else:
+            addresses.append(value.strip())
+    return ExceptionSettings(tuple(keywords), tuple(addresses))
+
+
+def _issue14_dict(settings: Settings) -> dict[str, Any]:
+    d, e = settings.do_not_disturb, settings.exceptions
+    return {
+        "do_not_disturb": {
+            "desktop": d.desktop,
+            "teams": d.teams,
+            "macos_shortcut_on": d.macos_shortcut_on,
+            "macos_shortcut_off": d.macos_shortcut_off,
+        },
+        "exceptions": {"subject_keywords": list(e.subject_keywords), "sent_to": list(e.sent_to)},
+    }
+
+
+# -- end of the issue 14 block ------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     account: AccountSettings | None
@@ -211,6 +312,12 @@ class Settings:
     holding: HoldingSettings
     notifications: NotificationSettings = NotificationSettings()
     privacy: PrivacySettings = PrivacySettings()
+    do_not_disturb: DoNotDisturbSettings = DoNotDisturbSettings()  # issue 14
+    exceptions: ExceptionSettings = ExceptionSettings()  # issue 14
+
+    def bypass(self) -> Bypass:
+        """Mail that skips the hold whoever sent it ([exceptions])."""
+        return Bypass.of(self.exceptions.subject_keywords, self.exceptions.sent_to)
 
     def people_rules(self) -> People:
         return People(
@@ -284,6 +391,7 @@ class Settings:
         }
         out["notifications"] = {"urgent_during_focus": self.notifications.urgent_during_focus}
         out["privacy"] = {"keep_days": self.privacy.keep_days}
+        out.update(_issue14_dict(self))
         return out
 
     def to_toml(self) -> str:
@@ -339,6 +447,8 @@ def parse_settings(data: Mapping[str, object]) -> Settings:
         holding=_holding(c, data.get("holding", {})),
         notifications=_notifications(c, data.get("notifications", {})),
         privacy=_privacy(c, data.get("privacy", {})),
+        do_not_disturb=_do_not_disturb(c, data.get("do_not_disturb", {})),
+        exceptions=_exceptions(c, data.get("exceptions", {})),
     )
     if c.problems:
         raise ConfigError(c.problems)

@@ -382,6 +382,9 @@ def build_shell(config: Path) -> Shell:
         raise
     bridge = Bridge()
     notifier = TrayNotifier(urgent_alerts=settings.notifications.urgent_during_focus)
+    from focusguard import dnd_wiring
+    from focusguard.core.clock import SystemClock
+
     runtime = Runtime(
         settings,
         backend,
@@ -391,6 +394,7 @@ def build_shell(config: Path) -> Shell:
         on_release=bridge.post_release,
         on_outcome=bridge.post_outcome,
         on_show=bridge.post_show,
+        dnd=dnd_wiring.build(settings, store, backend, notifier, SystemClock()),  # issue 14
     )
     shell = Shell(
         runtime,

@@ -12,7 +12,12 @@ On the wire:
   new-inboxrule, FromAddressContainsWords);
 - exact addresses are `FromAddresses` (https://learn.microsoft.com/en-us/exchange/
   client-developer/web-service-reference/fromaddresses);
-- the window is `WithinDateRange`.
+- the window is `WithinDateRange`;
+- [exceptions] (issue 14) are `ContainsSubjectStrings` ("strings that must appear in the
+  Subject property", https://learn.microsoft.com/en-us/exchange/client-developer/
+  web-service-reference/containssubjectstrings) and `SentToAddresses` (the addresses "that
+  incoming messages have to have been sent to", https://learn.microsoft.com/en-us/exchange/
+  client-developer/web-service-reference/senttoaddresses) among the exceptions.
 Exchange ANDs predicates of different kinds, ORs the values inside one and ORs exceptions
 (DESIGN.md), and runs rules in Priority order ("the order in which a rule is to be run",
 https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/priority)
@@ -85,6 +90,8 @@ class RuleSpec:
                 ",".join(self.hold.senders),
                 ",".join(self.hold.except_addresses),
                 ",".join(self.hold.except_strings),
+                ",".join(self.hold.except_subjects),
+                ",".join(self.hold.except_sent_to),
                 self.folder_id,
             ]
         )
@@ -162,10 +169,12 @@ def build_rule(account: Any, spec: RuleSpec, priority: int, held_folder: Any) ->
         contains_sender_strings=list(hold.senders) or None,
     )
     exceptions = None
-    if hold.except_addresses or hold.except_strings:
+    if hold.except_addresses or hold.except_strings or hold.except_subjects or hold.except_sent_to:
         exceptions = Exceptions(
             from_addresses=list(hold.except_addresses) or None,
             contains_sender_strings=list(hold.except_strings) or None,
+            contains_subject_strings=list(hold.except_subjects) or None,
+            sent_to_addresses=list(hold.except_sent_to) or None,
         )
     return Rule(
         account=account,

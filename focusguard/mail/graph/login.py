@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from focusguard.core.ports import Secrets
 from focusguard.core.settings import AccountSettings
-from focusguard.mail.graph.tokens import MsalTokens
+from focusguard.mail.graph.tokens import SCOPES, MsalTokens
 
 
 def has_browser() -> bool:
@@ -27,11 +27,12 @@ def sign_in(
     device_code: bool | None = None,
     show: Callable[[str], object] = print,
     tokens: MsalTokens | None = None,
+    scopes: tuple[str, ...] = SCOPES,
 ) -> None:
     """Sign in interactively and check that a token comes back silently afterwards.
 
     Raises AuthError (cancelled, refused, no client id) or MailError (network, keyring)."""
-    tokens = tokens or MsalTokens(account, secrets)
+    tokens = tokens or MsalTokens(account, secrets, scopes=scopes)
     if device_code is None:
         device_code = not has_browser()
     if device_code:
