@@ -28,10 +28,14 @@ from focusguard.store import Store
 from tests.fakes import OFFICE_CONFIG, RecordingNotifier
 from tests.waiting import wait_until
 
-# Every day a workday, check-ins at 00:00 UTC only: customer mail is held for hours.
+# Every day a workday, one check-in twelve hours from now (UTC): customer mail that arrives
+# now, or a day and an hour ago, is never inside a check-in window, whatever the time of day
+# the suite runs (a fixed 00:00 check-in delivered it between 00:00 and 00:30).
+CHECK_IN_AT = (datetime.now(UTC) + timedelta(hours=12)).replace(second=0, microsecond=0)
 CONFIG = OFFICE_CONFIG.replace('timezone = "Europe/London"', 'timezone = "UTC"').replace(
     'check_ins = ["09:30", "13:00", "16:30"]',
-    'check_ins = ["00:00"]\nworkdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
+    f'check_ins = ["{CHECK_IN_AT:%H:%M}"]\n'
+    'workdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
 )
 
 
@@ -115,9 +119,8 @@ def test_status_says_when_held_mail_is_next_due(runtime) -> None:
     rt.worker.call(lambda: mailbox.deliver("<c@t>", "Ann <ann@bigclient.com>", "s", now))
     wait_until(lambda: rt.status().held == 1, what="the hold")
     status = rt.status()
-    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0)
-    assert status.next_release == midnight
-    assert status.as_json()["next_release"] == midnight.isoformat()
+    assert status.next_release == CHECK_IN_AT
+    assert status.as_json()["next_release"] == CHECK_IN_AT.isoformat()
 
 
 # -- the fail-safe run's decisions ---------------------------------------------------------------
@@ -189,7 +192,7 @@ def test_a_live_app_is_left_alone_even_with_a_stale_heartbeat(
 
 def test_release_all_releases_what_is_not_due(settings: Settings, config: Path) -> None:
     backends = Backends()
-    hold_one(settings, backends.mailbox, datetime.now(UTC))  # due at the next midnight
+    hold_one(settings, backends.mailbox, datetime.now(UTC))  # due at CHECK_IN_AT
     assert failsafe_run.run(config, stale_after=timedelta(0), build_backend=backends) == 0
     assert len(backends.mailbox.list_folder(Folder.HELD)) == 1  # not due: stays held
     # Uninstalling: a fresh heartbeat does not make it wait (the lock says no app runs).
@@ -321,7 +324,7 @@ def test_keep_failsafe_installs_updates_and_removes(settings: Settings, config: 
     assert sched.job == job_for(settings, config)
     assert app.keep_failsafe(settings, config, sched) == "up to date"
     assert sched.installs == 1
-    later = settings_from_toml(CONFIG.replace('["00:00"]', '["00:00", "12:00"]'))
+    later = settings_from_toml(CONFIG.replace(f'["{CHECK_IN_AT:%H:%M}"]', '["00:00", "12:00"]'))
     app.keep_failsafe(later, config, sched)  # the schedule changed: rewritten
     assert sched.installs == 2
     off = settings_from_toml(CONFIG + "failsafe = false\n")
@@ -356,7 +359,9 @@ def test_cli_install_and_uninstall(
     assert main(["failsafe", "--install", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert "Fail-safe installed as a systemd user timer" in out
-    assert "It runs at 00:00 and 12:00 (UTC) and every 15 minutes." in out
+    # At the check-in and at the end of the Monday/Wednesday focus block (12:00).
+    times = " and ".join(sorted({f"{CHECK_IN_AT:%H:%M}", "12:00"}))
+    assert f"It runs at {times} (UTC) and every 15 minutes." in out
     timer = tmp_path / "xdg/systemd/user/focusguard-failsafe.timer"
     service = (tmp_path / "xdg/systemd/user/focusguard-failsafe.service").read_text()
     assert timer.is_file()
