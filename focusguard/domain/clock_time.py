@@ -31,6 +31,13 @@ def resolve(day: date, at: time, zone: tzinfo) -> datetime:
     return late.replace(microsecond=0)
 
 
+def utc_instant(t: datetime) -> datetime:
+    """An aware instant in UTC, so arithmetic is in real time (not wall-clock, not fold-blind)."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError("FocusGuard needs timezone-aware datetimes")
+    return t.astimezone(UTC)
+
+
 def local_date(instant: datetime, zone: tzinfo) -> date:
     return instant.astimezone(zone).date()
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from focusguard.domain.clock_time import resolve
+from focusguard.domain.clock_time import utc_instant as _utc
 
 # How far ahead to look for the next check-in. Two weeks covers a long holiday weekend plus
 # a week of focus; beyond that the schedule has no check-in at all (fail open: deliver).
@@ -109,13 +110,19 @@ class WeeklyBlock:
 
 @dataclass(frozen=True, slots=True)
 class WeeklySchedule:
-    """The [schedule] settings, as values."""
+    """The [schedule] settings, as values.
+
+    A holiday is a day off like a non-workday: it has no check-ins (mail held on the eve of
+    Christmas waits for the next working day's first check-in, as Friday's waits for
+    Monday's). Recurring focus blocks have their own days and are not affected.
+    """
 
     zone: tzinfo
     workdays: frozenset[int] = frozenset(range(5))
     check_ins: tuple[time, ...] = (time(9, 30), time(13, 0), time(16, 30))
     check_in_minutes: int = 30
     focus_blocks: tuple[WeeklyBlock, ...] = ()
+    holidays: frozenset[date] = frozenset()
 
     def check_in_times(self, since: datetime, until: datetime) -> Iterator[datetime]:
         """Nominal check-in instants (before postponement) in [since, until), in order."""
@@ -123,7 +130,7 @@ class WeeklySchedule:
         last = until.astimezone(self.zone).date()
         ordered = sorted(self.check_ins)
         while day <= last:
-            if day.weekday() in self.workdays:
+            if day.weekday() in self.workdays and day not in self.holidays:
                 for at in ordered:
                     t = resolve(day, at, self.zone)
                     if since <= t < until:
@@ -157,13 +164,6 @@ class FocusState:
             return tuple(iv for iv in ivs if iv.end > before)
 
         return FocusState(keep(self.adhoc), keep(self.calendar), keep(self.ended))
-
-
-def _utc(t: datetime) -> datetime:
-    """An aware instant in UTC, so arithmetic is in real time (not wall-clock, not fold-blind)."""
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise ValueError("FocusGuard needs timezone-aware datetimes")
-    return t.astimezone(UTC)
 
 
 def _day_floor(t: datetime) -> datetime:
