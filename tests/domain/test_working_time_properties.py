@@ -103,7 +103,9 @@ PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthC
 
 @PROPS
 @given(cases())
-def test_elapsed_is_the_sum_of_the_working_periods(case: tuple[WorkingTime, datetime, datetime]) -> None:
+def test_elapsed_is_the_sum_of_the_working_periods(
+    case: tuple[WorkingTime, datetime, datetime],
+) -> None:
     wt, a, b = case
     assert wt.elapsed(a, b) == reference_elapsed(wt, a, b)
     assert sum((p.duration for p in wt.periods(a, b)), timedelta()) == wt.elapsed(a, b)
