@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import situations
 
+from focusguard.domain.clock_time import format_duration
 from focusguard.domain.policy import Action, Policy
 from focusguard.domain.promise import Promise, PromiseStatus
 from focusguard.domain.schedule import FocusState, Timeline, WeeklySchedule
@@ -202,3 +203,18 @@ def test_held_customer_mail_never_waits_past_its_guard(
     assert p.release_time_of(Category.CUSTOMER, received).early == (
         d.release_at < before.release_at
     )
+
+
+@pytest.mark.parametrize(
+    ("span", "text"),
+    [
+        (3 * H, "3h"),
+        (2 * H + 59 * timedelta(minutes=1), "2h59"),
+        (timedelta(minutes=45), "45m"),
+        (H + timedelta(minutes=5), "1h05"),
+        (4 * H + timedelta(seconds=1), "4h01"),  # rounded up: never reads as "4h of your 4h"
+        (timedelta(0), "0m"),
+    ],
+)
+def test_durations_read_like_the_issue(span: timedelta, text: str) -> None:
+    assert format_duration(span) == text

@@ -132,6 +132,7 @@ def test_periods_are_clipped_and_in_order() -> None:
 
 # -- daylight saving ----------------------------------------------------------------------------
 
+
 def offset(t: datetime, zone: ZoneInfo) -> timedelta:
     return t.astimezone(zone).utcoffset() or timedelta()
 
