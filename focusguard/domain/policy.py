@@ -52,6 +52,7 @@ class ReleaseTime:
     at: datetime | None  # None: nothing scheduled would release it (release it now)
     early: bool = False
     reason: str = ""
+    reply_by: datetime | None = None  # customer mail under a promise, when `at` is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +75,16 @@ class Policy:
             return Decision(category, Action.DELIVER, None, "delivered: urgent sender")
         focus = self.timeline.focus_at(received)
         if category is Category.CUSTOMER:
-            reply_by = self.reply_by(category, received)
             window = self.timeline.window_at(received)
             if window is not None and focus is None:
+                reply_by = self.reply_by(category, received)
                 return Decision(
                     category, Action.DELIVER, None, "delivered: check-in window open", reply_by
                 )
             plan = self.release_time_of(category, received)
             if plan.at is None:
                 # Fail open: with no check-in in sight, holding would mean never delivering.
+                reply_by = self.reply_by(category, received)
                 return Decision(
                     category, Action.DELIVER, None, "delivered: no check-in scheduled", reply_by
                 )
@@ -90,7 +92,7 @@ class Policy:
                 reason = plan.reason
             else:
                 reason = f"held: customer, next check-in {self._clock(plan.at, received)}"
-            return Decision(category, Action.HOLD, plan.at, reason, reply_by)
+            return Decision(category, Action.HOLD, plan.at, reason, plan.reply_by)
         if focus is not None:
             return Decision(
                 category,
@@ -115,16 +117,18 @@ class Policy:
             focus = self.timeline.focus_at(received)
             return ReleaseTime(None if focus is None else focus.end)
         check_in = self.timeline.next_check_in(received)
-        guard = self.guard(received)
-        if check_in is None or guard is None or guard >= check_in:
+        if self.promise is None or check_in is None:
             return ReleaseTime(check_in)
-        assert self.promise is not None  # a guard needs a promise
-        due = self._clock(self.promise.due(received), received)
+        due, guard = self.promise.deadlines(received)
+        guard = self._focus_wins(guard)
+        if guard >= check_in:
+            return ReleaseTime(check_in, reply_by=due)
         return ReleaseTime(
             guard,
             early=True,
             reason=f"held: customer, until {self._clock(guard, received)} "
-            f"(promised reply by {due})",
+            f"(promised reply by {self._clock(due, received)})",
+            reply_by=due,
         )
 
     def reply_by(self, category: Category, received: datetime) -> datetime | None:
@@ -139,8 +143,10 @@ class Policy:
         the end of the focus that instant falls in (a focus ended early brings it back)."""
         if self.promise is None:
             return None
-        guard = self.promise.guard(received)
-        if self.promise.focus_wins:
+        return self._focus_wins(self.promise.guard(received))
+
+    def _focus_wins(self, guard: datetime) -> datetime:
+        if self.promise is not None and self.promise.focus_wins:
             focus = self.timeline.focus_at(guard)
             if focus is not None:
                 return focus.end

@@ -77,7 +77,12 @@ class Promise:
     def guard(self, received: datetime) -> datetime:
         """The latest instant held mail may stay held: `release_margin` of working time
         before it is due. Always after `received` (the margin is shorter than the promise)."""
-        return self.working.subtract(self.due(received), self.release_margin)
+        return self.deadlines(received)[1]
+
+    def deadlines(self, received: datetime) -> tuple[datetime, datetime]:
+        """(due, guard) together, computing the reply-by time once."""
+        due = self.due(received)
+        return due, self.working.subtract(due, self.release_margin)
 
     def state(self, received: datetime, now: datetime) -> PromiseState:
         used = self.working.elapsed(received, now)
