@@ -46,6 +46,8 @@ MOVE_ATTEMPTS = 3
 CALENDAR_REFRESH = timedelta(minutes=15)
 CALENDAR_DAYS = 8  # today and the next 7 days
 PRUNE_EVERY = timedelta(days=1)
+# Reconciles that follow a person's own action: what they release is that action's doing.
+USER_RUNS = frozenset({"focus-start", "focus-end", "pause", "resume"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,8 +420,12 @@ class Engine:
             self._apply_rules(None)
         else:
             on_time, early = self._due(now)
-            # The promise guard's releases are their own run, so the tray can say why
-            # (issue 12 §1); `on_release` hears both, the caller gets the scheduled one.
+            if kind in USER_RUNS:
+                # The person's own action brought it all out ("Focus ended: released 3"),
+                # and the caller reports the one release.
+                on_time, early = [*early, *on_time], []
+            # Otherwise the promise guard's releases are a run of their own, so the tray can
+            # say why (issue 12 §1); `on_release` hears both, the caller gets the scheduled one.
             self._release(early, now, kind="promise", reason=self._early_reason(early, now))
             release = self._release(on_time, now, kind=kind)
             self._apply_rules(self._rules(now))

@@ -46,8 +46,9 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class ReleaseTime:
-    """When held mail is due out and why; `early` when the promise guard brings it out
-    before its check-in (or its focus end), so the release can say so."""
+    """When held mail is due out and, for customer mail, why (the decision's reason, true
+    again whenever focus moves the release); `early` when the promise guard brings it out
+    before its check-in, so the release can say so."""
 
     at: datetime | None  # None: nothing scheduled would release it (release it now)
     early: bool = False
@@ -88,11 +89,7 @@ class Policy:
                 return Decision(
                     category, Action.DELIVER, None, "delivered: no check-in scheduled", reply_by
                 )
-            if plan.early:
-                reason = plan.reason
-            else:
-                reason = f"held: customer, next check-in {self._clock(plan.at, received)}"
-            return Decision(category, Action.HOLD, plan.at, reason, plan.reply_by)
+            return Decision(category, Action.HOLD, plan.at, plan.reason, plan.reply_by)
         if focus is not None:
             return Decision(
                 category,
@@ -117,12 +114,15 @@ class Policy:
             focus = self.timeline.focus_at(received)
             return ReleaseTime(None if focus is None else focus.end)
         check_in = self.timeline.next_check_in(received)
-        if self.promise is None or check_in is None:
-            return ReleaseTime(check_in)
+        if check_in is None:
+            return ReleaseTime(None)
+        at_check_in = f"held: customer, next check-in {self._clock(check_in, received)}"
+        if self.promise is None:
+            return ReleaseTime(check_in, reason=at_check_in)
         due, guard = self.promise.deadlines(received)
         guard = self._focus_wins(guard)
         if guard >= check_in:
-            return ReleaseTime(check_in, reply_by=due)
+            return ReleaseTime(check_in, reason=at_check_in, reply_by=due)
         return ReleaseTime(
             guard,
             early=True,

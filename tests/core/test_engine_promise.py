@@ -83,6 +83,36 @@ def test_focus_wins_keeps_the_mail_until_the_focus_ends(tmp_path: Path) -> None:
     assert rig.where(ann) == [Folder.INBOX] and kinds(rig) == ["promise"]
 
 
+def test_the_ledger_reason_stays_true_when_focus_moves_the_release(tmp_path: Path) -> None:
+    """focus_wins: held until the focus end at 12:00 for the promise; a focus started at
+    11:00 for 4 h moves both the guard and the 13:00 check-in to 15:00, and the ledger says
+    it is the check-in now, not the promise."""
+    rig = Rig(tmp_path, at(23, 10, 0), FOCUS_WINS)
+    ann = rig.mail(ANN)
+    rec = rig.store.get_held(ann)
+    assert rec is not None and rec.release_at == at(23, 12, 0)
+    assert rec.reason == "held: customer, until 12:00 (promised reply by 12:00)"
+    rig.clock.set(at(23, 11, 0))
+    rig.engine.focus_start(240)
+    rec = rig.store.get_held(ann)
+    assert rec is not None and rec.release_at == at(23, 15, 0)
+    assert rec.reason == "held: customer, next check-in 15:00"
+
+
+def test_ending_focus_early_reports_what_the_guard_held_for_it(tmp_path: Path) -> None:
+    """focus_wins: Monday 10:00 mail waits for the focus end (its guard 11:30 is in focus).
+    "End focus" at 11:45 brings it out, and the focus-end run the user sees says so."""
+    rig = Rig(tmp_path, at(23, 10, 0), FOCUS_WINS)
+    ann = rig.mail(ANN)
+    rig.go(at(23, 11, 40))
+    assert rig.where(ann) == [Folder.HELD]
+    rig.clock.set(at(23, 11, 45))
+    release = rig.engine.focus_end()
+    assert release is not None and release.kind == "focus-end"
+    assert [r.message_id for r in release.released] == [ann]
+    assert kinds(rig) == ["focus-end"]
+
+
 def test_a_focus_started_over_the_check_in_cannot_push_past_the_guard(tmp_path: Path) -> None:
     """4 h promise: Tuesday 10:00 mail is due 14:00 and would come out at 13:00. A focus
     started at 12:30 for two hours postpones the check-in to 14:30; the guard (13:30) wins."""
