@@ -13,7 +13,7 @@ The arithmetic is exact to the microsecond and never steps minute by minute: the
 periods of each local calendar month are built once (cached) with their running totals, so
 "how much working time between a and b" and "when has d of working time passed after t"
 are a binary search inside a month plus one addition per month in between. A promise of a
-year, or a holiday list reaching years ahead, costs a few dozen cached months.
+year costs about a dozen cached months; holidays years ahead cost nothing until then.
 """
 
 from __future__ import annotations
