@@ -23,7 +23,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +34,7 @@ import tomli_w
 from focusguard.core.paths import ensure_private_dir
 from focusguard.core.ports import RuleMode
 from focusguard.domain.bypass import Bypass, keyword_problem
+from focusguard.domain.promise import Promise
 from focusguard.domain.schedule import WEEKDAYS, WeeklyBlock, WeeklySchedule
 from focusguard.domain.senders import (
     People,
@@ -43,6 +44,7 @@ from focusguard.domain.senders import (
 )
 from focusguard.domain.well_known_folders import label as folder_label
 from focusguard.domain.well_known_folders import well_known_named
+from focusguard.domain.working_time import DEFAULT_HOURS, WorkingTime
 
 DEFAULT_TEMPLATE = (
     "Thanks - I read email at set times and will reply after {next_check_in}. "
@@ -72,6 +74,7 @@ _TOP_KEYS = (
     "notifications",
     "privacy",
     *("do_not_disturb", "exceptions"),  # issue 14 block, below
+    "promise",  # issue 12 §1: see the PROMISE block below
 )
 _ACCOUNT_KEYS = (
     "kind",
@@ -93,6 +96,8 @@ _SCHEDULE_KEYS = (
     "check_in_minutes",
     "calendar_focus_subject",
     "focus_blocks",
+    "working_hours",  # issue 12 §1: see the PROMISE block below
+    "holidays",
 )
 _BLOCK_KEYS = ("days", "start", "end")
 _AUTOREPLY_KEYS = ("enabled", "template", "once_per_sender_days", "urgent_phone")
@@ -172,6 +177,9 @@ class ScheduleSettings:
     check_in_minutes: int = 30
     calendar_focus_subject: str = DEFAULT_FOCUS_SUBJECT  # "": calendar focus off
     focus_blocks: tuple[FocusBlockSettings, ...] = ()
+    # issue 12 §1 (PROMISE block): working time for the promise; holidays have no check-ins
+    working_hours: tuple[time, time] = DEFAULT_HOURS
+    holidays: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +311,38 @@ def _issue14_dict(settings: Settings) -> dict[str, Any]:
 # -- end of the issue 14 block ------------------------------------------------------------------
 
 
+# == PROMISE (issue 12 §1) ====================================================================
+# [promise] and [schedule] working_hours / holidays, in one block so the declarative schema
+# can take them over: values here, validation in the PROMISE block further down.
+_PROMISE_KEYS = ("reply_within", "release_margin", "focus_wins")
+DEFAULT_MARGIN = timedelta(hours=1)
+MAX_PROMISE = timedelta(hours=10_000)  # about five years of working days
+MAX_HOLIDAYS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseSettings:
+    """Every customer mail answered within `reply_within` of working time (None: no promise);
+    held mail comes out `release_margin` of working time before it is due; `focus_wins`
+    lets focus postpone that (docs/configuration.md, [promise])."""
+
+    reply_within: timedelta | None = None
+    release_margin: timedelta | None = None  # None: the default (see `margin`)
+    focus_wins: bool = False
+
+    @property
+    def margin(self) -> timedelta:
+        """The margin in force: as set, else an hour, or a quarter of a promise under 4 h."""
+        if self.release_margin is not None:
+            return self.release_margin
+        if self.reply_within is not None and self.reply_within < 4 * DEFAULT_MARGIN:
+            return self.reply_within / 4
+        return DEFAULT_MARGIN
+
+
+# == end of the PROMISE values ================================================================
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     account: AccountSettings | None
@@ -318,6 +358,8 @@ class Settings:
     def bypass(self) -> Bypass:
         """Mail that skips the hold whoever sent it ([exceptions])."""
         return Bypass.of(self.exceptions.subject_keywords, self.exceptions.sent_to)
+
+    promise: PromiseSettings = PromiseSettings()
 
     def people_rules(self) -> People:
         return People(
@@ -337,7 +379,24 @@ class Settings:
             focus_blocks=tuple(
                 WeeklyBlock(_day_numbers(b.days), b.start, b.end) for b in s.focus_blocks
             ),
+            holidays=frozenset(s.holidays),
         )
+
+    def working_time(self) -> WorkingTime:
+        s = self.schedule
+        return WorkingTime(
+            zone=ZoneInfo(s.timezone),
+            workdays=_day_numbers(s.workdays),
+            hours=s.working_hours,
+            holidays=frozenset(s.holidays),
+        )
+
+    def promise_rules(self) -> Promise | None:
+        """The promise as the domain applies it; None when `promise.reply_within` is unset."""
+        p = self.promise
+        if p.reply_within is None:
+            return None
+        return Promise(self.working_time(), p.reply_within, p.margin, p.focus_wins)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as the TOML document's tables (what `parse_settings` reads)."""
@@ -376,6 +435,8 @@ class Settings:
                 {"days": list(b.days), "start": _hhmm(b.start), "end": _hhmm(b.end)}
                 for b in s.focus_blocks
             ],
+            "working_hours": [_hhmm(t) for t in s.working_hours],
+            "holidays": [d.isoformat() for d in s.holidays],
         }
         r = self.autoreply
         out["autoreply"] = {
@@ -392,6 +453,7 @@ class Settings:
         out["notifications"] = {"urgent_during_focus": self.notifications.urgent_during_focus}
         out["privacy"] = {"keep_days": self.privacy.keep_days}
         out.update(_issue14_dict(self))
+        out["promise"] = _promise_document(self.promise)
         return out
 
     def to_toml(self) -> str:
@@ -449,6 +511,7 @@ def parse_settings(data: Mapping[str, object]) -> Settings:
         privacy=_privacy(c, data.get("privacy", {})),
         do_not_disturb=_do_not_disturb(c, data.get("do_not_disturb", {})),
         exceptions=_exceptions(c, data.get("exceptions", {})),
+        promise=_promise(c, data.get("promise", {})),
     )
     if c.problems:
         raise ConfigError(c.problems)
@@ -916,6 +979,8 @@ def _schedule(c: _Checker, raw: object) -> ScheduleSettings:
         check_in_minutes=minutes,
         calendar_focus_subject=subject,
         focus_blocks=tuple(blocks),
+        working_hours=_working_hours(c, t, path),
+        holidays=_holidays(c, t, path),
     )
 
 
@@ -1070,6 +1135,126 @@ def _privacy(c: _Checker, raw: object) -> PrivacySettings:
     path = "privacy"
     t = c.table(raw, path, _PRIVACY_KEYS, "[privacy]")
     return PrivacySettings(c.integer(t, path, "keep_days", DEFAULT_KEEP_DAYS, (1, 3650), "days"))
+
+
+# == PROMISE (issue 12 §1): validation ========================================================
+_DURATION_RE = re.compile(r"(?:([0-9]{1,6})\s*h)?\s*(?:([0-9]{1,6})\s*m(?:in)?)?")
+
+
+def _promise(c: _Checker, raw: object) -> PromiseSettings:
+    path = "promise"
+    t = c.table(raw, path, _PROMISE_KEYS, "[promise]")
+    within = _duration(c, t, path, "reply_within", (timedelta(minutes=1), MAX_PROMISE))
+    margin = _duration(c, t, path, "release_margin", (timedelta(0), MAX_PROMISE))
+    if within is not None and margin is not None and margin >= within:
+        c.add(
+            "promise.release_margin",
+            f"{_show(_duration_text(margin))} is not shorter than reply_within "
+            f"{_show(_duration_text(within))}: held mail would come out as soon as it "
+            f'arrives (use a shorter margin, e.g. "{_duration_text(within / 4)}")',
+        )
+        margin = None
+    return PromiseSettings(within, margin, c.boolean(t, path, "focus_wins", False))
+
+
+def _duration(
+    c: _Checker,
+    t: Mapping[str, object] | None,
+    path: str,
+    name: str,
+    bounds: tuple[timedelta, timedelta],
+) -> timedelta | None:
+    value = _MISSING if t is None else t.get(name, _MISSING)
+    if value is _MISSING:
+        return None
+    key = _join(path, name)
+    example = '"4h", "30m" or "1h30m"'
+    if not isinstance(value, str):
+        c.add(key, f"expected a duration like {example}, got {_show(value)}")
+        return None
+    m = _DURATION_RE.fullmatch(value.strip().lower())
+    if m is None or not any(m.groups()):
+        c.add(key, f"{_show(value)} is not a duration (write hours and minutes: {example})")
+        return None
+    got = timedelta(hours=int(m[1] or 0), minutes=int(m[2] or 0))
+    lo, hi = bounds
+    if not lo <= got <= hi:
+        c.add(
+            key,
+            f"{_show(value)} is out of range (use {_duration_text(lo)} to {_duration_text(hi)})",
+        )
+        return None
+    return got
+
+
+def _working_hours(c: _Checker, t: Mapping[str, object] | None, path: str) -> tuple[time, time]:
+    before = len(c.problems)
+    items = c.items(t, path, "working_hours", '["09:00", "17:30"]')
+    if items is None or len(c.problems) > before:  # absent, or not a list (said so)
+        return DEFAULT_HOURS
+    key = f"{path}.working_hours"
+    if len(items) != 2:
+        c.add(key, f'needs a start and an end, like ["09:00", "17:30"] (got {len(items)} items)')
+        return DEFAULT_HOURS
+    ends = [c.time_of_day(k, v) for k, v in items]
+    start, end = ends
+    if start is None or end is None:
+        return DEFAULT_HOURS
+    if end <= start:
+        c.add(
+            f"{key}[1]",
+            f"{_show(_hhmm(end))} is not after the start {_show(_hhmm(start))} (working hours "
+            "end on the day they start: use an end time later than the start)",
+        )
+        return DEFAULT_HOURS
+    return (start, end)
+
+
+def _holidays(c: _Checker, t: Mapping[str, object] | None, path: str) -> tuple[date, ...]:
+    items = c.items(t, path, "holidays", '["2026-12-25", "2026-12-28"]')
+    if not items:
+        return ()
+    if len(items) > MAX_HOLIDAYS:
+        c.add(f"{path}.holidays", f"lists {len(items)} days (list at most {MAX_HOLIDAYS})")
+        return ()
+    days: list[date] = []
+    for key, value in items:
+        day: date | None = None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            day = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+                    day = date.fromisoformat(value.strip())
+        if day is None:
+            c.add(key, f'{_show(value)} is not a date (use "YYYY-MM-DD", e.g. "2026-12-25")')
+        elif day in days:
+            c.add(key, f"{_show(day.isoformat())} is listed twice (list each holiday once)")
+        else:
+            days.append(day)
+    return tuple(sorted(days))
+
+
+def _promise_document(p: PromiseSettings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if p.reply_within is not None:
+        out["reply_within"] = _duration_text(p.reply_within)
+    if p.release_margin is not None:
+        out["release_margin"] = _duration_text(p.release_margin)
+    out["focus_wins"] = p.focus_wins
+    return out
+
+
+def _duration_text(d: timedelta) -> str:
+    """ "4h", "1h30m", "45m", "0m": what `_duration` reads back (whole minutes)."""
+    minutes = int(d.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}h{rest}m"
+    return f"{hours}h" if hours else f"{rest}m"
+
+
+# == end of the PROMISE block =================================================================
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -31,6 +31,13 @@ def resolve(day: date, at: time, zone: tzinfo) -> datetime:
     return late.replace(microsecond=0)
 
 
+def utc_instant(t: datetime) -> datetime:
+    """An aware instant in UTC, so arithmetic is in real time (not wall-clock, not fold-blind)."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError("FocusGuard needs timezone-aware datetimes")
+    return t.astimezone(UTC)
+
+
 def local_date(instant: datetime, zone: tzinfo) -> date:
     return instant.astimezone(zone).date()
 
@@ -50,3 +57,13 @@ def format_clock(instant: datetime, zone: tzinfo, now: datetime | None = None) -
     if 1 < days < 7:
         return f"{local.strftime('%a')} {hhmm}"
     return f"{local.day} {local.strftime('%b')} {hhmm}"
+
+
+def format_duration(span: timedelta) -> str:
+    """ "3h", "2h59", "45m": a wait or a promise, short, for people (whole minutes, rounded
+    up, so a wait a few seconds over the promise never reads as equal to it)."""
+    minutes = -(-span // timedelta(minutes=1))
+    hours, rest = divmod(max(minutes, 0), 60)
+    if not hours:
+        return f"{rest}m"
+    return f"{hours}h{rest:02d}" if rest else f"{hours}h"
