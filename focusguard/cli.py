@@ -50,11 +50,27 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     problems = check_config(path)
     if not problems:
         print(f"{path}: OK")
+        _print_promise_report(path)
         return EXIT_OK
     print(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr)
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return EXIT_PROBLEM
+
+
+def _print_promise_report(path: Path) -> None:
+    """The worst-case wait under the promise (issue 12 §1); a warning keeps exit code 0."""
+    from datetime import UTC, datetime
+
+    from focusguard.core.promise_report import promise_report
+    from focusguard.core.settings import load_settings
+
+    report = promise_report(load_settings(path), datetime.now(UTC))
+    if report is None:
+        return
+    print(report.summary)
+    if report.warning is not None:
+        print(f"warning: {report.warning}", file=sys.stderr)
 
 
 def cmd_config_init(args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
 """`focusguard replay`: a what-if run of the real engine on a virtual clock.
 
 Reads a chronological JSON-lines trace of messages and focus events, runs the engine with
-the in-memory mailbox until nothing is held, and reports one JSON object per message.
+the in-memory mailbox until nothing is held, and reports one JSON object per message: what
+was decided, when it came out (`release_at`, the promise guard included) and, under a
+`[promise]`, the customer's reply-by time (`reply_by`; null for other mail or no promise).
 
 Any trace gives results or a `ReplayError` naming the line and field (issue 9 §4: deep
 nesting, 5,000-digit numbers, focus of 10^30 minutes, the years 1 and 9999 and lone
@@ -46,6 +48,7 @@ class TraceMessage:
     sender: str
     subject: str
     headers: dict[str, str]
+    to: tuple[str, ...] = ()  # To and Cc: [exceptions] sent_to (issue 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,12 @@ def parse_trace(lines: Iterable[str]) -> Iterator[TraceEntry]:
             for name, value in headers.items():
                 _check_text(name, "a header name", number)
                 _check_text(value, f"header {_shown(name)}", number)
-            entry = TraceMessage(number, ident, at, sender, subject, dict(headers))
+            to = raw.get("to", [])
+            if not isinstance(to, list) or not all(isinstance(r, str) for r in to):
+                raise TraceError(number, '"to" must be a list of addresses (To and Cc)')
+            for recipient in to:
+                _check_text(recipient, '"to"', number)
+            entry = TraceMessage(number, ident, at, sender, subject, dict(headers), tuple(to))
         if last is not None and entry.at < last:
             raise TraceError(
                 number, f"the trace must be in time order ({entry.at} is before {last})"
@@ -196,6 +204,7 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
     # changes only when a message is held (then its own release time may be earlier), when
     # focus changes, and after a release step: only then is the engine asked again.
     due = engine.next_release(clock.now())
+    received: dict[str, datetime] = {}
 
     def run_until(t: datetime | None) -> None:
         nonlocal due
@@ -218,7 +227,10 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
             due = engine.next_release(clock.now())
         else:
             order.append(entry.id)
-            mailbox.deliver(entry.id, entry.sender, entry.subject, entry.at, entry.headers)
+            received[entry.id] = entry.at
+            mailbox.deliver(
+                entry.id, entry.sender, entry.subject, entry.at, entry.headers, entry.to
+            )
             outcome = outcomes.get(entry.id)
             if outcome is not None and outcome.decision.held:
                 at = outcome.decision.release_at or clock.now()
@@ -226,18 +238,23 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
     run_until(None)
 
     results: list[dict[str, object]] = []
+    policy = engine.policy
     for ident in order:
         outcome = outcomes[ident]
         rec = store.get_held(ident)
         release_at = None
         if rec is not None and rec.state is not HeldState.HELD and rec.released_at is not None:
             release_at = rec.released_at.astimezone(zone).isoformat()
+        # Every customer message has a reply-by time under a promise, held or not (the
+        # decision's own is None when the engine delivered it without asking the policy).
+        reply_by = policy.reply_by(outcome.decision.category, received[ident])
         results.append(
             {
                 "id": ident,
                 "category": outcome.decision.category.value,
                 "action": outcome.decision.action.value,
                 "release_at": release_at,
+                "reply_by": None if reply_by is None else reply_by.astimezone(zone).isoformat(),
                 "autoreply": outcome.autoreplied,
                 "reason": outcome.decision.reason,
             }

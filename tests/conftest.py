@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,17 +15,21 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 # Tests that run threads, sockets, subprocesses or a Qt event loop. `.ci/run` runs them a
-# second time (`pytest -m concurrency`), so a race shows up before it lands.
-CONCURRENCY = (
-    "tests/sim/",
-    "tests/mail/",
-    "tests/integration/",
-    "tests/ui/",
-    "tests/test_runtime_control.py",
-    "tests/store/test_store_threads.py",
-    "tests/store/test_store_crash.py",
-    "tests/core/test_scheduler.py",
+# second time (`pytest -m concurrency`), so a race shows up before it lands. A module belongs
+# here when it is in one of these folders or its source names one of these words, so a new
+# test file that starts a thread is guarded without anyone remembering to list it.
+CONCURRENCY_DIRS = ("tests/sim/", "tests/mail/", "tests/integration/", "tests/ui/")
+CONCURRENCY_WORDS = re.compile(
+    r"\b(threading|subprocess|socket|Popen|Simulator|qtbot|Runtime|Thread|multiprocessing)\b"
 )
+
+
+@functools.cache
+def _touches_concurrency(path: Path) -> bool:
+    where = path.relative_to(REPO).as_posix()
+    if where.startswith(CONCURRENCY_DIRS):
+        return True
+    return CONCURRENCY_WORDS.search(path.read_text(encoding="utf-8")) is not None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,8 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        where = Path(str(item.path)).resolve().relative_to(REPO).as_posix()
-        if where.startswith(CONCURRENCY):
+        if _touches_concurrency(Path(str(item.path)).resolve()):
             item.add_marker(pytest.mark.concurrency)
 
 

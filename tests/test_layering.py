@@ -247,12 +247,14 @@ def test_ui_imports_only_the_service_events_and_values() -> None:
         ("focusguard.secrets", ("secrets.py", "app/builder.py", "app/account.py", "app/setup.py")),
         # The state file: opened at start-up (and by replay, on its own throw-away store).
         ("focusguard.store", ("store/", "app/startup.py", "replay.py")),
-        # OS integration is the builder's to pick (and the fail-safe's own run).
+        # OS integration is the builder's to pick (and the fail-safe's own run; Do Not
+        # Disturb detects the desktop it runs on).
         (
             "focusguard.platform",
             (
                 "platform/",
                 "app/builder.py",
+                "app/dnd.py",
                 "app/startup.py",
                 "app/values.py",
                 "app/failsafe_run.py",

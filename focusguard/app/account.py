@@ -39,7 +39,7 @@ def login(config: Path, *, password_stdin: bool) -> int:
         return text
 
     try:
-        kind.sign_in(account, keyring, password)
+        kind.sign_in(account, keyring, password, presence=settings.do_not_disturb.teams)
     except _NoPassword:
         print("focusguard: no password given", file=sys.stderr)
         return 1

@@ -106,10 +106,16 @@ class BackendKind(Protocol):
         """Whether signing in takes a password (else a browser or device-code sign-in)."""
 
     def sign_in(
-        self, account: AccountSettings, secrets: Secrets, password: Callable[[], str]
+        self,
+        account: AccountSettings,
+        secrets: Secrets,
+        password: Callable[[], str],
+        *,
+        presence: bool = False,
     ) -> None:
         """`focusguard account login`: sign in, and keep the password or token in
-        `secrets` only once the server accepted it."""
+        `secrets` only once the server accepted it. `presence`: also ask for the Teams
+        presence permission (do_not_disturb.teams)."""
 
 
 class _Ews:
@@ -135,7 +141,12 @@ class _Ews:
         return account.auth != "oauth"
 
     def sign_in(
-        self, account: AccountSettings, secrets: Secrets, password: Callable[[], str]
+        self,
+        account: AccountSettings,
+        secrets: Secrets,
+        password: Callable[[], str],
+        *,
+        presence: bool = False,
     ) -> None:
         from focusguard.mail.ews import login
 
@@ -169,11 +180,18 @@ class _Graph:
         return False
 
     def sign_in(
-        self, account: AccountSettings, secrets: Secrets, password: Callable[[], str]
+        self,
+        account: AccountSettings,
+        secrets: Secrets,
+        password: Callable[[], str],
+        *,
+        presence: bool = False,
     ) -> None:
         from focusguard.mail.graph.login import sign_in
+        from focusguard.mail.graph.tokens import scopes_for
 
-        sign_in(account, secrets)
+        # Presence.ReadWrite only with do_not_disturb.teams on (docs/graph.md)
+        sign_in(account, secrets, scopes=scopes_for(presence))
 
 
 # One entry per kind the settings accept (core/settings/schema.py ACCOUNT_KINDS; a test checks).

@@ -25,6 +25,7 @@ from pathlib import Path
 from focusguard.app import backends, control, notices, startup
 from focusguard.app.backends import SimulatedServer
 from focusguard.app.control import ControlServer
+from focusguard.app.dnd import DoNotDisturb
 from focusguard.app.events import Decided, EventNotifier, Events, Released
 from focusguard.app.runtime import Retry, Runtime, Timers
 from focusguard.app.service import Service
@@ -83,6 +84,7 @@ class App:
     control: ControlServer | None
     autostart: Autostart | None
     failsafe: FailsafeScheduler | None
+    do_not_disturb: DoNotDisturb | None = None  # the desktop and Teams during focus
     owns_store: bool = False
     running: bool = False
 
@@ -96,6 +98,8 @@ class App:
         the engine on its worker; never blocks on the network."""
         if self.control is not None:
             self.control.start()
+        if self.do_not_disturb is not None:
+            self.do_not_disturb.start()
         self.runtime.start()
         self.running = True
         self.keep_failsafe_soon(self.service.settings)
@@ -107,6 +111,8 @@ class App:
             self.running = False
             if self.control is not None:
                 self.control.stop()
+            if self.do_not_disturb is not None:
+                self.do_not_disturb.stop()  # before the backend closes (Teams needs it)
             self.runtime.stop()
         if self.owns_store:
             self.owns_store = False
@@ -161,11 +167,19 @@ def build(
 
     owns_store = parts.store is None
     store = parts.store or startup.open_store(parts.store_path)
+    # The desktop and Teams during focus (docs/do-not-disturb.md); the fail-safe run only
+    # restores what a crashed app left on (app/failsafe_run.py).
+    dnd = (
+        None if mode is Mode.FAILSAFE else DoNotDisturb(events, store, EventNotifier(events), clock)
+    )
 
     def engine_for(s: Settings) -> Engine:
+        backend = backend_for(s)
+        if dnd is not None:
+            dnd.use(s, backend)  # at build, and for new settings before they connect
         return Engine(
             s,
-            backend_for(s),
+            backend,
             store,
             clock,
             EventNotifier(events),
@@ -179,7 +193,14 @@ def build(
         if owns_store:
             store.close()
         raise
-    runtime = Runtime(engine, Worker(), parts.timers or Ticker(), events, retry=parts.retry)
+    runtime = Runtime(
+        engine,
+        Worker(),
+        parts.timers or Ticker(),
+        events,
+        retry=parts.retry,
+        do_not_disturb=(lambda: None) if dnd is None else dnd.describe,
+    )
     # The OS integrations of the mode: the demo and the fail-safe run install nothing.
     failsafe = parts.failsafe
     if failsafe is None and mode in (Mode.TRAY, Mode.HEADLESS):
@@ -210,6 +231,7 @@ def build(
         control=server_socket,
         autostart=autostart,
         failsafe=failsafe,
+        do_not_disturb=dnd,
         owns_store=owns_store,
     )
 

@@ -39,6 +39,12 @@ class Decided(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Connected(Event):
+    """The mailbox answered: the first connection (or the first after new settings)
+    succeeded; what goes through the mailbox (Teams presence) may follow."""
+
+
+@dataclass(frozen=True, slots=True)
 class Released(Event):
     """Held mail went to the Inbox (a check-in, the end of focus, a release by hand...)."""
 

@@ -59,6 +59,13 @@ def _log_event(event: Event) -> None:
         log.info("[error] %s: %s", event.title, event.message)
 
 
+class _LogNotifier:
+    """Nobody is watching a fail-safe run: what it would notify goes to the log."""
+
+    def notify(self, title: str, message: str, *, kind: str = "info") -> None:
+        log.info("[%s] %s: %s", kind, title, message)
+
+
 class DeadlineExceeded(Exception):
     """The server part did not finish in time; its thread may still be stuck in a call."""
 
@@ -170,6 +177,10 @@ def _run(
         )
         return EXIT_OK
 
+    # Nothing restores the desktop while FocusGuard is down (issue 14): the fail-safe does.
+    from focusguard.app import dnd
+
+    dnd.restore_after_crash(settings, store, _LogNotifier())
     last = facts.decode_last_run(store.get_fact(facts.FAILSAFE_LAST))
     first = last is None or last.beat_at != (None if beat is None else beat.at)
     nxt = next_release(policy_for(settings, store), store.held(), now)

@@ -12,14 +12,21 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from focusguard.app.events import Events, FocusChanged, Notice, Problem, StatusChanged
+from focusguard.app.events import (
+    Connected,
+    Events,
+    FocusChanged,
+    Notice,
+    Problem,
+    StatusChanged,
+)
 from focusguard.app.values import Snapshot
 from focusguard.core import facts, failsafe
 from focusguard.core.clock import SystemClock
@@ -67,8 +74,10 @@ class Runtime:
         events: Events,
         *,
         retry: Retry | None = None,
+        do_not_disturb: Callable[[], Mapping[str, object] | None] = lambda: None,
     ) -> None:
         self._engine = engine
+        self._do_not_disturb = do_not_disturb  # what Do Not Disturb is doing, for status
         self._worker = worker
         self._timers = timers
         self._events = events
@@ -104,7 +113,7 @@ class Runtime:
     def snapshot(self) -> Snapshot:
         """The status and the problem (worker thread)."""
         status = self._engine.status()
-        return Snapshot(status, self.problem or status.problem)
+        return Snapshot(status, self.problem or status.problem, self._do_not_disturb())
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -198,6 +207,7 @@ class Runtime:
         self._connected = True
         self._problem = None
         self._retry = self._policy.first
+        self._events.publish(Connected())
         self._arm()
         self._changed()
 

@@ -46,6 +46,7 @@ class Snapshot:
 
     status: Status | None
     problem: str | None = None
+    do_not_disturb: Mapping[str, object] | None = None  # app/dnd.py `describe`
 
     @property
     def line(self) -> str:
@@ -73,6 +74,7 @@ class Snapshot:
     def as_json(self) -> dict[str, object]:
         data = {} if self.status is None else self.status.as_json()
         data["problem"] = self.problem or data.get("problem")
+        data["do_not_disturb"] = None if self.do_not_disturb is None else dict(self.do_not_disturb)
         return data
 
 

@@ -47,6 +47,8 @@ MOVE_ATTEMPTS = 3
 CALENDAR_REFRESH = timedelta(minutes=15)
 CALENDAR_DAYS = 8  # today and the next 7 days
 PRUNE_EVERY = timedelta(days=1)
+# Reconciles that follow a person's own action: what they release is that action's doing.
+USER_RUNS = frozenset({"focus-start", "focus-end", "pause", "resume"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +64,11 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Release:
-    kind: str
+    kind: str  # a CHECK_IN_KINDS value; "promise" when the promise guard brought it out early
     released: tuple[HeldRecord, ...]
     failed: int
+    # Why, when the kind alone does not say: "released early: promised reply by 11:30".
+    reason: str = ""
 
     @property
     def summary(self) -> str:
@@ -110,6 +114,10 @@ class Status:
     # When the earliest held message is due out: the quit dialog names the fail-safe's run
     # after it ("the fail-safe releases at 13:00").
     next_release: datetime | None = None
+    # Held customer mail against the promise (issue 12 §1; 0 without one): at risk has used
+    # 75 % of it or more, overdue all of it (past its reply-by time).
+    at_risk: int = 0
+    overdue: int = 0
 
     def as_json(self) -> dict[str, object]:
         def iso(t: datetime | None) -> str | None:
@@ -129,6 +137,8 @@ class Status:
             "mode_detail": self.mode_detail,
             "problem": self.problem,
             "next_release": iso(self.next_release),
+            "at_risk": self.at_risk,
+            "overdue": self.overdue,
         }
 
 
@@ -181,6 +191,8 @@ class Engine:
         self._on_release = on_release
         self._schedule = settings.weekly_schedule()
         self._people = settings.people_rules()
+        self._bypass = settings.bypass()
+        self._promise = settings.promise_rules()
         self._own = sender_address(settings.account.email) if settings.account is not None else None
         self._state = facts.decode_focus(store.get_fact(facts.FOCUS_STATE))
         self._calendar_checked: datetime | None = None
@@ -196,7 +208,7 @@ class Engine:
     # -- the policy as it stands now -------------------------------------------------------
     @property
     def policy(self) -> Policy:
-        return Policy(self._people, Timeline(self._schedule, self._state))
+        return Policy(self._people, Timeline(self._schedule, self._state), self._promise)
 
     @property
     def paused_until(self) -> datetime | None:
@@ -268,7 +280,8 @@ class Engine:
                 if self._already_decided(item):
                     continue
             parsed, category = policy.categorize(item.sender)
-            fresh.append((item, address_text(parsed), self._decide(category, item, now)))
+            decision = self._bypassed(item) or self._decide(category, item, now)
+            fresh.append((item, address_text(parsed), decision))
 
         to_hold = [i for i, _, d in fresh if d.held and i.folder is Folder.INBOX]
         held = self.backend.move(to_hold, Folder.HELD).moved if to_hold else {}
@@ -303,6 +316,12 @@ class Engine:
         if look_at_held_folder:
             self._sync_held_folder(now)
         return outcomes
+
+    def _bypassed(self, item: MailItem) -> Decision | None:
+        """[exceptions] (issue 14): mail that comes through whoever sent it counts as urgent
+        (the urgent-mail alerts treat it so), with the reason it came through."""
+        why = self._bypass.reason(item.subject, item.recipients) if self._bypass else None
+        return None if why is None else Decision(Category.URGENT, Action.DELIVER, None, why)
 
     def _decide(self, category: Category, item: MailItem, now: datetime) -> Decision:
         if self._paused(now):
@@ -411,7 +430,15 @@ class Engine:
             release = self._release(self.store.held(), now, kind="pause")
             self._apply_rules(None)
         else:
-            release = self._release(self._due(now), now, kind=kind)
+            on_time, early = self._due(now)
+            if kind in USER_RUNS:
+                # The person's own action brought it all out ("Focus ended: released 3"),
+                # and the caller reports the one release.
+                on_time, early = [*early, *on_time], []
+            # Otherwise the promise guard's releases are a run of their own, so the tray can
+            # say why (issue 12 §1); `on_release` hears both, the caller gets the scheduled one.
+            self._release(early, now, kind="promise", reason=self._early_reason(early, now))
+            release = self._release(on_time, now, kind=kind)
             self._apply_rules(self._rules(now))
         self.store.set_fact(facts.LAST_TICK, facts.encode_instant(now))
         return release
@@ -428,16 +455,27 @@ class Engine:
         self.store.prune_autoreplies(now - max(keep, spacing))
         self._pruned = now
 
-    def _due(self, now: datetime) -> list[HeldRecord]:
+    def _due(self, now: datetime) -> tuple[list[HeldRecord], list[HeldRecord]]:
+        """Held mail due out at `now`: (at its check-in or focus end, early by the promise
+        guard). Entries not due yet are told their new release time if it moved."""
         policy = self.policy
-        due: list[HeldRecord] = []
+        on_time: list[HeldRecord] = []
+        early: list[HeldRecord] = []
         for rec in self.store.held():
-            at = policy.release_time(Category(rec.category), rec.received)
-            if at is None or at <= now:
-                due.append(rec)
-            elif at != rec.release_at:
-                self.store.set_release_at(_entry(rec), at, rec.reason)
-        return due
+            plan = policy.release_time_of(Category(rec.category), rec.received)
+            if plan.at is None or plan.at <= now:
+                (early if plan.early else on_time).append(rec)
+            elif plan.at != rec.release_at:
+                self.store.set_release_at(_entry(rec), plan.at, plan.reason or rec.reason)
+        return on_time, early
+
+    def _early_reason(self, early: Sequence[HeldRecord], now: datetime) -> str:
+        policy = self.policy
+        due = [policy.reply_by(Category(r.category), r.received) for r in early]
+        first = min((t for t in due if t is not None), default=None)
+        if first is None:
+            return ""
+        return f"released early: promised reply by {format_clock(first, self._schedule.zone, now)}"
 
     def _sync_held_folder(self, now: datetime) -> None:
         """The server is the truth: ledger entries follow where the mail actually is, and
@@ -458,6 +496,7 @@ class Engine:
         *,
         kind: str,
         state: HeldState = HeldState.RELEASED,
+        reason: str = "",
     ) -> Release | None:
         records = [r for r in records if r.item_id is not None]
         if not records:
@@ -487,9 +526,10 @@ class Engine:
             released.extend(
                 replace(r, state=state, released_at=now, item_id=new) for r, new in done
             )
-        release = Release(kind, tuple(released), len(pending))
+        release = Release(kind, tuple(released), len(pending), reason)
+        note = f"{release.summary}, {reason}" if reason and released else release.summary
         self.store.record_check_in(
-            CheckInRecord(None, now, kind, len(released), len(pending), release.summary)
+            CheckInRecord(None, now, kind, len(released), len(pending), note)
         )
         if released and self._on_release is not None:
             self._on_release(release)
@@ -509,6 +549,8 @@ class Engine:
             all_external=people.external_is_customer,
             own_domains=people.own_domains,
             urgent=people.urgent,
+            subject_keywords=self.settings.exceptions.subject_keywords,
+            sent_to=self.settings.exceptions.sent_to,
         )
 
     def _apply_rules(self, rules: HoldRules | None) -> None:
@@ -591,7 +633,11 @@ class Engine:
         # sync below.
         rules_off = self._switch_rules_off()
         self._sync_held_folder(now)
-        records = self.store.held() if everything or self._paused(now) else self._due(now)
+        if everything or self._paused(now):
+            records = self.store.held()
+        else:
+            on_time, early = self._due(now)
+            records = [*early, *on_time]
         release = self._release(records, now, kind="failsafe")
         held = self.store.held()
         return StandDown(
@@ -671,7 +717,18 @@ class Engine:
             mode_detail=self._mode_detail,
             problem=self._problem,
             next_release=self._next_release(held, now),
+            **self._promise_counts(now),
         )
+
+    def _promise_counts(self, now: datetime) -> dict[str, int]:
+        """Held customer mail at risk and overdue at `now`: two indexed counts, since "used
+        75 % of the promise" is "received at or before the at-risk cut-off"."""
+        if self._promise is None:
+            return {}
+        customer = Category.CUSTOMER.value
+        overdue = self.store.count_held_received_by(customer, self._promise.breach_cutoff(now))
+        risky = self.store.count_held_received_by(customer, self._promise.at_risk_cutoff(now))
+        return {"at_risk": risky - overdue, "overdue": overdue}
 
     def next_release(self, now: datetime) -> datetime | None:
         """When the earliest held message is due out (`now` if one is overdue)."""
@@ -716,7 +773,11 @@ def policy_for(settings: Settings, store: StateStore) -> Policy:
     """The policy an engine on this store would apply now, without building one (the
     fail-safe asks whether anything is due before it touches the keyring or the network)."""
     state = facts.decode_focus(store.get_fact(facts.FOCUS_STATE))
-    return Policy(settings.people_rules(), Timeline(settings.weekly_schedule(), state))
+    return Policy(
+        settings.people_rules(),
+        Timeline(settings.weekly_schedule(), state),
+        settings.promise_rules(),
+    )
 
 
 def next_release(policy: Policy, held: Sequence[HeldRecord], now: datetime) -> datetime | None:

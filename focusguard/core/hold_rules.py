@@ -39,13 +39,20 @@ Rules, in the order they must run:
 3. "customers": the customer hold's window; customers (substrings) or every message when
    every outside sender is a customer; except exact urgent addresses, own and urgent domains.
 4. "focus": the focus block; every message; except exact urgent addresses and urgent domains.
+
+Exceptions beyond senders ([exceptions], issue 14) are on every rule, guards included: a
+subject keyword (EWS ContainsSubjectStrings, Graph subjectContains: a case-insensitive
+substring of the subject, which is what the keyword means, so the server and the engine's
+re-check agree) and the user's own addresses or aliases the mail was sent to (EWS
+SentToAddresses, Graph sentToAddresses: exact addresses, so no look-alike can use them; a
+plus-addressed or Cc'd form the server does not match is held for a moment and moved back).
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from focusguard.core.ports import HoldRules
 from focusguard.domain.schedule import Interval
@@ -81,6 +88,8 @@ class HoldRuleSpec:
     senders: tuple[str, ...]  # sender-address substrings, OR-ed; () = every message
     except_addresses: tuple[str, ...]  # exact sender addresses that are never held
     except_strings: tuple[str, ...]  # sender-address substrings that are never held
+    except_subjects: tuple[str, ...] = ()  # subject substrings that are never held
+    except_sent_to: tuple[str, ...] = ()  # exact recipient addresses that are never held
 
 
 def split_people(entries: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -155,6 +164,8 @@ def hold_rule_specs(rules: HoldRules) -> list[HoldRuleSpec]:
     urgent_addresses, urgent_domains = split_people(rules.urgent)
     _, own_domains = split_people(rules.own_domains)
     exact = urgent_address_forms(urgent_addresses)
+    subjects = tuple(sorted(set(rules.subject_keywords)))
+    sent_to = urgent_address_forms(split_people(rules.sent_to)[0])
     plan = rules.plan
     holds: list[tuple[HoldRuleSpec, tuple[str, ...]]] = []  # (hold, domains it lets through)
     if plan.customer is not None and plan.customer.end > plan.customer.start:
@@ -168,7 +179,10 @@ def hold_rule_specs(rules: HoldRules) -> list[HoldRuleSpec]:
     if plan.focus is not None and plan.focus.end > plan.focus.start:
         hold = HoldRuleSpec("focus", plan.focus, (), exact, domain_strings(urgent_domains))
         holds.append((hold, urgent_domains))
-    return [*_guards(holds, exact), *(hold for hold, _ in holds)]
+    specs = [*_guards(holds, exact), *(hold for hold, _ in holds)]
+    if subjects or sent_to:
+        specs = [replace(s, except_subjects=subjects, except_sent_to=sent_to) for s in specs]
+    return specs
 
 
 def _guards(
@@ -210,8 +224,9 @@ def estimated_size(spec: HoldRuleSpec, name: str) -> int:
     restriction per string, [MS-OXCDATA] 2.12, about 13 bytes of header plus the UTF-16
     text). Microsoft does not document the quota arithmetic; this rounds every part up.
     """
-    strings = (*spec.senders, *spec.except_strings)
+    strings = (*spec.senders, *spec.except_strings, *spec.except_subjects)
     size = 512 + 2 * (len(name) + 1)  # rule header, actions, date range, name
     size += sum(16 + 2 * (len(s) + 1) for s in strings)
-    size += sum(64 + 2 * (len(a) + 1) for a in spec.except_addresses)  # recipient entries
+    addresses = (*spec.except_addresses, *spec.except_sent_to)
+    size += sum(64 + 2 * (len(a) + 1) for a in addresses)  # recipient entries
     return size

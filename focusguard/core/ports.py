@@ -34,6 +34,8 @@ class MailItem:
     received: datetime
     headers: Mapping[str, str] = field(default_factory=dict)
     web_link: str | None = None
+    # To and Cc as received, "Name <addr>" each (untrusted): [exceptions] sent_to (issue 14)
+    recipients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,10 @@ class HoldRules:
     all_external: bool
     own_domains: tuple[str, ...]
     urgent: tuple[str, ...]
+    # [exceptions] (issue 14): mail with one of these in its subject, or sent to one of these
+    # addresses, is never held, whoever sent it.
+    subject_keywords: tuple[str, ...] = ()
+    sent_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

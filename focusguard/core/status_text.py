@@ -10,7 +10,7 @@ from focusguard.domain.clock_time import format_clock
 
 
 def status_line(status: Status, problem: str | None = None) -> str:
-    """E.g. "Focus until 11:30 · 4 held · next check-in 13:00"."""
+    """E.g. "Focus until 11:30 · 4 held (1 at risk) · next check-in 13:00"."""
     zone = ZoneInfo(status.zone)
 
     def clock(t: datetime) -> str:
@@ -25,7 +25,11 @@ def status_line(status: Status, problem: str | None = None) -> str:
         parts.append("Check-in open")
     else:
         parts.append("Open")
-    parts.append(f"{status.held} held")
+    held = f"{status.held} held"
+    against_promise = [
+        f"{n} {what}" for n, what in ((status.overdue, "overdue"), (status.at_risk, "at risk")) if n
+    ]
+    parts.append(f"{held} ({', '.join(against_promise)})" if against_promise else held)
     if status.next_check_in is not None and status.paused_until is None:
         parts.append(f"next check-in {clock(status.next_check_in)}")
     line = " · ".join(parts)

@@ -31,6 +31,13 @@ def resolve(day: date, at: time, zone: tzinfo) -> datetime:
     return late.replace(microsecond=0)
 
 
+def utc_instant(t: datetime) -> datetime:
+    """An aware instant in UTC, so arithmetic is in real time (not wall-clock, not fold-blind)."""
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError("FocusGuard needs timezone-aware datetimes")
+    return t.astimezone(UTC)
+
+
 def local_date(instant: datetime, zone: tzinfo) -> date:
     return instant.astimezone(zone).date()
 
@@ -55,3 +62,13 @@ def format_clock(instant: datetime, zone: tzinfo, now: datetime | None = None) -
 def tomorrow_at(now: datetime, at: time, zone: tzinfo) -> datetime:
     """The instant `at` on the calendar day after `now`, on the wall clock of `zone`."""
     return resolve(local_date(now, zone) + timedelta(days=1), at, zone)
+
+
+def format_duration(span: timedelta) -> str:
+    """ "3h", "2h59", "45m": a wait or a promise, short, for people (whole minutes, rounded
+    up, so a wait a few seconds over the promise never reads as equal to it)."""
+    minutes = -(-span // timedelta(minutes=1))
+    hours, rest = divmod(max(minutes, 0), 60)
+    if not hours:
+        return f"{rest}m"
+    return f"{hours}h{rest:02d}" if rest else f"{hours}h"

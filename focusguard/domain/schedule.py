@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from focusguard.domain.clock_time import resolve
+from focusguard.domain.clock_time import utc_instant as _utc
 
 # How far ahead to look for the next check-in. Two weeks covers a long holiday weekend plus
 # a week of focus; beyond that the schedule has no check-in at all (fail open: deliver).
@@ -115,13 +116,19 @@ class WeeklyBlock:
 
 @dataclass(frozen=True, slots=True)
 class WeeklySchedule:
-    """The [schedule] settings, as values."""
+    """The [schedule] settings, as values.
+
+    A holiday is a day off like a non-workday: it has no check-ins (mail held on the eve of
+    Christmas waits for the next working day's first check-in, as Friday's waits for
+    Monday's). Recurring focus blocks have their own days and are not affected.
+    """
 
     zone: tzinfo
     workdays: frozenset[int] = frozenset(range(5))
     check_ins: tuple[time, ...] = (time(9, 30), time(13, 0), time(16, 30))
     check_in_minutes: int = 30
     focus_blocks: tuple[WeeklyBlock, ...] = ()
+    holidays: frozenset[date] = frozenset()
 
     def check_in_times(self, since: datetime, until: datetime) -> Iterator[datetime]:
         """Nominal check-in instants (before postponement) in [since, until), in order."""
@@ -140,7 +147,7 @@ def _check_ins_on(schedule: WeeklySchedule, day: date) -> tuple[datetime, ...]:
     Cached: with a check-in every minute (1,440 a day) resolving each wall-clock time anew
     for every query made `replay` take minutes (issue 9 §4).
     """
-    if day.weekday() not in schedule.workdays:
+    if day.weekday() not in schedule.workdays or day in schedule.holidays:
         return ()
     return tuple(sorted(resolve(day, at, schedule.zone) for at in schedule.check_ins))
 
@@ -171,13 +178,6 @@ class FocusState:
             return tuple(iv for iv in ivs if iv.end > before)
 
         return FocusState(keep(self.adhoc), keep(self.calendar), keep(self.ended))
-
-
-def _utc(t: datetime) -> datetime:
-    """An aware instant in UTC, so arithmetic is in real time (not wall-clock, not fold-blind)."""
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise ValueError("FocusGuard needs timezone-aware datetimes")
-    return t.astimezone(UTC)
 
 
 def _day_floor(t: datetime) -> datetime:

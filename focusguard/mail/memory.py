@@ -57,6 +57,7 @@ class MemoryMailbox:
         subject: str,
         received: datetime,
         headers: Mapping[str, str] | None = None,
+        recipients: tuple[str, ...] = (),
     ) -> MailItem:
         """Transport delivery into the Inbox; the watcher hears of it at once."""
         with self._lock:
@@ -68,6 +69,7 @@ class MemoryMailbox:
                 subject=subject,
                 received=received,
                 headers=dict(headers or {}),
+                recipients=recipients,
             )
             self.folders[Folder.INBOX][item.item_id] = item
             listener = self._listener

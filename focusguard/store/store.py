@@ -358,6 +358,15 @@ class Store:
         rows = self._query("SELECT count(*) FROM held WHERE state = ?", (HeldState.HELD.value,))
         return int(rows[0][0])
 
+    def count_held_received_by(self, category: str, until: datetime) -> int:
+        """Held entries of `category` received at or before `until` (the promise's at-risk
+        and overdue counts); a range on the (state, received) index."""
+        rows = self._query(
+            "SELECT count(*) FROM held WHERE state = ? AND received <= ? AND category = ?",
+            (HeldState.HELD.value, to_db(until, "until"), category),
+        )
+        return int(rows[0][0])
+
     # ------------------------------------------------------------------ decision log
 
     def log_decision(self, rec: DecisionRecord) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,25 @@ def test_replay_output_shape() -> None:
     rows = [json.loads(line) for line in text.splitlines()]
     assert [r["id"] for r in rows] == [f"m{i}" for i in range(1, 12)]
     for row in rows:
-        assert set(row) == {"id", "category", "action", "release_at", "autoreply", "reason"}
+        assert list(row) == [
+            "id", "category", "action", "release_at", "reply_by", "autoreply", "reason"
+        ]  # fmt: skip
         assert (row["release_at"] is None) == (row["action"] == "deliver")
+        # the example promises 4 h: every customer has a reply-by time, nobody else does
+        assert (row["reply_by"] is None) == (row["category"] != "customer")
+        if row["release_at"] is not None and row["reply_by"] is not None:
+            # ... and held mail comes out at least the 1 h margin before it
+            margin = datetime.fromisoformat(row["reply_by"]) - datetime.fromisoformat(
+                row["release_at"]
+            )
+            assert margin >= timedelta(hours=1)
+    # m6 came out early: the focus started at 12:30 postponed the 13:00 check-in to 13:30,
+    # but its reply is due at 14:05
+    m6 = rows[5]
+    assert (m6["release_at"], m6["reply_by"]) == (
+        "2026-03-27T13:05:00+00:00",
+        "2026-03-27T14:05:00+00:00",
+    )
 
 
 @pytest.mark.parametrize(
@@ -116,3 +134,23 @@ def test_release_at_reflects_later_events() -> None:
     # the check-in fell inside focus when it was due, so it comes at the early end.
     assert rows["i"]["release_at"] == "2026-03-24T13:05:00+00:00"
     assert rows["c"]["release_at"] == "2026-03-24T13:05:00+00:00"
+
+
+def test_without_a_promise_reply_by_is_null_and_the_check_in_decides() -> None:
+    text = (EXAMPLES / "focusguard.toml").read_text(encoding="utf-8")
+    without = text.replace('[promise]\nreply_within = "4h"\nrelease_margin = "1h"\n', "")
+    assert without != text
+    trace = (EXAMPLES / "day.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = replay(settings_from_toml(without), parse_trace(trace))
+    assert all(r["reply_by"] is None for r in rows)
+    assert rows[5]["id"] == "m6" and rows[5]["release_at"] == "2026-03-27T13:30:00+00:00"
+
+
+def test_focus_wins_keeps_mail_in_focus_past_the_guard() -> None:
+    text = (EXAMPLES / "focusguard.toml").read_text(encoding="utf-8")
+    wins = text.replace('release_margin = "1h"\n', 'release_margin = "1h"\nfocus_wins = true\n')
+    trace = (EXAMPLES / "day.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = {r["id"]: r for r in replay(settings_from_toml(wins), parse_trace(trace))}
+    # m6's guard (13:05) falls inside the 12:30-13:30 focus: out when the focus ends
+    assert rows["m6"]["release_at"] == "2026-03-27T13:30:00+00:00"
+    assert rows["m6"]["reply_by"] == "2026-03-27T14:05:00+00:00"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from focusguard.core.clock import VirtualClock
-from focusguard.core.engine import Engine, Outcome
+from focusguard.core.engine import Engine, Outcome, Release
 from focusguard.core.ports import Folder, MailError, MailItem, MoveResult
 from focusguard.core.records import HeldState
 from focusguard.core.settings import Settings, settings_from_toml
@@ -43,6 +43,7 @@ class Rig:
         self.store = Store.open(tmp / "state.sqlite3")
         self.notes = RecordingNotifier()
         self.outcomes: dict[str, Outcome] = {}
+        self.releases: list[Release] = []
         self.engine = Engine(
             self.settings,
             self.mailbox,
@@ -50,6 +51,7 @@ class Rig:
             self.clock,
             self.notes,
             on_outcome=lambda o: self.outcomes.setdefault(o.message_id, o),
+            on_release=self.releases.append,
         )
         self.engine.start()
         self._n = 0

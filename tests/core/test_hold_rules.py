@@ -326,3 +326,34 @@ def test_a_plus_addressed_urgent_address_is_held_by_the_server_and_urgent_to_the
     parsed = sender_address("boss+board@corp.example")
     assert parsed is not None and _people(False).categorize(parsed) is Category.URGENT
     assert server_holds(_holds(False), "boss+board@corp.example", LATER_FOCUS.start)
+
+
+def test_exceptions_beyond_senders_are_on_every_rule_guards_included() -> None:
+    """Issue 14: mail with a keyword or sent to my alias is never held, not even by the
+    look-alike guard that runs first (it would be moved back, but later)."""
+    plan = HoldPlan(customer=CUSTOMER, focus=FOCUS)
+    specs = hold_rule_specs(
+        HoldRules(
+            plan,
+            (),
+            True,
+            OWN,
+            URGENT,
+            subject_keywords=("[PAGER-", "INC-"),
+            sent_to=("Support-Urgent@Corp.Example", "ops@bücher.example"),
+        )
+    )
+    assert [s.kind for s in specs] == ["customers look-alikes", "customers", "focus"]
+    for spec in specs:
+        assert spec.except_subjects == ("INC-", "[PAGER-")
+        # normalised, and for an IDN also in its ASCII form (what servers without SMTPUTF8 see)
+        assert spec.except_sent_to == (
+            "ops@bücher.example",
+            "ops@xn--bcher-kva.example",
+            "support-urgent@corp.example",
+        )
+    bare = hold_rule_specs(HoldRules(plan, (), True, OWN, URGENT))
+    assert all(s.except_subjects == () and s.except_sent_to == () for s in bare)
+    assert all(
+        estimated_size(a, "x") > estimated_size(b, "x") for a, b in zip(specs, bare, strict=True)
+    )

@@ -6,7 +6,7 @@ import os
 import stat
 import textwrap
 import tomllib
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from focusguard.core.settings import (
     HoldingSettings,
     PeopleSettings,
     Problem,
+    PromiseSettings,
     ScheduleSettings,
     Settings,
     check_config,
@@ -74,6 +75,10 @@ urgent_phone = "+44 20 7946 0000"
 [holding]
 mode = "server-rule"         # server-rule | client-move
 folder = "FocusGuard Held"
+
+[promise]
+reply_within = "4h"          # working time; leave out for no promise
+release_margin = "1h"
 """.replace(  # the brief's template line, kept under the line-length limit here
     "TEMPLATE",
     "Thanks - I read email at set times and will reply after {next_check_in}. "
@@ -684,6 +689,7 @@ KNOWN_KEYS = [
     "own_domains", "customers", "external_is_customer", "urgent", "timezone", "workdays",
     "check_ins", "check_in_minutes", "calendar_focus_subject", "focus_blocks", "days", "start",
     "end", "enabled", "template", "once_per_sender_days", "urgent_phone", "mode", "folder",
+    "promise", "reply_within", "release_margin", "focus_wins", "working_hours", "holidays",
 ]  # fmt: skip
 
 scalars = (
@@ -693,6 +699,7 @@ scalars = (
     | st.floats()
     | st.text(max_size=30)
     | st.sampled_from(["09:30", "25:00", "mon", "graph", "oauth", "{x}", "a.example", "/"])
+    | st.sampled_from(["4h", "1h30m", "0m", "90m", "2026-12-25", "2026-02-30", "999999h"])
     | st.times()
     | st.dates()
     | st.datetimes()
@@ -774,6 +781,16 @@ valid_settings = st.builds(
         check_in_minutes=st.integers(1, 240),
         calendar_focus_subject=st.text(one_line, max_size=30),
         focus_blocks=st.lists(blocks(), max_size=3).map(tuple),
+        working_hours=st.lists(hhmm, min_size=2, max_size=2, unique=True).map(
+            lambda ends: (min(ends), max(ends))
+        ),
+        holidays=st.lists(st.dates(), max_size=4, unique=True).map(lambda d: tuple(sorted(d))),
+    ),
+    promise=st.builds(
+        PromiseSettings,
+        reply_within=st.none() | st.integers(60, 600).map(lambda m: timedelta(minutes=m)),
+        release_margin=st.none() | st.integers(0, 59).map(lambda m: timedelta(minutes=m)),
+        focus_wins=st.booleans(),
     ),
     autoreply=st.builds(
         AutoreplySettings,

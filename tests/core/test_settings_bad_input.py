@@ -59,8 +59,8 @@ def config_check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
         ),
         (
             f"nonsense = {HUGE}",
-            "nonsense: unknown key (known keys here: version, account, people, "
-            "schedule, autoreply, holding, notifications, privacy)",
+            "nonsense: unknown key (known keys here: version, account, people, schedule, "
+            "autoreply, holding, notifications, privacy, do_not_disturb, exceptions, promise)",
         ),
     ],
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from domain_helpers import EVERY_DAY, LONDON, WORKWEEK, block, lon, span, wall
@@ -81,6 +81,23 @@ def test_friday_after_last_check_in_waits_for_monday() -> None:
     assert nxt is not None and wall(nxt) == "2026-06-08 09:30 BST"
     sat = tl.next_check_in(lon(6, 12))
     assert sat == nxt
+
+
+def test_no_check_ins_on_holidays() -> None:
+    """A holiday is a day off like Saturday: Thursday evening's mail waits for Monday when
+    Friday is a holiday. Focus blocks keep their own days."""
+    sched = WeeklySchedule(
+        zone=LONDON,
+        holidays=frozenset({date(2026, 6, 5)}),
+        focus_blocks=(block({4}, "10:00", "11:00"),),
+    )
+    tl = Timeline(sched)
+    assert tl.check_in_windows(lon(5), lon(6)) == []
+    assert tl.window_at(lon(5, 9, 45)) is None
+    nxt = tl.next_check_in(lon(4, 17))
+    assert nxt is not None and wall(nxt) == "2026-06-08 09:30 BST"
+    assert tl.focus_at(lon(5, 10, 30)) == span(lon(5, 10), lon(5, 11))
+    assert starts(tl, lon(4), lon(5)) == starts(Timeline(STD), lon(4), lon(5))
 
 
 def test_window_at_boundaries() -> None:

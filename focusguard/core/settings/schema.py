@@ -18,15 +18,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import tomli_w
 
 from focusguard.core.ports import RuleMode
+from focusguard.domain.bypass import Bypass
+from focusguard.domain.promise import Promise
 from focusguard.domain.schedule import WEEKDAYS, WeeklyBlock, WeeklySchedule
 from focusguard.domain.senders import People, SenderList
+from focusguard.domain.working_time import DEFAULT_HOURS, WorkingTime
 
 CURRENT_VERSION = 1  # of the file's layout; migrations.py upgrades older files
 
@@ -45,6 +48,11 @@ DEFAULT_KEEP_DAYS = 30  # mail-derived text kept this long after release (issue 
 # copying it verbatim is an error with a message that says what to put there instead.
 PLACEHOLDER_CLIENT_ID = "00000000-0000-0000-0000-000000000000"
 TEMPLATE_FIELDS = ("next_check_in", "urgent_phone")
+
+DEFAULT_MARGIN = timedelta(hours=1)  # [promise] release_margin when not set (see `margin`)
+MAX_PROMISE = timedelta(hours=10_000)  # about five years of working days
+MAX_HOLIDAYS = 2000
+SHORTCUT_MAX = 255  # a macOS Shortcut's name
 
 ACCOUNT_KINDS = ("ews", "graph")
 AUTH_METHODS = ("ntlm", "basic", "oauth")
@@ -91,6 +99,9 @@ class ScheduleSettings:
     check_in_minutes: int = 30
     calendar_focus_subject: str = DEFAULT_FOCUS_SUBJECT  # "": calendar focus off
     focus_blocks: tuple[FocusBlockSettings, ...] = ()
+    # Working time for the promise ([promise]); holidays have no check-ins either.
+    working_hours: tuple[time, time] = DEFAULT_HOURS
+    holidays: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +135,44 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DoNotDisturbSettings:
+    """Quiet more than the mailbox during focus (docs/do-not-disturb.md); all off by default."""
+
+    desktop: bool = False  # GNOME banners off / KDE inhibition / the macOS Shortcuts below
+    teams: bool = False  # Teams presence "Do not disturb" (Microsoft 365 accounts)
+    macos_shortcut_on: str = ""  # the Shortcut `shortcuts run` starts at focus start
+    macos_shortcut_off: str = ""  # ... and at focus end
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionSettings:
+    """Mail that comes straight through whoever sent it (domain/bypass.py); off when empty."""
+
+    subject_keywords: tuple[str, ...] = ()
+    sent_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PromiseSettings:
+    """Every customer mail answered within `reply_within` of working time (None: no promise);
+    held mail comes out `release_margin` of working time before it is due; `focus_wins`
+    lets focus postpone that (docs/configuration.md, [promise])."""
+
+    reply_within: timedelta | None = None
+    release_margin: timedelta | None = None  # None: the default (see `margin`)
+    focus_wins: bool = False
+
+    @property
+    def margin(self) -> timedelta:
+        """The margin in force: as set, else an hour, or a quarter of a promise under 4 h."""
+        if self.release_margin is not None:
+            return self.release_margin
+        if self.reply_within is not None and self.reply_within < 4 * DEFAULT_MARGIN:
+            return self.reply_within / 4
+        return DEFAULT_MARGIN
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     account: AccountSettings | None
     people: PeopleSettings
@@ -132,6 +181,9 @@ class Settings:
     holding: HoldingSettings
     notifications: NotificationSettings = NotificationSettings()
     privacy: PrivacySettings = PrivacySettings()
+    do_not_disturb: DoNotDisturbSettings = DoNotDisturbSettings()
+    exceptions: ExceptionSettings = ExceptionSettings()
+    promise: PromiseSettings = PromiseSettings()
 
     def people_rules(self) -> People:
         return People(
@@ -151,7 +203,28 @@ class Settings:
             focus_blocks=tuple(
                 WeeklyBlock(day_numbers(b.days), b.start, b.end) for b in s.focus_blocks
             ),
+            holidays=frozenset(s.holidays),
         )
+
+    def working_time(self) -> WorkingTime:
+        s = self.schedule
+        return WorkingTime(
+            zone=ZoneInfo(s.timezone),
+            workdays=day_numbers(s.workdays),
+            hours=s.working_hours,
+            holidays=frozenset(s.holidays),
+        )
+
+    def promise_rules(self) -> Promise | None:
+        """The promise as the domain applies it; None when `promise.reply_within` is unset."""
+        p = self.promise
+        if p.reply_within is None:
+            return None
+        return Promise(self.working_time(), p.reply_within, p.margin, p.focus_wins)
+
+    def bypass(self) -> Bypass:
+        """Mail that skips the hold whoever sent it ([exceptions])."""
+        return Bypass.of(self.exceptions.subject_keywords, self.exceptions.sent_to)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as the TOML document's tables (what `parse_settings` reads), in the
@@ -175,6 +248,16 @@ def day_numbers(days: Iterable[str]) -> frozenset[int]:
 
 def hhmm(t: time) -> str:
     return f"{t.hour:02d}:{t.minute:02d}"
+
+
+def duration_text(d: timedelta) -> str:
+    """ "4h", "1h30m", "45m", "0m": a [promise] duration as the file writes it (whole
+    minutes; validation.py reads it back)."""
+    minutes = int(d.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}h{rest}m"
+    return f"{hours}h" if hours else f"{rest}m"
 
 
 # -- the declaration ------------------------------------------------------------------------
@@ -417,6 +500,19 @@ SCHEDULE = Table(
                 '# end = "12:00"',
             ),
         ),
+        Key(
+            "working_hours",
+            '`["HH:MM", "HH:MM"]`',
+            DEFAULT_HOURS,
+            ("your working day, for the [promise] (start, end)",),
+        ),
+        Key(
+            "holidays",
+            'list of `"YYYY-MM-DD"`',
+            (),
+            ("days off: no check-ins, and the promise's clock stops",),
+            example=["2026-12-25", "2026-12-28"],
+        ),
     ),
     intro=("[schedule]: when customer mail comes in (check-ins) and when nothing does (focus).",),
 )
@@ -512,7 +608,103 @@ PRIVACY = Table(
     ),
 )
 
-TABLES: tuple[Table, ...] = (ACCOUNT, PEOPLE, SCHEDULE, AUTOREPLY, HOLDING, NOTIFICATIONS, PRIVACY)
+DO_NOT_DISTURB = Table(
+    "do_not_disturb",
+    (
+        Key(
+            "desktop",
+            "bool",
+            False,
+            ("quiet the desktop's notifications during focus (GNOME, KDE, macOS)",),
+        ),
+        Key(
+            "teams",
+            "bool",
+            False,
+            ('Microsoft 365: Teams shows you as "Do not disturb" during focus',),
+        ),
+        Key(
+            "macos_shortcut_on",
+            "Shortcut name",
+            "",
+            ("macOS: the Shortcut that switches Focus on (docs/do-not-disturb.md)",),
+            limit=SHORTCUT_MAX,
+        ),
+        Key(
+            "macos_shortcut_off",
+            "Shortcut name",
+            "",
+            ("macOS: ... and the one that switches it off",),
+            limit=SHORTCUT_MAX,
+        ),
+    ),
+    intro=("[do_not_disturb]: quiet more than the mailbox during focus (off by default).",),
+)
+
+EXCEPTIONS = Table(
+    "exceptions",
+    (
+        Key(
+            "subject_keywords",
+            "list of strings (3+ characters)",
+            (),
+            ("mail whose subject contains one of these comes straight through",),
+            example=["[PAGER-", "INC-"],
+        ),
+        Key(
+            "sent_to",
+            "list of addresses",
+            (),
+            ("mail sent to one of these addresses of yours comes straight through",),
+            example=["support-urgent@corp.example"],
+        ),
+    ),
+    intro=("[exceptions]: mail that is never held, whoever sent it (off by default).",),
+)
+
+PROMISE = Table(
+    "promise",
+    (
+        Key(
+            "reply_within",
+            'duration (`"4h"`, `"1h30m"`)',
+            None,
+            ("every customer gets a reply within this much working time",),
+            default_doc="none: no promise",
+            example="4h",
+        ),
+        Key(
+            "release_margin",
+            "duration",
+            None,
+            ("held mail comes out at least this long before it is due",),
+            default_doc='`"1h"` (a quarter of a promise under 4 h)',
+            example="1h",
+        ),
+        Key(
+            "focus_wins",
+            "bool",
+            False,
+            ("true: a focus block may keep held mail past its release margin",),
+        ),
+    ),
+    intro=(
+        "[promise]: how soon customers hear from you, in working time (docs/configuration.md).",
+    ),
+)
+
+TABLES: tuple[Table, ...] = (
+    ACCOUNT,
+    PEOPLE,
+    SCHEDULE,
+    AUTOREPLY,
+    HOLDING,
+    NOTIFICATIONS,
+    PRIVACY,
+    DO_NOT_DISTURB,
+    EXCEPTIONS,
+    PROMISE,
+)
 TOP_KEYS: tuple[str, ...] = (VERSION.name, *(t.name for t in TABLES))
 
 
@@ -536,6 +728,10 @@ def toml_value(value: object) -> Any:
         return value.value
     if isinstance(value, time):
         return hhmm(value)
+    if isinstance(value, timedelta):
+        return duration_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, FocusBlockSettings):
         return table_document(FOCUS_BLOCK, value)
     if isinstance(value, tuple | list):

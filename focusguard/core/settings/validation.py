@@ -8,6 +8,7 @@ end...) are written out here, with the messages tests/core/test_settings.py hold
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import ipaddress
 import json
@@ -17,7 +18,7 @@ import string
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,34 +34,45 @@ from focusguard.core.settings.schema import (
     AUTOREPLY,
     CURRENT_VERSION,
     DEFAULT_FOLDER,
+    DO_NOT_DISTURB,
+    EXCEPTIONS,
     FOCUS_BLOCK,
     HOLDING,
     HOLDING_MODES,
+    MAX_HOLIDAYS,
+    MAX_PROMISE,
     NOTIFICATIONS,
     PEOPLE,
     PLACEHOLDER_CLIENT_ID,
     PRIVACY,
+    PROMISE,
     SCHEDULE,
     TEMPLATE_FIELDS,
     TOP_KEYS,
     VERSION,
     AccountSettings,
     AutoreplySettings,
+    DoNotDisturbSettings,
+    ExceptionSettings,
     FocusBlockSettings,
     HoldingSettings,
     NotificationSettings,
     PeopleSettings,
     PrivacySettings,
+    PromiseSettings,
     ScheduleSettings,
     Settings,
     Table,
+    duration_text,
     hhmm,
 )
 from focusguard.core.settings.timezone import system_zone_name, zone_ok
+from focusguard.domain.bypass import keyword_problem
 from focusguard.domain.schedule import WEEKDAYS
 from focusguard.domain.senders import SenderPattern, parse_address
 from focusguard.domain.well_known_folders import label as folder_label
 from focusguard.domain.well_known_folders import well_known_named
+from focusguard.domain.working_time import DEFAULT_HOURS
 
 _SECRET_KEYS = frozenset(
     {"password", "passwd", "pass", "secret", "client_secret", "token", "app_password", "pwd"}
@@ -139,6 +151,9 @@ def parse_settings(data: Mapping[str, object]) -> Settings:
         holding=_holding(c, data.get("holding", {})),
         notifications=_notifications(c, data.get("notifications", {})),
         privacy=_privacy(c, data.get("privacy", {})),
+        do_not_disturb=_do_not_disturb(c, data.get("do_not_disturb", {})),
+        exceptions=_exceptions(c, data.get("exceptions", {})),
+        promise=_promise(c, data.get("promise", {})),
     )
     if c.problems:
         raise ConfigError(c.problems)
@@ -544,6 +559,8 @@ def _schedule(c: _Checker, raw: object) -> ScheduleSettings:
         check_in_minutes=minutes,
         calendar_focus_subject=subject,
         focus_blocks=tuple(blocks),
+        working_hours=_working_hours(c, t, path),
+        holidays=_holidays(c, t, path),
     )
 
 
@@ -698,6 +715,164 @@ def _notifications(c: _Checker, raw: object) -> NotificationSettings:
 def _privacy(c: _Checker, raw: object) -> PrivacySettings:
     t = c.section(raw, PRIVACY)
     return PrivacySettings(c.whole(t, PRIVACY, "keep_days"))
+
+
+# -- [promise] and the schedule's working time (issue 12 §1) --------------------------------
+_DURATION_RE = re.compile(r"(?:([0-9]{1,6})\s*h)?\s*(?:([0-9]{1,6})\s*m(?:in)?)?")
+
+
+def _promise(c: _Checker, raw: object) -> PromiseSettings:
+    path = PROMISE.name
+    t = c.section(raw, PROMISE)
+    within = _duration(c, t, path, "reply_within", (timedelta(minutes=1), MAX_PROMISE))
+    margin = _duration(c, t, path, "release_margin", (timedelta(0), MAX_PROMISE))
+    if within is not None and margin is not None and margin >= within:
+        c.add(
+            "promise.release_margin",
+            f"{_show(duration_text(margin))} is not shorter than reply_within "
+            f"{_show(duration_text(within))}: held mail would come out as soon as it "
+            f'arrives (use a shorter margin, e.g. "{duration_text(within / 4)}")',
+        )
+        margin = None
+    return PromiseSettings(within, margin, c.flag(t, PROMISE, "focus_wins"))
+
+
+def _duration(
+    c: _Checker,
+    t: Mapping[str, object] | None,
+    path: str,
+    name: str,
+    bounds: tuple[timedelta, timedelta],
+) -> timedelta | None:
+    value = _MISSING if t is None else t.get(name, _MISSING)
+    if value is _MISSING:
+        return None
+    key = _join(path, name)
+    example = '"4h", "30m" or "1h30m"'
+    if not isinstance(value, str):
+        c.add(key, f"expected a duration like {example}, got {_show(value)}")
+        return None
+    m = _DURATION_RE.fullmatch(value.strip().lower())
+    if m is None or not any(m.groups()):
+        c.add(key, f"{_show(value)} is not a duration (write hours and minutes: {example})")
+        return None
+    got = timedelta(hours=int(m[1] or 0), minutes=int(m[2] or 0))
+    lo, hi = bounds
+    if not lo <= got <= hi:
+        c.add(
+            key,
+            f"{_show(value)} is out of range (use {duration_text(lo)} to {duration_text(hi)})",
+        )
+        return None
+    return got
+
+
+def _working_hours(c: _Checker, t: Mapping[str, object] | None, path: str) -> tuple[time, time]:
+    before = len(c.problems)
+    items = c.items(t, path, "working_hours", '["09:00", "17:30"]')
+    if items is None or len(c.problems) > before:  # absent, or not a list (said so)
+        return DEFAULT_HOURS
+    key = f"{path}.working_hours"
+    if len(items) != 2:
+        c.add(key, f'needs a start and an end, like ["09:00", "17:30"] (got {len(items)} items)')
+        return DEFAULT_HOURS
+    ends = [c.time_of_day(k, v) for k, v in items]
+    start, end = ends
+    if start is None or end is None:
+        return DEFAULT_HOURS
+    if end <= start:
+        c.add(
+            f"{key}[1]",
+            f"{_show(hhmm(end))} is not after the start {_show(hhmm(start))} (working hours "
+            "end on the day they start: use an end time later than the start)",
+        )
+        return DEFAULT_HOURS
+    return (start, end)
+
+
+def _holidays(c: _Checker, t: Mapping[str, object] | None, path: str) -> tuple[date, ...]:
+    items = c.items(t, path, "holidays", '["2026-12-25", "2026-12-28"]')
+    if not items:
+        return ()
+    if len(items) > MAX_HOLIDAYS:
+        c.add(f"{path}.holidays", f"lists {len(items)} days (list at most {MAX_HOLIDAYS})")
+        return ()
+    days: list[date] = []
+    for key, value in items:
+        day: date | None = None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            day = value
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+                    day = date.fromisoformat(value.strip())
+        if day is None:
+            c.add(key, f'{_show(value)} is not a date (use "YYYY-MM-DD", e.g. "2026-12-25")')
+        elif day in days:
+            c.add(key, f"{_show(day.isoformat())} is listed twice (list each holiday once)")
+        else:
+            days.append(day)
+    return tuple(sorted(days))
+
+
+# -- [do_not_disturb] and [exceptions] (issue 14) ------------------------------------------
+
+
+def _do_not_disturb(c: _Checker, raw: object) -> DoNotDisturbSettings:
+    path = DO_NOT_DISTURB.name
+    t = c.section(raw, DO_NOT_DISTURB)
+    names: dict[str, str] = {}
+    for name in ("macos_shortcut_on", "macos_shortcut_off"):
+        value = c.text(t, DO_NOT_DISTURB, name)
+        if value != value.strip() or any(ord(ch) < 32 for ch in value):
+            c.add(
+                f"{path}.{name}",
+                f"{_show(value)} has spaces at its ends or control characters (write the "
+                "Shortcut's name exactly as the Shortcuts app shows it)",
+            )
+        names[name] = value
+    if bool(names["macos_shortcut_on"]) != bool(names["macos_shortcut_off"]):
+        c.add(
+            f"{path}.macos_shortcut_off"
+            if names["macos_shortcut_on"]
+            else f"{path}.macos_shortcut_on",
+            "is missing: name both Shortcuts, one that switches Focus on and one that switches "
+            "it off, or neither (docs/do-not-disturb.md, macOS)",
+        )
+    return DoNotDisturbSettings(
+        desktop=c.flag(t, DO_NOT_DISTURB, "desktop"),
+        teams=c.flag(t, DO_NOT_DISTURB, "teams"),
+        macos_shortcut_on=names["macos_shortcut_on"],
+        macos_shortcut_off=names["macos_shortcut_off"],
+    )
+
+
+def _exceptions(c: _Checker, raw: object) -> ExceptionSettings:
+    path = EXCEPTIONS.name
+    t = c.section(raw, EXCEPTIONS)
+    keywords: list[str] = []
+    for key, value in c.items(t, path, "subject_keywords", '["[PAGER-", "INC-"]') or []:
+        if not isinstance(value, str):
+            c.add(key, f"expected a string, got {_show(value)}")
+        elif (problem := keyword_problem(value)) is not None:
+            c.add(key, f"{_show(value)} {problem}")
+        elif value.casefold() in {k.casefold() for k in keywords}:
+            c.add(key, f"{_show(value)} is listed twice (list each keyword once)")
+        else:
+            keywords.append(value)
+    addresses: list[str] = []
+    for key, value in c.items(t, path, "sent_to", '["support-urgent@corp.example"]') or []:
+        if not isinstance(value, str):
+            c.add(key, f"expected a string, got {_show(value)}")
+        elif parse_address(value) is None:
+            c.add(
+                key,
+                f"{_show(value)} is not an email address (use one of your own addresses or "
+                'aliases, e.g. "support-urgent@corp.example")',
+            )
+        else:
+            addresses.append(value.strip())
+    return ExceptionSettings(tuple(keywords), tuple(addresses))
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ FIELDS = (
     "datetime_received",
     "headers",
     "web_client_read_form_query_string",
+    "to_recipients",  # [exceptions] sent_to (issue 14)
+    "cc_recipients",
 )
 MOVE_CHUNK = 100  # ids per MoveItem request (exchangelib's default chunk size, stated here)
 FETCH_CHUNK = 100
@@ -76,6 +78,9 @@ def to_mail_item(msg: Any, folder: Folder) -> MailItem:
         received=plain_utc(received) if received is not None else dt.datetime.now(dt.UTC),
         headers=headers_dict(msg.headers),
         web_link=msg.web_client_read_form_query_string or None,
+        recipients=tuple(
+            sender_text(r) for r in (*(msg.to_recipients or ()), *(msg.cc_recipients or ()))
+        ),
     )
 
 

@@ -12,8 +12,13 @@ On the wire:
   new-inboxrule, FromAddressContainsWords);
 - exact addresses are `FromAddresses` (https://learn.microsoft.com/en-us/exchange/
   client-developer/web-service-reference/fromaddresses);
-- the window is `WithinDateRange`.
-Exchange ANDs predicates of different kinds, ORs the values inside one and ORs exceptions,
+- the window is `WithinDateRange`;
+- [exceptions] (issue 14) are `ContainsSubjectStrings` ("strings that must appear in the
+  Subject property", https://learn.microsoft.com/en-us/exchange/client-developer/
+  web-service-reference/containssubjectstrings) and `SentToAddresses` (the addresses "that
+  incoming messages have to have been sent to", https://learn.microsoft.com/en-us/exchange/
+  client-developer/web-service-reference/senttoaddresses) among the exceptions.
+Exchange ANDs predicates of different kinds, ORs the values inside one and ORs exceptions
 and runs rules in Priority order ("the order in which a rule is to be run",
 https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/priority)
 until one with StopProcessingRules fires (https://learn.microsoft.com/en-us/exchange/
@@ -87,6 +92,8 @@ class WantedRule:
                 ",".join(self.hold.senders),
                 ",".join(self.hold.except_addresses),
                 ",".join(self.hold.except_strings),
+                ",".join(self.hold.except_subjects),
+                ",".join(self.hold.except_sent_to),
                 self.folder_id,
             ]
         )
@@ -164,10 +171,12 @@ def build_rule(account: Any, spec: WantedRule, priority: int, held_folder: Any) 
         contains_sender_strings=list(hold.senders) or None,
     )
     exceptions = None
-    if hold.except_addresses or hold.except_strings:
+    if hold.except_addresses or hold.except_strings or hold.except_subjects or hold.except_sent_to:
         exceptions = Exceptions(
             from_addresses=list(hold.except_addresses) or None,
             contains_sender_strings=list(hold.except_strings) or None,
+            contains_subject_strings=list(hold.except_subjects) or None,
+            sent_to_addresses=list(hold.except_sent_to) or None,
         )
     return Rule(
         account=account,

@@ -32,8 +32,9 @@ from focusguard.domain.schedule import Interval
 from focusguard.mail.graph import calendar, errors, folders, items, reply
 from focusguard.mail.graph.client import GRAPH_URL, MAX_CONCURRENCY, GraphClient
 from focusguard.mail.graph.delta import AUTH_RETRY_S, DeltaCursor, Watcher
+from focusguard.mail.graph.presence import TeamsPresence
 from focusguard.mail.graph.rules import RuleKeeper
-from focusguard.mail.graph.tokens import MsalTokens, TokenProvider
+from focusguard.mail.graph.tokens import MsalTokens, TokenProvider, scopes_for
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,10 @@ class GraphBackend:
         with self._boundary("reading the calendar"):
             return calendar.focus_blocks(self._require(), subject, since, until)
 
+    def teams_presence(self) -> TeamsPresence:
+        """Teams presence through this backend's connection (do_not_disturb.teams)."""
+        return TeamsPresence(self._require)
+
 
 def check_base_url(url: str) -> None:
     """https anywhere; plain http only to this computer (the simulator)."""
@@ -269,5 +274,5 @@ def connect_backend(
     if tokens is None:
         if secrets is None:
             raise ValueError("a Graph backend needs the keyring or a token provider")
-        tokens = MsalTokens(account, secrets)
+        tokens = MsalTokens(account, secrets, scopes=scopes_for(settings.do_not_disturb.teams))
     return GraphBackend(account, settings.holding, tokens, base_url=base_url)

@@ -21,7 +21,11 @@ log = logging.getLogger(__name__)
 
 # internetMessageHeaders come only when selected
 # (https://learn.microsoft.com/en-us/graph/api/resources/message).
-SELECT = "internetMessageId,from,subject,receivedDateTime,internetMessageHeaders,webLink"
+# toRecipients/ccRecipients: [exceptions] sent_to (issue 14).
+SELECT = (
+    "internetMessageId,from,subject,receivedDateTime,internetMessageHeaders,webLink,"
+    "toRecipients,ccRecipients"
+)
 PAGE_SIZE = 100
 
 
@@ -76,6 +80,10 @@ def to_item(message: dict[str, Any], folder: Folder) -> MailItem:
         received=parse_instant(message.get("receivedDateTime")),
         headers=headers_dict(message.get("internetMessageHeaders")),
         web_link=message.get("webLink"),
+        recipients=tuple(
+            sender_text(r)
+            for r in (*(message.get("toRecipients") or ()), *(message.get("ccRecipients") or ()))
+        ),
     )
 
 

@@ -14,7 +14,7 @@ from focusguard.core.settings import AccountSettings
 from focusguard.mail.graph import errors, folders
 from focusguard.mail.graph.backend import check_base_url
 from focusguard.mail.graph.client import GRAPH_URL, GraphClient
-from focusguard.mail.graph.tokens import MsalTokens, TokenProvider
+from focusguard.mail.graph.tokens import SCOPES, MsalTokens, TokenProvider
 
 
 def has_browser() -> bool:
@@ -30,11 +30,12 @@ def sign_in(
     device_code: bool | None = None,
     show: Callable[[str], object] = print,
     tokens: MsalTokens | None = None,
+    scopes: tuple[str, ...] = SCOPES,
 ) -> None:
     """Sign in interactively and check that a token comes back silently afterwards.
 
     Raises AuthError (cancelled, refused, no client id) or MailError (network, keyring)."""
-    tokens = tokens or MsalTokens(account, secrets)
+    tokens = tokens or MsalTokens(account, secrets, scopes=scopes)
     if device_code is None:
         device_code = not has_browser()
     if device_code:

@@ -9,7 +9,10 @@ contains "now", each "move to the held folder, stop processing rules":
   matched against the sender's address: Exchange's FromAddressContainsWords, "the specified
   words are in the sender's email address",
   https://learn.microsoft.com/en-us/powershell/module/exchange/new-inboxrule);
-- exact addresses are `fromAddresses` ("the specific sender email addresses").
+- exact addresses are `fromAddresses` ("the specific sender email addresses");
+- [exceptions] (issue 14) are `subjectContains` ("the strings that appear in the subject")
+  and `sentToAddresses` ("the email addresses that an incoming message must have been sent
+  to") among the exceptions.
 An interval that starts later (pre-armed) keeps its rule disabled until then. The rules are
 re-checked on every watcher poll (`tick`) as well as on every engine reconcile, so a boundary
 is honoured within `poll_seconds` even when the engine's plan did not change; a guard is
@@ -74,6 +77,12 @@ class WantedRule:
             ]
         if hold.except_strings:
             exceptions["senderContains"] = list(hold.except_strings)
+        if hold.except_subjects:
+            exceptions["subjectContains"] = list(hold.except_subjects)
+        if hold.except_sent_to:
+            exceptions["sentToAddresses"] = [
+                {"emailAddress": {"address": a}} for a in hold.except_sent_to
+            ]
         return {
             "displayName": self.name,
             "sequence": sequence,

@@ -30,7 +30,19 @@ SCOPES = tuple(
     f"{GRAPH_RESOURCE}/{s}"
     for s in ("Mail.ReadWrite", "Mail.Send", "MailboxSettings.ReadWrite", "Calendars.Read")
 )
+# Teams presence (do_not_disturb.teams, issue 14): asked for only when switched on, so an
+# organisation that does not use it never has to consent to it. Reading presence takes
+# Presence.Read (https://learn.microsoft.com/en-us/graph/api/presence-get), setting and
+# clearing the preferred presence Presence.ReadWrite (presence-setuserpreferredpresence).
+PRESENCE_SCOPE = f"{GRAPH_RESOURCE}/Presence.ReadWrite"
+PRESENCE_SCOPES = (f"{GRAPH_RESOURCE}/Presence.Read", PRESENCE_SCOPE)
 LOGIN_AUTHORITY = "https://login.microsoftonline.com"
+
+
+def scopes_for(teams_presence: bool) -> tuple[str, ...]:
+    return (*SCOPES, *PRESENCE_SCOPES) if teams_presence else SCOPES
+
+
 LOGIN_COMMAND = "`focusguard account login`"
 
 # AADSTS codes meaning "a person has to sign in again" rather than "try later":

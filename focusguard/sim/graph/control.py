@@ -17,10 +17,12 @@ def handle(sim: GraphSimulator, method: str, path: str, raw: bytes) -> tuple[int
     gets: dict[str, control.Get] = {
         "requests": lambda: sim.request_log,
         "errors": lambda: {"errors": sim.errors},
+        "presence": sim.presence.snapshot,
     }
     posts: dict[str, control.Post] = {
         "delta/expire": lambda data: _expire_delta(sim, data),
         "tokens/revoke": lambda data: _revoke_tokens(sim),
+        "presence": lambda data: _presence(sim, data),
     }
     return control.handle(sim, method, path, raw, gets=gets, posts=posts, errors=(GraphError,))
 
@@ -31,6 +33,14 @@ def _expire_delta(sim: GraphSimulator, data: dict[str, Any]) -> dict[str, Any]:
         int(data.get("status", 410)), str(data.get("code", "syncStateNotFound"))
     )
     return {"epoch": sim.mailbox.delta_epoch, "status": sim.mailbox.delta_expiry[0]}
+
+
+def _presence(sim: GraphSimulator, data: dict[str, Any]) -> dict[str, Any]:
+    """`{"teams_signed_in": bool}`: the user signs in to (or out of) every Teams client."""
+    if not isinstance(data.get("teams_signed_in"), bool):
+        raise ValueError('give {"teams_signed_in": true | false}')
+    sim.presence.teams_signed_in = data["teams_signed_in"]
+    return sim.presence.snapshot()
 
 
 def _revoke_tokens(sim: GraphSimulator) -> dict[str, Any]:

@@ -87,6 +87,7 @@ class Message:
     is_read: bool = False
     is_draft: bool = False
     to: list[tuple[str, str]] = field(default_factory=list)  # (name, address)
+    cc: list[tuple[str, str]] = field(default_factory=list)  # (name, address)
     in_reply_to: str | None = None
     references: str | None = None
     created_seq: int = 0  # journal position at which it entered its current folder
@@ -109,6 +110,7 @@ class Message:
             "from": address(self.from_name, self.from_address),
             "sender": address(self.from_name, self.from_address),
             "toRecipients": [address(n, a) for n, a in self.to],
+            "ccRecipients": [address(n, a) for n, a in self.cc],
             "receivedDateTime": iso(self.received),
             "sentDateTime": iso(self.received),
             "internetMessageHeaders": [{"name": k, "value": v} for k, v in self.headers],

@@ -392,4 +392,53 @@ def calendar_view(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respon
     return Response(200, body)
 
 
+# ---- Teams presence (presence.py) ------------------------------------------------------------
+def _presence_user(sim: GraphSimulator, user: str) -> None:
+    if user.lower() != sim.presence.user_id:
+        raise GraphError(404, "ResourceNotFound", f"User {user} was not found.")
+
+
+def _presence_allowed(sim: GraphSimulator, req: Request, *permissions: str) -> None:
+    token = req.headers.get("authorization", "")[7:]
+    if not any(sim.token_grants(token, p) for p in permissions):
+        raise GraphError(
+            403,
+            "Forbidden",
+            f"Insufficient privileges to complete the operation ({' or '.join(permissions)}).",
+        )
+
+
+def _presence_write(sim: GraphSimulator, req: Request) -> None:
+    _presence_allowed(sim, req, "Presence.ReadWrite")
+
+
+@route("GET", r"/me/presence", "presence")
+def my_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    _presence_allowed(sim, req, "Presence.Read", "Presence.Read.All")
+    return Response(200, sim.presence.current())
+
+
+@route("GET", rf"/users/{SEG}/presence", "presence")
+def user_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    _presence_user(sim, m.group(1))
+    _presence_allowed(sim, req, "Presence.Read", "Presence.Read.All")
+    return Response(200, sim.presence.current())
+
+
+@route("POST", rf"/users/{SEG}/presence/setUserPreferredPresence", "presence")
+def set_preferred_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    _presence_user(sim, m.group(1))
+    _presence_write(sim, req)
+    sim.presence.set_preferred(req.body)
+    return Response(200)
+
+
+@route("POST", rf"/users/{SEG}/presence/clearUserPreferredPresence", "presence")
+def clear_preferred_presence(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
+    _presence_user(sim, m.group(1))
+    _presence_write(sim, req)
+    sim.presence.clear_preferred(req.body)
+    return Response(200)
+
+
 __all__ = ["Mailbox", "Request", "Response", "dispatch", "operation_of"]

@@ -74,7 +74,7 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
                 },
             )
             return
-        access = self.sim.issue_token()
+        access = self.sim.issue_token(form.get("scope", ""))
         refresh = "sim-refresh-" + secrets.token_urlsafe(12)
         self.sim.remember_refresh(refresh)
         self._send(

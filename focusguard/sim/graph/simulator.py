@@ -16,6 +16,7 @@ from ..common.simulator import Simulator, serve_until_stopped
 from .faults import Fault
 from .mailbox import DELTA_EXPIRED_CODES, Mailbox
 from .model import iso
+from .presence import Presence
 from .server import GraphRequestHandler
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,8 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         self.page_size = page_size
         self.latency_s = latency_s
         self._lock = threading.Lock()
-        self._issued: set[str] = set()
+        self._issued: dict[str, frozenset[str]] = {}  # access token -> scopes granted
+        self.presence = Presence()  # Teams presence of the simulated user (presence.py)
         self._refresh: set[str] = set()
         self.request_log: list[dict[str, Any]] = []
         self.sub_request_log: list[dict[str, Any]] = []
@@ -92,11 +94,21 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         return "https://outlook.office365.com/owa/"
 
     # ---- tokens ---------------------------------------------------------------------------
-    def issue_token(self) -> str:
+    def issue_token(self, scope: str = "") -> str:
+        """An access token granting `scope` (space-separated, as the token request's): the
+        permissions consented, for the calls that check them (Teams presence)."""
         token = "sim-access-" + secrets.token_urlsafe(24)
+        granted = frozenset(s.rsplit("/", 1)[-1].lower() for s in scope.split() if s)
         with self._lock:
-            self._issued.add(token)
+            self._issued[token] = granted
         return token
+
+    def token_grants(self, token: str, permission: str) -> bool:
+        """Does `token` carry `permission`? The static demo token carries every one."""
+        with self._lock:
+            if self.static_token is not None and token == self.static_token:
+                return True
+            return permission.lower() in self._issued.get(token, frozenset())
 
     def token_ok(self, token: str) -> bool:
         with self._lock:
