@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from focusguard.core.errors import FocusGuardError
 from focusguard.core.ports import Clock, Notifier
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,8 @@ Saved = dict[str, object]
 T = TypeVar("T")
 
 
-class DndError(Exception):
+class DndError(FocusGuardError):
     """Switching Do Not Disturb failed: `title` + a message that says what to do."""
-
-    def __init__(self, title: str, message: str) -> None:
-        super().__init__(f"{title}: {message}")
-        self.title = title
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

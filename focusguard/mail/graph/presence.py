@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from focusguard.core.do_not_disturb import DndError
+from focusguard.core.errors import FocusGuardError
 from focusguard.mail.graph.client import GraphClient
 from focusguard.mail.graph.errors import GraphHTTPError
 
@@ -86,11 +87,9 @@ class TeamsPresence:
                 f"Microsoft Graph answered {exc.status} {exc.code}. FocusGuard tries again at "
                 "the next change of focus.",
             ) from None
-        except Exception as exc:  # network: requests' exceptions, a sign-in that failed
-            title = getattr(exc, "title", None)
-            message = getattr(exc, "message", None)
-            if isinstance(title, str) and isinstance(message, str):
-                raise DndError(title, message) from None
+        except FocusGuardError as exc:  # a sign-in that failed: its own title and fix
+            raise DndError(exc.title, exc.message) from None
+        except Exception as exc:  # network: requests' exceptions
             raise DndError(
                 "Teams presence not changed",
                 f"Microsoft Graph could not be reached ({type(exc).__name__}). FocusGuard tries "
