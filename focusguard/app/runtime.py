@@ -9,6 +9,7 @@ they go through the service (app/service.py), which runs its work here.
 
 from __future__ import annotations
 
+import enum
 import logging
 import os
 import threading
@@ -39,6 +40,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CLOSE_TIMEOUT_S = 10.0
+
+
+class _Unknown(enum.Enum):
+    UNKNOWN = "unknown"
+
+
+_UNKNOWN = _Unknown.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +98,9 @@ class Runtime:
         self._pending_lock = threading.Lock()
         self._drain_queued = False
         self._status_queued = False  # worker thread only
-        self._focus_until: datetime | None = None  # as last published
+        # The focus as last published; _UNKNOWN until the first status, so the first one
+        # always says whether focus is on (Do Not Disturb restores at start from it).
+        self._focus_until: datetime | None | _Unknown = _UNKNOWN
         self._problem: str | None = None  # connecting, or the engine's last work
         self._watch_problem: str | None = None  # the mail watcher, until it works again
 

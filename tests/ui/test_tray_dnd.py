@@ -16,20 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from focusguard import dnd_wiring
+from focusguard.app.builder import App, Mode
 from focusguard.core.clock import VirtualClock
 from focusguard.core.settings import Settings, settings_from_toml
 from focusguard.mail.graph.backend import GraphBackend
 from focusguard.mail.graph.tokens import StaticTokens
-from focusguard.runtime import Runtime
 from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
 from focusguard.store import Store
-from focusguard.ui.bridge import Bridge
 from focusguard.ui.menu import find_action
 from focusguard.ui.notifier import TrayNotifier
 from tests import desktop_bus
+from tests.apps import StillTimers, build_app, drain
 from tests.desktop_bus import DesktopSession, NotificationServer, gnome_session
-from tests.ui.conftest import NullTicker, RecordingSink
+from tests.ui.conftest import RecordingSink
 
 desktop_session = desktop_bus.desktop_session  # the fixture, for this module
 
@@ -94,7 +93,8 @@ def sim() -> Iterator[GraphSimulator]:
 class Rig:
     settings: Settings
     clock: VirtualClock
-    runtime: Runtime
+    app: App
+    store: Store
     shell: object
     exits: list[bool]
     start: dt.datetime  # the virtual clock's start: now, when the test began
@@ -104,6 +104,11 @@ class Rig:
         if not self.stopped:
             self.stopped = True
             self.shell.stop()  # type: ignore[attr-defined]
+
+    def reconcile(self) -> None:
+        """What a timer does when it fires: reconcile at the clock's now."""
+        engine = self.app.engine
+        self.app.runtime.submit(lambda: engine.reconcile(self.clock.now())).result(10)
 
 
 @pytest.fixture
@@ -125,36 +130,24 @@ def rig(qtbot, tmp_path: Path, sim: GraphSimulator, desktop: Desktop) -> Iterato
         clock=clock.now,
         poll_seconds=0.2,
     )
-    bridge = Bridge()
-    notifier = TrayNotifier(RecordingSink(), platform="linux")
-    runtime = Runtime(
-        settings,
-        backend,
-        store,
-        notifier,
-        clock=clock,
-        control=False,
-        on_change=bridge.post_change,
-        on_release=bridge.post_release,
-        on_outcome=bridge.post_outcome,
-        on_show=bridge.post_show,
-        dnd=dnd_wiring.build(settings, store, backend, notifier, clock),
+    # The real builder, as the tray app has it: Do Not Disturb is built and fed by it.
+    app = build_app(
+        settings, backend, tmp_path, mode=Mode.TRAY, store=store, clock=clock, timers=StillTimers()
     )
-    runtime.ticker = NullTicker()  # type: ignore[assignment]
+    notifier = TrayNotifier(RecordingSink(), platform="linux")
     exits: list[bool] = []
     shell = Shell(
-        runtime,
-        bridge,
-        notifier,
-        settings_path=None,
+        app,
+        settings_file=None,
         tray_available=True,
+        notifier=notifier,
         exit_app=lambda: exits.append(True),
     )
     notifier.set_sink(RecordingSink())
-    assert shell.start()
+    shell.start()
     qtbot.waitUntil(lambda: shell.feed.current.status is not None, timeout=10_000)
-    qtbot.waitUntil(lambda: runtime._started, timeout=10_000)
-    made = Rig(settings, clock, runtime, shell, exits, start)
+    qtbot.waitUntil(lambda: app.runtime.connected, timeout=10_000)
+    made = Rig(settings, clock, app, store, shell, exits, start)
     yield made
     made.stop()
     store.close()
@@ -180,8 +173,8 @@ def test_tray_focus_quiets_desktop_and_teams_and_end_focus_restores_both(
     qtbot.waitUntil(lambda: teams(sim) == "DoNotDisturb", timeout=10_000)
     (call,) = sim.presence.calls
     assert call["expirationDuration"] == "PT25M"  # ends on the server with the block
-    status = rig.runtime.handle({"cmd": "status"})["status"]
-    dnd = status["do_not_disturb"]  # type: ignore[index]
+    drain(rig.app)
+    dnd = rig.app.service.status().as_json()["do_not_disturb"]
     assert dnd["desktop"]["kind"] == desktop.kind and dnd["desktop_on"] is True
     assert dnd["teams_until"] == (rig.start + dt.timedelta(minutes=25)).isoformat()
 
@@ -199,7 +192,7 @@ def test_when_the_block_runs_out_the_desktop_comes_back_and_teams_expires_by_its
     qtbot.waitUntil(desktop.quiet, timeout=10_000)
     qtbot.waitUntil(lambda: len(sim.presence.calls) == 1, timeout=10_000)
     rig.clock.set(rig.start + dt.timedelta(minutes=26))
-    rig.runtime.call(lambda: rig.runtime.engine.reconcile(rig.clock.now()))
+    rig.reconcile()
     qtbot.waitUntil(lambda: not desktop.quiet(), timeout=10_000)
     # No clear: the presence set for the block expires on the server at its end.
     expires = sim.presence.snapshot()["preferred"]["expires"]
@@ -235,7 +228,7 @@ def test_urgent_mail_during_focus_is_a_critical_notification_on_the_session_bus(
     (shown,) = desktop.server.shown()
     assert shown.urgency == 2 and shown.summary == "Urgent email in your Inbox"
     assert "urgent sender" in shown.body
-    qtbot.waitUntil(lambda: rig.runtime.engine.status().held == 1, timeout=15_000)
+    qtbot.waitUntil(lambda: rig.app.service.status().held == 1, timeout=15_000)
     assert len(desktop.server.shown()) == 1  # the held customer raised nothing
 
 
@@ -243,8 +236,5 @@ def test_urgent_mail_outside_focus_raises_no_critical_notification(
     qtbot, rig: Rig, desktop: Desktop, sim: GraphSimulator
 ) -> None:
     mid = sim.deliver("Boss <boss@corp.example>", "hello", received=rig.clock.now())
-    qtbot.waitUntil(
-        lambda: rig.runtime.store.decided(mid),
-        timeout=15_000,  # type: ignore[attr-defined]
-    )
+    qtbot.waitUntil(lambda: rig.store.decided(mid), timeout=15_000)
     assert desktop.server.shown() == []
