@@ -100,7 +100,7 @@ class Runtime:
         self._status_queued = False  # worker thread only
         # The focus as last published; _UNKNOWN until the first status, so the first one
         # always says whether focus is on (Do Not Disturb restores at start from it).
-        self._focus_until: datetime | None | _Unknown = _UNKNOWN
+        self._focus_until: datetime | _Unknown | None = _UNKNOWN
         self._problem: str | None = None  # connecting, or the engine's last work
         self._watch_problem: str | None = None  # the mail watcher, until it works again
 
