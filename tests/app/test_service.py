@@ -96,7 +96,8 @@ def test_events_say_what_changed(rig: Rig) -> None:
     rig.service.focus_start(25)
     drain(rig.app)  # the status is published after the command
     focus = [e for e in rig.heard.events if isinstance(e, FocusChanged)]
-    assert focus == [FocusChanged(TUESDAY + timedelta(minutes=25))]
+    # The first status at start always says whether focus is on (Do Not Disturb restores from it)
+    assert focus == [FocusChanged(None), FocusChanged(TUESDAY + timedelta(minutes=25))]
     assert isinstance(rig.heard.events[-1], StatusChanged)
     assert rig.heard.events[-1].snapshot.in_focus
     rig.service.focus_end()
