@@ -5,14 +5,16 @@ customer mail waiting for the next check-in, 10 % colleagues' mail held by an ad
 block) and an in-memory mailbox whose held folder has the same items, then measures, each
 against a baseline measured in the same run on the same file:
 
-| row | FocusGuard | baseline |
-|---|---|---|
-| status | `Engine.status()` | `SELECT count(*)` of held entries |
-| next timer | `Engine.next_wake(now)` | `SELECT min(release_at)` of held entries (indexed) |
-| due | what is due now (`Engine` as reconcile asks it; nothing is due) | the same indexed query |
-| start-up reconcile | a new `Engine` on the file: `start()` (held-folder sync, due, rules) | listing the held folder plus reading the ledger's ids, raw |
-| start-up after a settings change | the same, after the check-in times changed (every release time moves) | the same floor |
-| digest build | the digest's snapshot (`take_snapshot`) and its Qt model (`DigestModel`) | fetching the same rows, raw |
+- status: `Engine.status()`, against `SELECT count(*)` of the held entries;
+- next timer: `Engine.next_wake(now)`, against `SELECT min(release_at)` of the held entries
+  (the indexed query);
+- due: what reconcile asks, which held entries are due now (none are), against the same query;
+- start-up reconcile: a new `Engine` on the file, `start()` (held-folder sync, what is due,
+  rules), against the floor of listing the held folder and reading the ledger's ids, raw;
+- start-up after a settings change: the same after the check-in times moved (every stored
+  release time changes), against the same floor;
+- digest build: the digest's snapshot (`take_snapshot`) and its Qt model (`DigestModel`),
+  against fetching the same rows, raw.
 
 Targets: status, next timer and due ≤ 50 ms at 100,000 and flat in n (the `flat` figure
 is t(100,000) / t(1,000)); start-up reconcile ≤ 2 s at 100,000. Times are the minimum and
@@ -175,7 +177,7 @@ def engine_on(path: Path, mailbox: MemoryMailbox, s: Settings) -> tuple[Engine, 
 
 def what_is_due(engine: Engine) -> object:
     """What reconcile asks the store and the policy: which held entries are due now."""
-    return engine._due(NOW)  # noqa: SLF001 - the figure the issue's table names
+    return engine._due(NOW)
 
 
 def measure(n: int, repeat: int, tmp: Path) -> dict[str, Any]:

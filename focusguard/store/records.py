@@ -12,6 +12,8 @@ from focusguard.core.records import (
     CHECK_IN_KINDS,
     CheckInRecord,
     DecisionRecord,
+    HeldCounts,
+    HeldKey,
     HeldRecord,
     HeldState,
 )
@@ -22,6 +24,8 @@ __all__ = [
     "CHECK_IN_KINDS",
     "CheckInRecord",
     "DecisionRecord",
+    "HeldCounts",
+    "HeldKey",
     "HeldRecord",
     "HeldState",
     "StoreError",
