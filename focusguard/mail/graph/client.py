@@ -68,6 +68,7 @@ class SubRequest:
     method: str
     url: str  # relative to the version root, e.g. "/me/messages/{id}/move"
     body: Any = None
+    prefer: tuple[str, ...] = ()  # Prefer values besides immutable ids (odata.maxpagesize=…)
 
     @property
     def idempotent(self) -> bool:
@@ -168,6 +169,15 @@ class GraphClient:
     def _backoff(self, attempt: int) -> float:
         delay = min(self.backoff_cap, self.backoff_start * 2**attempt)
         return float(delay * random.uniform(0.8, 1.0))
+
+    def relative(self, link: str) -> str:
+        """A link the server sent (`@odata.nextLink`, `@odata.deltaLink`) as the relative URL a
+        `$batch` member needs ("the relative resource URL the individual request would
+        typically send", https://learn.microsoft.com/en-us/graph/json-batching). Only links
+        to our own Graph endpoint are followed, as in `request`."""
+        if not link.startswith(("http://", "https://")):
+            return link
+        return "/" + self._url(link)[len(self.base_url) + 1 :]
 
     def _url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -285,6 +295,7 @@ class GraphClient:
         pending = {s.id: s for s in subs}
         results: dict[str, SubResponse] = {}
         last_error: BaseException | None = None
+        refreshed = False  # members answered 401 were sent once more with a fresh token
         for attempt in range(self.max_attempts):
             wait = 0.0
             retry: dict[str, SubRequest] = {}
@@ -309,7 +320,11 @@ class GraphClient:
                         500, {"error": {"code": "MissingResponse", "message": "no answer"}}
                     )
                     results[sub.id] = resp
-                    if resp.status == 429 or (resp.status in RETRY_STATUSES and sub.idempotent):
+                    if resp.status == 401 and not refreshed:
+                        # As for a request of its own (`request`): an expired or revoked
+                        # token, refreshed once; the member was not carried out.
+                        retry[sub.id] = sub
+                    elif resp.status == 429 or (resp.status in RETRY_STATUSES and sub.idempotent):
                         if resp.status == 429:
                             with self._count_lock:
                                 self.throttled += 1
@@ -319,6 +334,9 @@ class GraphClient:
             pending = retry
             if not pending or attempt + 1 >= self.max_attempts or wait > self.max_wait:
                 break
+            if not refreshed and any(results[i].status == 401 for i in pending):
+                refreshed = True
+                self.tokens.invalidate(self.tokens.token())
             log.info("%d batch members throttled or failed; retrying in %.1f s", len(pending), wait)
             self._sleep(wait)
         if last_error is not None and not any(r.ok for r in results.values()):
@@ -361,7 +379,7 @@ def _sub_json(sub: SubRequest) -> dict[str, Any]:
         "id": sub.id,
         "method": sub.method,
         "url": sub.url,
-        "headers": {"Prefer": IMMUTABLE_IDS},
+        "headers": {"Prefer": ", ".join([IMMUTABLE_IDS, *sub.prefer])},
     }
     if sub.body is not None:
         out["body"] = sub.body
