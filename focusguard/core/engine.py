@@ -440,7 +440,10 @@ class Engine:
     def _sync_held_folder(self, now: datetime) -> None:
         """The server is the truth: ledger entries follow where the mail actually is, and
         every item in the held folder has an entry of its own (core.held_matching)."""
-        match = match_held(self.store.held_keys(), self.backend.list_folder(Folder.HELD))
+        keys = self.store.held_keys()
+        # Items the ledger knows by id may come back brief: matching needs no more of them.
+        known = {k.item_id for k in keys if k.item_id is not None}
+        match = match_held(keys, self.backend.list_folder(Folder.HELD, known=known))
         if match.moved:
             self.store.update_item_ids((_entry(rec), item.item_id) for rec, item in match.moved)
         if match.gone:

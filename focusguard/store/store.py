@@ -108,11 +108,22 @@ _HELD_KEYS = "SELECT id, item_id, message_id, received FROM held WHERE state = '
 _HELD_RELEASE_INPUTS = "SELECT id, category, received, release_at FROM held WHERE state = 'held'"
 _HELD_SET_RELEASE_AT = "UPDATE held SET release_at = ? WHERE id = ? AND state = 'held'"
 _HELD_SET_ITEM_ID = "UPDATE held SET item_id = ? WHERE id = ?"
-# One statement for a whole batch of moves out of the held folder: the new server id and the
-# new state together.
+# A batch of moves out of the held folder, the new server id and the new state together, in
+# one statement: the whole update runs inside SQLite in one step. Row by row (executemany) each
+# row hands Python's GIL back and forth, and while the mail watcher parses the notifications of
+# those very moves every hand-back waits for it (issue 15). The unary + keeps SQLite from
+# walking the held entries by state and scanning the batch for each: it looks each moved entry
+# up by id. UPDATE ... FROM needs SQLite 3.33; older ones (and builds without JSON) take the
+# row-by-row form.
 _HELD_MOVED_OUT = """
+    UPDATE held SET state = ?, released_at = ?, item_id = json_extract(moved.value, '$[1]')
+    FROM json_each(?) AS moved
+    WHERE held.id = json_extract(moved.value, '$[0]') AND +held.state = 'held'
+"""
+_HELD_MOVED_OUT_ROW = """
     UPDATE held SET state = ?, released_at = ?, item_id = ? WHERE id = ? AND state = 'held'
 """
+_JSON_PROBE = "SELECT count(*) FROM json_each('[1]')"
 _HELD_INSERT = """
     INSERT INTO held (message_id, item_id, sender, address, subject, category, received,
                       held_at, release_at, reason, state, released_at, web_link)
@@ -156,6 +167,7 @@ class Store:
         self._path = path
         self._lock = threading.RLock()
         self._depth = 0  # transaction nesting; only touched while holding the lock
+        self._json_update: bool | None = None  # see _one_statement
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -455,11 +467,27 @@ class Store:
         if state is HeldState.HELD:
             raise ValueError("mark_moved_out moves entries out of the 'held' state")
         stamp = to_db(at, "at")
-        params = [(state.value, stamp, item_id, _entry(e)) for e, item_id in moves]
-        if not params:
+        pairs = [(_entry(e), _text(item_id, "item_id")) for e, item_id in moves]
+        if not pairs:
             return 0
         with self.transaction(), self._locked() as conn:
-            return int(conn.executemany(_HELD_MOVED_OUT, params).rowcount)
+            if self._one_statement(conn):
+                moved = json.dumps(pairs)
+                return int(conn.execute(_HELD_MOVED_OUT, (state.value, stamp, moved)).rowcount)
+            rows = [(state.value, stamp, item_id, e) for e, item_id in pairs]
+            return int(conn.executemany(_HELD_MOVED_OUT_ROW, rows).rowcount)
+
+    def _one_statement(self, conn: sqlite3.Connection) -> bool:
+        """Whether this SQLite runs `_HELD_MOVED_OUT` (UPDATE ... FROM json_each)."""
+        if self._json_update is None:
+            ok = sqlite3.sqlite_version_info >= (3, 33, 0)
+            if ok:
+                try:
+                    conn.execute(_JSON_PROBE).fetchone()
+                except sqlite3.OperationalError:
+                    ok = False
+            self._json_update = ok
+        return self._json_update
 
     def released_since(self, since: datetime) -> list[HeldRecord]:
         """Records released or handled at or after `since`, in the order they left."""
@@ -833,6 +861,12 @@ def _entry(entry: object) -> int:
     if isinstance(entry, bool) or not isinstance(entry, int):
         raise TypeError(f"a ledger entry is an int, got {type(entry).__name__}")
     return entry
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string, got {type(value).__name__}")
+    return value
 
 
 def _address_key(address: str) -> str:

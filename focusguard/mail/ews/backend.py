@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -262,12 +263,27 @@ class EwsBackend:
             return items.fetch(self._require().account, ids, self._folder_of)
 
     # -- mail ------------------------------------------------------------------------------
-    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
+    def list_folder(
+        self, folder: Folder, since: datetime | None = None, known: Collection[str] = ()
+    ) -> Sequence[MailItem]:
         with self._boundary(f"listing the {folder.value} folder"):
-            return items.list_folder(self._ews_folder(folder), folder, since)
+            if not known:
+                return items.list_folder(self._ews_folder(folder), folder, since)
+            return items.list_known(
+                self._require().account,
+                self._ews_folder(folder),
+                folder,
+                since,
+                known,
+                self._folder_of,
+            )
 
     def move(self, items_: Sequence[MailItem], to: Folder) -> MoveResult:
-        with self._boundary("moving mail"):
+        watcher = self.watcher
+        if watcher is not None:
+            # Before the first MoveItem: the events of these moves arrive while it runs.
+            watcher.expect_moves(item.item_id for item in items_)
+        with self._boundary("moving mail"), self._quiet(watcher, len(items_)):
             conn = self._require()
             try:
                 result = items.move(conn.account, items_, self._ews_folder(to))
@@ -279,12 +295,15 @@ class EwsBackend:
                 if self._rules is not None:
                     self._rules.held_folder = self._held
                 result = items.move(conn.account, items_, self._held)
-        watcher = self.watcher
         if watcher is not None:
             # Our own moves raise Created/Moved events for the new ids; the engine already
             # knows where those messages went, so the watcher need not fetch them again.
             watcher.ignore(result.moved.values())
         return result
+
+    @staticmethod
+    def _quiet(watcher: Watcher | None, count: int) -> AbstractContextManager[None]:
+        return nullcontext() if watcher is None else watcher.quiet(count)
 
     def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
         with self._boundary("sending an auto-reply"):
