@@ -115,6 +115,21 @@ def test_mark_moved_out_sets_state_time_and_new_id_at_once(
         store.mark_moved_out([("1", "x")], at)  # type: ignore[list-item]
 
 
+def test_mark_moved_out_row_by_row_where_sqlite_is_older(
+    store: Store, make_held: MakeHeld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite before 3.33 has no UPDATE ... FROM: the same result, one row at a time."""
+    monkeypatch.setattr(store, "_json_update", False)
+    entries = [store.put_held(make_held(n)) for n in range(2)]
+    assert store.mark_moved_out([(entries[0], "AAMk-in-0=")], T0) == 1
+    assert store.mark_moved_out([(entries[0], "x"), (entries[1], "AAMk-in-1=")], T0) == 1
+    got = [store.get_entry(e) for e in entries]
+    assert [(r.state, r.item_id) for r in got if r is not None] == [
+        (HeldState.RELEASED, "AAMk-in-0="),
+        (HeldState.RELEASED, "AAMk-in-1="),
+    ]
+
+
 def test_update_item_ids(store: Store, make_held: MakeHeld) -> None:
     a = store.put_held(make_held(1))
     b = store.put_held(make_held(2))
@@ -153,5 +168,11 @@ def test_the_questions_search_indexes_even_with_statistics(
                 assert release_index in plan, plan
         counts = _plan(conn, store_sql._HELD_COUNTS, ())
         assert "COVERING INDEX held_by_state_category (state=?)" in counts, counts
+        # A release's batch: each moved entry looked up by id, never every held entry
+        # scanned once per moved one.
+        moved = _plan(conn, store_sql._HELD_MOVED_OUT, ("released", stamp, "[]"))
+        assert moved == "SCAN moved VIRTUAL TABLE INDEX 1: / " + (
+            "SEARCH held USING INTEGER PRIMARY KEY (rowid=?)"
+        ), moved
     finally:
         conn.close()
