@@ -69,18 +69,35 @@ class HeldRecord:
     entry: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        _require_text("message_id", self.message_id)
-        if self.entry is not None and (
-            isinstance(self.entry, bool) or not isinstance(self.entry, int) or self.entry <= 0
-        ):
-            raise ValueError(f"entry must be a positive int or None, got {self.entry!r}")
-        _require_choice("category", self.category, CATEGORIES)
-        if not isinstance(self.state, HeldState):
+        # The same checks, with a fast path for what the store builds (plain values, UTC
+        # datetimes): the digest builds one record per held or released message (issue 15).
+        if type(self.message_id) is not str or not self.message_id:
+            _require_text("message_id", self.message_id)
+        entry = self.entry
+        if entry is not None and (type(entry) is not int or entry <= 0):
+            raise ValueError(f"entry must be a positive int or None, got {entry!r}")
+        if type(self.category) is not str or self.category not in CATEGORIES:
+            _require_choice("category", self.category, CATEGORIES)
+        if type(self.state) is not HeldState:
             raise ValueError(f"state must be a HeldState, got {self.state!r}")
-        _require_aware("received", self.received)
-        _require_aware("held_at", self.held_at)
-        _require_aware("release_at", self.release_at)
-        _require_aware("released_at", self.released_at)
+        received, held_at, release_at, released_at = (
+            self.received,
+            self.held_at,
+            self.release_at,
+            self.released_at,
+        )
+        if type(received) is not datetime or received.tzinfo is not UTC:
+            _require_aware("received", received)
+        if type(held_at) is not datetime or held_at.tzinfo is not UTC:
+            _require_aware("held_at", held_at)
+        if release_at is not None and (
+            type(release_at) is not datetime or release_at.tzinfo is not UTC
+        ):
+            _require_aware("release_at", release_at)
+        if released_at is not None and (
+            type(released_at) is not datetime or released_at.tzinfo is not UTC
+        ):
+            _require_aware("released_at", released_at)
 
 
 @dataclass(frozen=True, slots=True)
