@@ -39,20 +39,22 @@ class ReleaseTimes:
     def __init__(self, store: StateStore) -> None:
         self._store = store
         self._current: Policy | None = None  # the policy the stored times are true for
+        self._key: str | None = None  # its basis
 
     def sync(self, policy: Policy) -> int:
         """Make every held entry's stored release time true under `policy`; returns how many
-        changed. Cheap when nothing changed: a comparison of two policy values in a running
-        app, one fact read at start-up."""
-        if self._current is not None and self._current == policy:
+        changed. Cheap when nothing changed: a comparison of two policy values and one fact
+        read (the stored basis, in case another engine on this file recomputed meanwhile)."""
+        stored = facts.decode_text(self._store.get_fact(facts.RELEASE_BASIS))
+        if self._current is not None and self._current == policy and stored == self._key:
             return 0
-        key = basis(policy)
+        key = self._key if policy == self._current and self._key is not None else basis(policy)
         changed = 0
-        if facts.decode_text(self._store.get_fact(facts.RELEASE_BASIS)) != key:
+        if stored != key:
             with self._store.transaction():
                 changed = self._store.set_release_times(_changes(self._store, policy))
                 self._store.set_fact(facts.RELEASE_BASIS, facts.encode_text(key))
-        self._current = policy
+        self._current, self._key = policy, key
         return changed
 
     def next_release(self, policy: Policy, now: datetime) -> datetime | None:

@@ -274,11 +274,16 @@ def _replace(rec: HeldRecord, **changes: Any) -> HeldRecord:
     return replace(rec, **changes)
 
 
-def test_a_new_virtual_clock_engine_agrees_with_a_restarted_one(tmp_path: Path) -> None:
-    """The same state file read by two engines gives the same answers (no hidden state)."""
+def test_two_engines_on_one_file_never_trust_each_others_times(tmp_path: Path) -> None:
+    """An engine remembers which policy the stored times are true for, and checks that the
+    file still says so: another engine (other settings) may have recomputed them since."""
     rig = Rig(tmp_path, at(24, 8, 0))
-    customers(rig, 4)
-    first = rig.engine.status()
-    other = Engine(rig.settings, rig.mailbox, rig.store, VirtualClock(at(24, 8, 0)), rig.notes)
-    assert other.status().next_release == first.next_release == at(24, 9, 30)
-    assert other.next_wake(at(24, 8, 0)) == rig.engine.next_wake(at(24, 8, 0))
+    [ann] = customers(rig, 1)
+    assert rig.engine.status().next_release == at(24, 9, 30)
+    moved = settings_from_toml(MOVED)
+    other = Engine(moved, rig.mailbox, rig.store, VirtualClock(at(24, 8, 0)), rig.notes)
+    assert other.status().next_release == at(24, 9, 45)
+    assert _release_at(rig, ann) == at(24, 9, 45)
+    assert rig.engine.status().next_release == at(24, 9, 30)  # recomputed for its policy
+    assert _release_at(rig, ann) == at(24, 9, 30)
+    assert rig.engine.next_wake(at(24, 8, 0)) == at(24, 8, 15)  # the calendar refresh first
