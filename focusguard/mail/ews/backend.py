@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -280,13 +279,28 @@ class EwsBackend:
 
     def move(self, items_: Sequence[MailItem], to: Folder) -> MoveResult:
         watcher = self.watcher
-        if watcher is not None:
-            # Before the first MoveItem: the events of these moves arrive while it runs.
-            watcher.expect_moves(item.item_id for item in items_)
-        with self._boundary("moving mail"), self._quiet(watcher, len(items_)):
+        if watcher is None:
+            return self._move(items_, to)
+        # Before the first MoveItem: the events of these moves arrive while it runs.
+        watcher.expect_moves(item.item_id for item in items_)
+        try:
+            with watcher.quiet(len(items_)):
+                result = self._move(items_, to)
+        except BaseException:
+            # Which moved is unknown: their events are fetched and looked at, as any other.
+            watcher.forget_moves(item.item_id for item in items_)
+            raise
+        watcher.forget_moves(result.failed)
+        # Our own moves raise Created/Moved events for the new ids; the engine already knows
+        # where those messages went, so the watcher need not fetch them again.
+        watcher.ignore(result.moved.values())
+        return result
+
+    def _move(self, items_: Sequence[MailItem], to: Folder) -> MoveResult:
+        with self._boundary("moving mail"):
             conn = self._require()
             try:
-                result = items.move(conn.account, items_, self._ews_folder(to))
+                return items.move(conn.account, items_, self._ews_folder(to))
             except (ErrorFolderNotFound, ErrorMoveCopyFailed):
                 if to is not Folder.HELD:
                     raise
@@ -294,16 +308,7 @@ class EwsBackend:
                 self._held = folders.held_folder(conn.account, self.holding.folder)
                 if self._rules is not None:
                     self._rules.held_folder = self._held
-                result = items.move(conn.account, items_, self._held)
-        if watcher is not None:
-            # Our own moves raise Created/Moved events for the new ids; the engine already
-            # knows where those messages went, so the watcher need not fetch them again.
-            watcher.ignore(result.moved.values())
-        return result
-
-    @staticmethod
-    def _quiet(watcher: Watcher | None, count: int) -> AbstractContextManager[None]:
-        return nullcontext() if watcher is None else watcher.quiet(count)
+                return items.move(conn.account, items_, self._held)
 
     def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
         with self._boundary("sending an auto-reply"):

@@ -171,6 +171,12 @@ class Watcher:
         for item_id in item_ids:
             self._ours.add(item_id)
 
+    def forget_moves(self, item_ids: Iterable[str]) -> None:
+        """Registered ids that did not move after all: a later move of one of them (by the
+        user) is not FocusGuard's."""
+        for item_id in item_ids:
+            self._ours.take(item_id)
+
     @contextmanager
     def quiet(self, count: int = 1) -> Iterator[None]:
         """While FocusGuard moves mail: read no further events until the move is done.

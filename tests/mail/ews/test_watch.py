@@ -130,6 +130,24 @@ def test_own_moves_are_neither_fetched_nor_reported(sim: EwsSimulator, backend: 
     assert (ops.count("MoveItem"), ops.count("GetItem")) == (2, 1)  # the one GetItem: Bob
 
 
+def test_a_move_that_failed_leaves_the_users_next_move_reported(
+    sim: EwsSimulator, backend: EwsBackend
+) -> None:
+    """Ids registered for a move that did not happen are forgotten: when the user then moves
+    that message, it is the user's move, reported as any other."""
+    sim.deliver("A <a@client.example>", "one")
+    rec = Recorder()
+    backend.watch(rec.on_new, rec.on_resync)
+    _subscribed(sim)
+    (item,) = backend.list_folder(Folder.INBOX)
+    sim.fault("http_401", count=1, operation="MoveItem")
+    with pytest.raises(MailError):
+        backend.move([item], Folder.HELD)
+    moved = sim.mailbox.move_item(item.item_id, backend.held_folder_id, reason="user")
+    seen = rec.next(timeout=2.0)
+    assert (seen.item_id, seen.folder) == (moved.id, Folder.HELD)
+
+
 def test_the_watcher_reads_no_events_while_mail_is_moved(
     backend: EwsBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
