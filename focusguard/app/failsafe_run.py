@@ -32,11 +32,12 @@ from focusguard.app.builder import Mode, Parts, build
 from focusguard.app.events import Event, Notice, Problem
 from focusguard.core import facts, failsafe, paths
 from focusguard.core.clock import SystemClock
-from focusguard.core.engine import Engine, StandDown, next_release, policy_for
+from focusguard.core.engine import Engine, StandDown, policy_for
 from focusguard.core.errors import FocusGuardError, StartupError
 from focusguard.core.failsafe import LockState, Verdict
 from focusguard.core.ports import MailBackend, MailError
 from focusguard.core.records import StateStore
+from focusguard.core.release_times import next_release_read_only
 from focusguard.core.settings import Settings
 from focusguard.domain.clock_time import format_clock
 from focusguard.platform import failsafe_scheduler
@@ -183,7 +184,7 @@ def _run(
     dnd.restore_after_crash(settings, store, _LogNotifier())
     last = facts.decode_last_run(store.get_fact(facts.FAILSAFE_LAST))
     first = last is None or last.beat_at != (None if beat is None else beat.at)
-    nxt = next_release(policy_for(settings, store), store.held(), now)
+    nxt = next_release_read_only(store, policy_for(settings, store), now)
     due = everything or (nxt is not None and nxt <= now)
     if not failsafe.needs_server(last, beat, due):
         log.debug("rules off and nothing due: nothing to do")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from focusguard.core import facts
-from focusguard.core.held_matching import match_held
+from focusguard.core.held_matching import Entry, match_held
 from focusguard.core.ports import (
     Clock,
     Folder,
@@ -33,6 +33,7 @@ from focusguard.core.records import (
     HeldState,
     StateStore,
 )
+from focusguard.core.release_times import ReleaseTimes
 from focusguard.core.settings import Settings
 from focusguard.domain import autoreply
 from focusguard.domain.clock_time import format_clock
@@ -195,6 +196,9 @@ class Engine:
         self._promise = settings.promise_rules()
         self._own = sender_address(settings.account.email) if settings.account is not None else None
         self._state = facts.decode_focus(store.get_fact(facts.FOCUS_STATE))
+        # Held entries' stored release times, kept true under the policy: "what is due" and
+        # "when next" are index lookups, not a pass over every held entry (issue 15).
+        self._release_times = ReleaseTimes(store)
         self._calendar_checked: datetime | None = None
         self._pruned: datetime | None = None
         self._mode = settings.holding.mode
@@ -367,6 +371,8 @@ class Engine:
     def _record_hold(
         self, item: MailItem, item_id: str, address: str | None, decision: Decision, now: datetime
     ) -> None:
+        # The release time `_due` keeps for it (core.release_times), from the start.
+        release_at = self.policy.release_time(decision.category, item.received)
         self.store.put_held(
             HeldRecord(
                 message_id=item.message_id,
@@ -377,7 +383,7 @@ class Engine:
                 category=decision.category.value,
                 received=item.received,
                 held_at=now,
-                release_at=decision.release_at,
+                release_at=release_at,
                 reason=decision.reason,
                 web_link=item.web_link,
             )
@@ -456,17 +462,16 @@ class Engine:
         self._pruned = now
 
     def _due(self, now: datetime) -> tuple[list[HeldRecord], list[HeldRecord]]:
-        """Held mail due out at `now`: (at its check-in or focus end, early by the promise
-        guard). Entries not due yet are told their new release time if it moved."""
+        """Held mail due out at `now` (its stored release time, kept true under the policy by
+        core.release_times, is `now` or earlier, or it has none), split into (at its check-in
+        or focus end, early by the promise guard). Only what is due is looked at again."""
         policy = self.policy
+        self._release_times.sync(policy)
         on_time: list[HeldRecord] = []
         early: list[HeldRecord] = []
-        for rec in self.store.held():
+        for rec in self.store.due(now):
             plan = policy.release_time_of(Category(rec.category), rec.received)
-            if plan.at is None or plan.at <= now:
-                (early if plan.early else on_time).append(rec)
-            elif plan.at != rec.release_at:
-                self.store.set_release_at(_entry(rec), plan.at, plan.reason or rec.reason)
+            (early if plan.early else on_time).append(rec)
         return on_time, early
 
     def _early_reason(self, early: Sequence[HeldRecord], now: datetime) -> str:
@@ -480,9 +485,12 @@ class Engine:
     def _sync_held_folder(self, now: datetime) -> None:
         """The server is the truth: ledger entries follow where the mail actually is, and
         every item in the held folder has an entry of its own (core.held_matching)."""
-        match = match_held(self.store.held(), self.backend.list_folder(Folder.HELD))
-        for rec, item in match.moved:
-            self.store.update_item_id(_entry(rec), item.item_id)
+        keys = self.store.held_keys()
+        # Items the ledger knows by id may come back brief: matching needs no more of them.
+        known = {k.item_id for k in keys if k.item_id is not None}
+        match = match_held(keys, self.backend.list_folder(Folder.HELD, known=known))
+        if match.moved:
+            self.store.update_item_ids((_entry(rec), item.item_id) for rec, item in match.moved)
         if match.gone:
             # Released before a crash could write the ledger, or moved out by the user.
             self.store.mark_released([_entry(r) for r in match.gone], now)
@@ -519,10 +527,8 @@ class Engine:
                     break
                 continue
             done = [(pending.pop(old), new) for old, new in result.moved.items() if old in pending]
-            with self.store.transaction():
-                self.store.mark_released([_entry(r) for r, _ in done], now, state)
-                for rec, new in done:
-                    self.store.update_item_id(_entry(rec), new)
+            # One statement for the whole batch: state, release time and the new server id.
+            self.store.mark_moved_out([(_entry(r), new) for r, new in done], now, state)
             released.extend(
                 replace(r, state=state, released_at=now, item_id=new) for r, new in done
             )
@@ -639,9 +645,12 @@ class Engine:
             on_time, early = self._due(now)
             records = [*early, *on_time]
         release = self._release(records, now, kind="failsafe")
-        held = self.store.held()
         return StandDown(
-            release, rules_off, self._problem, len(held), self._next_release(held, now)
+            release,
+            rules_off,
+            self._problem,
+            self.store.held_counts().held,
+            self.next_release(now),
         )
 
     def _switch_rules_off(self) -> bool:
@@ -668,9 +677,16 @@ class Engine:
         """Release these ledger entries now (the digest's "Release now")."""
         now = self.clock.now()
         self._sync_held_folder(now)
-        wanted = set(entries)
-        recs = [r for r in self.store.held() if r.entry in wanted]
-        return self._release(recs, now, kind="manual")
+        return self._release(self._held_entries(entries), now, kind="manual")
+
+    def _held_entries(self, entries: Iterable[int]) -> list[HeldRecord]:
+        """These entries, those still held, in the ledger's order (a few entries the user
+        picked: looked up one by one, not found in a pass over every held entry)."""
+        wanted = {e for e in entries if isinstance(e, int) and not isinstance(e, bool)}
+        found = (self.store.get_entry(e) for e in wanted)
+        held = [r for r in found if r is not None and r.state is HeldState.HELD]
+        held.sort(key=lambda r: (r.received, r.message_id, r.entry or 0))
+        return held
 
     def mark_handled(self, entries: Sequence[int]) -> Handled:
         """The user has dealt with these. Mail still held goes to the Inbox now (its read
@@ -679,7 +695,7 @@ class Engine:
         now = self.clock.now()
         self._sync_held_folder(now)
         wanted = set(entries)
-        held = [r for r in self.store.held() if r.entry in wanted]
+        held = self._held_entries(wanted)
         release = self._release(held, now, kind="handled", state=HeldState.HANDLED)
         still_held = {r.entry for r in held}
         marked = self.store.mark_handled([e for e in wanted if e not in still_held])
@@ -702,7 +718,7 @@ class Engine:
         now = self.clock.now()
         policy = self.policy
         focus = policy.timeline.focus_at(now)
-        held = self.store.held()
+        counts = self.store.held_counts()
         paused = self.paused_until if self._paused(now) else None
         return Status(
             now=now,
@@ -710,13 +726,13 @@ class Engine:
             focus_until=None if paused else (None if focus is None else focus.end),
             next_check_in=policy.timeline.next_check_in(now),
             in_check_in=policy.timeline.window_at(now) is not None and focus is None,
-            held=len(held),
-            held_customers=sum(1 for r in held if r.category == Category.CUSTOMER.value),
+            held=counts.held,
+            held_customers=counts.customers,
             paused_until=paused,
             mode=self._mode.value,
             mode_detail=self._mode_detail,
             problem=self._problem,
-            next_release=self._next_release(held, now),
+            next_release=self._release_times.next_release(policy, now),
             **self._promise_counts(now),
         )
 
@@ -731,19 +747,17 @@ class Engine:
         return {"at_risk": risky - overdue, "overdue": overdue}
 
     def next_release(self, now: datetime) -> datetime | None:
-        """When the earliest held message is due out (`now` if one is overdue)."""
-        return self._next_release(self.store.held(), now)
-
-    def _next_release(self, held: Sequence[HeldRecord], now: datetime) -> datetime | None:
-        return next_release(self.policy, held, now)
+        """When the earliest held message is due out (its release time, in the past when it is
+        overdue; `now` for one without a release time); None when nothing is held."""
+        return self._release_times.next_release(self.policy, now)
 
     def next_wake(self, now: datetime) -> datetime | None:
         """The next instant at which reconcile has something to do (a hint for timers)."""
         policy = self.policy
         times: list[datetime] = []
-        for rec in self.store.held():
-            at = policy.release_time(Category(rec.category), rec.received)
-            times.append(now if at is None else at)
+        held_next = self._release_times.next_after(policy, now)
+        if held_next is not None:
+            times.append(held_next)
         timeline = policy.timeline
         nxt = timeline.next_check_in(now)
         if nxt is not None:
@@ -780,17 +794,11 @@ def policy_for(settings: Settings, store: StateStore) -> Policy:
     )
 
 
-def next_release(policy: Policy, held: Sequence[HeldRecord], now: datetime) -> datetime | None:
-    """When the earliest of `held` is due out (`now` if one is overdue)."""
-    times = [policy.release_time(Category(rec.category), rec.received) or now for rec in held]
-    return min(times) if times else None
-
-
 def address_text(address: object) -> str | None:
     return None if address is None else str(address)
 
 
-def _entry(rec: HeldRecord) -> int:
+def _entry(rec: Entry) -> int:
     if rec.entry is None:
         raise ValueError(f"{rec.message_id} is not a stored ledger entry")
     return rec.entry

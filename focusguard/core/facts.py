@@ -13,6 +13,8 @@ from focusguard.domain.schedule import FocusState, Interval
 FOCUS_STATE = "focus_state"
 PAUSED_UNTIL = "paused_until"
 LAST_TICK = "last_tick"
+# What the held entries' stored release times were computed from (core/release_times.py).
+RELEASE_BASIS = "release_basis"
 
 
 def encode_focus(state: FocusState) -> str:
@@ -54,6 +56,19 @@ def decode_instant(text: str | None) -> datetime | None:
     except ValueError:
         return None
     return _instant(value)
+
+
+def encode_text(value: str) -> str:
+    return json.dumps(value)
+
+
+def decode_text(text: str | None) -> str | None:
+    """Never fails: anything but a JSON string is no value."""
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
 
 
 # -- the fail-safe (core/failsafe.py) ---------------------------------------------------------

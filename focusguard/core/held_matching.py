@@ -22,30 +22,47 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
 from focusguard.core.ports import MailItem
-from focusguard.core.records import HeldRecord
+
+
+class Entry(Protocol):
+    """What matching reads of a ledger entry: a `HeldRecord`, or the lighter `HeldKey` the
+    store reads for 100,000 held entries without building their records (issue 15)."""
+
+    @property
+    def entry(self) -> int | None: ...
+    @property
+    def item_id(self) -> str | None: ...
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def received(self) -> datetime: ...
+
+
+E = TypeVar("E", bound=Entry)
 
 
 @dataclass(frozen=True, slots=True)
-class HeldMatch:
+class HeldMatch(Generic[E]):
     """How the held entries and the held folder's items pair up."""
 
-    same: tuple[tuple[HeldRecord, MailItem], ...]  # matched; the item id may be new
-    gone: tuple[HeldRecord, ...]  # entries whose item is no longer in the folder
+    same: tuple[tuple[E, MailItem], ...]  # matched; the item id may be new
+    gone: tuple[E, ...]  # entries whose item is no longer in the folder
     new: tuple[MailItem, ...]  # items no entry accounts for
 
     @property
-    def moved(self) -> tuple[tuple[HeldRecord, MailItem], ...]:
+    def moved(self) -> tuple[tuple[E, MailItem], ...]:
         """Matched pairs whose item id the ledger has to learn."""
         return tuple((rec, item) for rec, item in self.same if rec.item_id != item.item_id)
 
 
-def match_held(entries: Iterable[HeldRecord], items: Iterable[MailItem]) -> HeldMatch:
+def match_held(entries: Iterable[E], items: Iterable[MailItem]) -> HeldMatch[E]:
     """Pair held entries with the items in the held folder (see the module docstring)."""
-    same: list[tuple[HeldRecord, MailItem]] = []
-    by_id: dict[str, HeldRecord] = {}
-    rest: list[HeldRecord] = []
+    same: list[tuple[E, MailItem]] = []
+    by_id: dict[str, E] = {}
+    rest: list[E] = []
     for entry in entries:
         if entry.item_id is not None and entry.item_id not in by_id:
             by_id[entry.item_id] = entry
@@ -74,26 +91,26 @@ def _unique_items(items: Iterable[MailItem]) -> list[MailItem]:
     return out
 
 
-def _order(rec: HeldRecord) -> tuple[int, str]:
+def _order(rec: Entry) -> tuple[int, str]:
     return (rec.entry or 0, rec.message_id)
 
 
-def _key(x: HeldRecord | MailItem) -> tuple[str, datetime]:
+def _key(x: Entry | MailItem) -> tuple[str, datetime]:
     return (x.message_id, x.received)
 
 
 def _pair_one_to_one(
-    recs: Sequence[HeldRecord], items: Sequence[MailItem]
-) -> tuple[list[tuple[HeldRecord, MailItem]], tuple[HeldRecord, ...], tuple[MailItem, ...]]:
+    recs: Sequence[E], items: Sequence[MailItem]
+) -> tuple[list[tuple[E, MailItem]], tuple[E, ...], tuple[MailItem, ...]]:
     """Pairs whose (Message-ID, receipt time) occurs exactly once on each side; then what
     is left of each side."""
-    rec_groups: defaultdict[tuple[str, datetime], list[HeldRecord]] = defaultdict(list)
+    rec_groups: defaultdict[tuple[str, datetime], list[E]] = defaultdict(list)
     item_groups: defaultdict[tuple[str, datetime], list[MailItem]] = defaultdict(list)
     for rec in recs:
         rec_groups[_key(rec)].append(rec)
     for item in items:
         item_groups[_key(item)].append(item)
-    pairs: list[tuple[HeldRecord, MailItem]] = []
+    pairs: list[tuple[E, MailItem]] = []
     for key, group in rec_groups.items():
         candidates = item_groups.get(key, [])
         if len(group) == 1 and len(candidates) == 1:

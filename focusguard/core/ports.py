@@ -6,9 +6,9 @@ headless on a CI box.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from focusguard.core.errors import FocusGuardError
@@ -19,6 +19,10 @@ from focusguard.domain.schedule import Interval
 class Folder(enum.Enum):
     INBOX = "inbox"
     HELD = "held"
+
+
+# The receipt time of a brief item (MailBackend.list_folder): not known, earlier than any.
+UNKNOWN_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +105,19 @@ class MailBackend(Protocol):
         why; once it works again `on_health(None)`, then `on_resync`. Mail that arrived
         meanwhile is decided then (issue 9: "a watcher that stops is never silent")."""
 
-    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
-        """Messages in `folder` (received at or after `since`, when given)."""
+    def list_folder(
+        self,
+        folder: Folder,
+        since: datetime | None = None,
+        known: Collection[str] = (),
+    ) -> Sequence[MailItem]:
+        """Messages in `folder` (received at or after `since`, when given).
+
+        Items whose id is in `known` (the caller has their details already) may come back
+        brief: their `item_id` and `folder`, every other field empty (`received` is
+        `UNKNOWN_TIME`). On EWS that spares the GetItem per 100 messages and the parsing that
+        were most of what looking at a held folder of 1,000 cost (issue 15). Every other item
+        is complete."""
 
     def move(self, items: Sequence[MailItem], to: Folder) -> MoveResult: ...
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -118,7 +118,9 @@ class MemoryMailbox:
         self._on_resync = on_resync
         self._on_health = on_health
 
-    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
+    def list_folder(
+        self, folder: Folder, since: datetime | None = None, known: Collection[str] = ()
+    ) -> Sequence[MailItem]:
         with self._lock:
             items = list(self.folders[folder].values())
         return [i for i in items if since is None or i.received >= since]

@@ -21,6 +21,8 @@ def to_db_opt(value: datetime | None, name: str = "datetime") -> str | None:
 
 def from_db(text: str) -> datetime:
     value = datetime.fromisoformat(text)
+    if value.tzinfo is UTC:  # what to_db writes: nothing to convert (the common case)
+        return value
     if value.tzinfo is None:  # written by hand or by an older tool: UTC by contract
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

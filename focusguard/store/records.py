@@ -13,6 +13,8 @@ from focusguard.core.records import (
     CHECK_IN_KINDS,
     CheckInRecord,
     DecisionRecord,
+    HeldCounts,
+    HeldKey,
     HeldRecord,
     HeldState,
 )
@@ -23,6 +25,8 @@ __all__ = [
     "CHECK_IN_KINDS",
     "CheckInRecord",
     "DecisionRecord",
+    "HeldCounts",
+    "HeldKey",
     "HeldRecord",
     "HeldState",
     "StoreError",

@@ -25,6 +25,8 @@ from focusguard.store.migrations import LATEST_VERSION, MIGRATIONS
 from focusguard.store.records import (
     CheckInRecord,
     DecisionRecord,
+    HeldCounts,
+    HeldKey,
     HeldRecord,
     HeldState,
     StoreError,
@@ -74,6 +76,58 @@ _HELD_RELEASED_SINCE = """
     WHERE released_at IS NOT NULL AND released_at >= ? AND state IN ('released', 'handled')
     ORDER BY released_at, received, message_id, id
 """
+# "What is due" and "when next" are searches of `held_by_state_release_at` (an entry without
+# a release time is due at once), whatever the statistics say: once ANALYZE has seen 100,000
+# held entries SQLite guesses that `release_at IS NULL` matches half of them and scans the
+# table (13 ms) unless told which index to use. No ORDER BY: sorting by `received` would walk
+# `held_by_state_received` over every held entry instead (issue 15); the caller sorts.
+_HELD_DUE = """
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held INDEXED BY held_by_state_release_at WHERE state = 'held' AND release_at IS NULL
+    UNION ALL
+    SELECT id, message_id, item_id, sender, address, subject, category, received, held_at,
+           release_at, reason, state, released_at, web_link
+    FROM held INDEXED BY held_by_state_release_at WHERE state = 'held' AND release_at <= ?
+"""
+_HELD_EARLIEST = (
+    "SELECT min(release_at) FROM held INDEXED BY held_by_state_release_at WHERE state = 'held'"
+)
+_HELD_EARLIEST_SINCE = """
+    SELECT min(release_at) FROM held INDEXED BY held_by_state_release_at
+    WHERE state = 'held' AND release_at >= ?
+"""
+_HELD_UNDATED = """
+    SELECT 1 FROM held INDEXED BY held_by_state_release_at
+    WHERE state = 'held' AND release_at IS NULL LIMIT 1
+"""
+_HELD_COUNTS = (
+    "SELECT count(*), count(*) FILTER (WHERE category = 'customer') FROM held WHERE state = 'held'"
+)
+_HELD_KEYS = "SELECT id, item_id, message_id, received FROM held WHERE state = 'held'"
+_HELD_RELEASE_INPUTS = "SELECT id, category, received, release_at FROM held WHERE state = 'held'"
+# An empty reason keeps the stored one (internal mail held for focus says why when held).
+_HELD_SET_RELEASE_AT = (
+    "UPDATE held SET release_at = ?, reason = COALESCE(NULLIF(?, ''), reason)"
+    " WHERE id = ? AND state = 'held'"
+)
+_HELD_SET_ITEM_ID = "UPDATE held SET item_id = ? WHERE id = ?"
+# A batch of moves out of the held folder, the new server id and the new state together, in
+# one statement: the whole update runs inside SQLite in one step. Row by row (executemany) each
+# row hands Python's GIL back and forth, and while the mail watcher parses the notifications of
+# those very moves every hand-back waits for it (issue 15). The unary + keeps SQLite from
+# walking the held entries by state and scanning the batch for each: it looks each moved entry
+# up by id. UPDATE ... FROM needs SQLite 3.33; older ones (and builds without JSON) take the
+# row-by-row form.
+_HELD_MOVED_OUT = """
+    UPDATE held SET state = ?, released_at = ?, item_id = json_extract(moved.value, '$[1]')
+    FROM json_each(?) AS moved
+    WHERE held.id = json_extract(moved.value, '$[0]') AND +held.state = 'held'
+"""
+_HELD_MOVED_OUT_ROW = """
+    UPDATE held SET state = ?, released_at = ?, item_id = ? WHERE id = ? AND state = 'held'
+"""
+_JSON_PROBE = "SELECT count(*) FROM json_each('[1]')"
 _HELD_INSERT = """
     INSERT INTO held (message_id, item_id, sender, address, subject, category, received,
                       held_at, release_at, reason, state, released_at, web_link)
@@ -117,6 +171,7 @@ class Store:
         self._path = path
         self._lock = threading.RLock()
         self._depth = 0  # transaction nesting; only touched while holding the lock
+        self._json_update: bool | None = None  # see _one_statement
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -348,6 +403,96 @@ class Store:
         else:
             rows = self._query(_HELD_IN_STATE, (HeldState(state).value,))
         return [_held(row) for row in rows]
+
+    # The queries below answer the engine's questions about held mail without a record per
+    # held entry (issue 15: status, next timer and "what is due" at 100,000 held).
+
+    def held_keys(self) -> list[HeldKey]:
+        """Every held entry's id, latest server id, Message-ID and receipt time (matching the
+        ledger to the held folder, core.held_matching)."""
+        return [HeldKey(int(r[0]), r[1], r[2], from_db(r[3])) for r in self._query(_HELD_KEYS, ())]
+
+    def held_counts(self) -> HeldCounts:
+        """How many entries are held, and how many of them are customers' (one index scan)."""
+        held, customers = self._query(_HELD_COUNTS, ())[0]
+        return HeldCounts(int(held), int(customers))
+
+    def due(self, now: datetime) -> list[HeldRecord]:
+        """Held entries whose stored release time is `now` or earlier, or that have none;
+        oldest received first. Two index searches: the cost is in what is due, not in n."""
+        rows = self._query(_HELD_DUE, (to_db(now, "now"),))
+        recs = [_held(row) for row in rows]
+        recs.sort(key=lambda r: (r.received, r.message_id, r.entry or 0))
+        return recs
+
+    def earliest_release(self, since: datetime | None = None) -> datetime | None:
+        """The earliest stored release time of a held entry (at or after `since` when given);
+        entries without one are not counted (see `any_undated`)."""
+        if since is None:
+            rows = self._query(_HELD_EARLIEST, ())
+        else:
+            rows = self._query(_HELD_EARLIEST_SINCE, (to_db(since, "since"),))
+        return from_db_opt(rows[0][0])
+
+    def any_undated(self) -> bool:
+        """Whether a held entry has no release time (it is due at once)."""
+        return bool(self._query(_HELD_UNDATED, ()))
+
+    def release_inputs(self) -> list[tuple[int, str, datetime, datetime | None]]:
+        """(entry, category, received, stored release time) of every held entry: what the
+        engine needs to recompute release times after the policy changed."""
+        return [
+            (int(r[0]), r[1], from_db(r[2]), from_db_opt(r[3]))
+            for r in self._query(_HELD_RELEASE_INPUTS, ())
+        ]
+
+    def set_release_times(self, changes: Iterable[tuple[int, datetime | None, str]]) -> int:
+        """New release times and reasons (entry, release_at, reason; an empty reason keeps
+        the stored one) for held entries, in one transaction; entries that left the held
+        folder are not touched. Returns how many changed."""
+        params = [(to_db_opt(at, "release_at"), reason, _entry(e)) for e, at, reason in changes]
+        if not params:
+            return 0
+        with self.transaction(), self._locked() as conn:
+            return int(conn.executemany(_HELD_SET_RELEASE_AT, params).rowcount)
+
+    def update_item_ids(self, changes: Iterable[tuple[int, str]]) -> None:
+        """`update_item_id` for many entries (entry, item_id), in one transaction."""
+        params = [(item_id, _entry(e)) for e, item_id in changes]
+        if params:
+            with self.transaction(), self._locked() as conn:
+                conn.executemany(_HELD_SET_ITEM_ID, params)
+
+    def mark_moved_out(
+        self, moves: Iterable[tuple[int, str]], at: datetime, state: HeldState = HeldState.RELEASED
+    ) -> int:
+        """Entries FocusGuard moved out of the held folder at `at`, with the server id each
+        got there (entry, new item id): `mark_released` and `update_item_id` in one
+        statement per batch. Only entries still 'held' change; returns how many did."""
+        if state is HeldState.HELD:
+            raise ValueError("mark_moved_out moves entries out of the 'held' state")
+        stamp = to_db(at, "at")
+        pairs = [(_entry(e), _text(item_id, "item_id")) for e, item_id in moves]
+        if not pairs:
+            return 0
+        with self.transaction(), self._locked() as conn:
+            if self._one_statement(conn):
+                moved = json.dumps(pairs)
+                return int(conn.execute(_HELD_MOVED_OUT, (state.value, stamp, moved)).rowcount)
+            rows = [(state.value, stamp, item_id, e) for e, item_id in pairs]
+            return int(conn.executemany(_HELD_MOVED_OUT_ROW, rows).rowcount)
+
+    def _one_statement(self, conn: sqlite3.Connection) -> bool:
+        """Whether this SQLite runs `_HELD_MOVED_OUT` (UPDATE ... FROM json_each)."""
+        if self._json_update is None:
+            ok = sqlite3.sqlite_version_info >= (3, 33, 0)
+            if ok:
+                try:
+                    conn.execute(_JSON_PROBE).fetchone()
+                except sqlite3.OperationalError:
+                    ok = False
+            self._json_update = ok
+        return self._json_update
 
     def released_since(self, since: datetime) -> list[HeldRecord]:
         """Records released or handled at or after `since`, in the order they left."""
@@ -700,22 +845,29 @@ def _damaged_message(file: Path | None, detail: str) -> str:
     )
 
 
+_STATES = {s.value: s for s in HeldState}
+
+
 def _held(row: Sequence[Any]) -> HeldRecord:
+    # Positional, in the column order of the SELECTs above: the digest builds one of these
+    # per held or released message (100,000 of them in issue 15's scale figures).
+    (entry, message_id, item_id, sender, address, subject, category, received, held_at) = row[:9]
+    release_at, reason, state, released_at, web_link = row[9:]
     return HeldRecord(
-        entry=int(row[0]),
-        message_id=row[1],
-        item_id=row[2],
-        sender=row[3],
-        address=row[4],
-        subject=row[5],
-        category=row[6],
-        received=from_db(row[7]),
-        held_at=from_db(row[8]),
-        release_at=from_db_opt(row[9]),
-        reason=row[10],
-        state=HeldState(row[11]),
-        released_at=from_db_opt(row[12]),
-        web_link=row[13],
+        message_id,
+        item_id,
+        sender,
+        address,
+        subject,
+        category,
+        from_db(received),
+        from_db(held_at),
+        None if release_at is None else from_db(release_at),
+        reason,
+        _STATES.get(state) or HeldState(state),
+        None if released_at is None else from_db(released_at),
+        web_link,
+        int(entry),
     )
 
 
@@ -723,6 +875,12 @@ def _entry(entry: object) -> int:
     if isinstance(entry, bool) or not isinstance(entry, int):
         raise TypeError(f"a ledger entry is an int, got {type(entry).__name__}")
     return entry
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string, got {type(value).__name__}")
+    return value
 
 
 def _address_key(address: str) -> str:

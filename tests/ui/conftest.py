@@ -4,7 +4,7 @@ in-memory mailbox, and the GUI's shell around it. Function-scoped: every test ge
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -46,9 +46,11 @@ class GatedMailbox(MemoryMailbox):
             self.blocked.set()
             self.gate.wait(30)
 
-    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
+    def list_folder(
+        self, folder: Folder, since: datetime | None = None, known: Collection[str] = ()
+    ) -> Sequence[MailItem]:
         self._wait()
-        return super().list_folder(folder, since)
+        return super().list_folder(folder, since, known)
 
     def move(self, items: Sequence[MailItem], to: Folder) -> MoveResult:
         self._wait()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -263,15 +263,45 @@ class EwsBackend:
             return items.fetch(self._require().account, ids, self._folder_of)
 
     # -- mail ------------------------------------------------------------------------------
-    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
+    def list_folder(
+        self, folder: Folder, since: datetime | None = None, known: Collection[str] = ()
+    ) -> Sequence[MailItem]:
         with self._boundary(f"listing the {folder.value} folder"):
-            return items.list_folder(self._ews_folder(folder), folder, since)
+            if not known:
+                return items.list_folder(self._ews_folder(folder), folder, since)
+            return items.list_known(
+                self._require().account,
+                self._ews_folder(folder),
+                folder,
+                since,
+                known,
+                self._folder_of,
+            )
 
     def move(self, items_: Sequence[MailItem], to: Folder) -> MoveResult:
+        watcher = self.watcher
+        if watcher is None:
+            return self._move(items_, to)
+        # Before the first MoveItem: the events of these moves arrive while it runs.
+        watcher.expect_moves(item.item_id for item in items_)
+        try:
+            with watcher.quiet(len(items_)):
+                result = self._move(items_, to)
+        except BaseException:
+            # Which moved is unknown: their events are fetched and looked at, as any other.
+            watcher.forget_moves(item.item_id for item in items_)
+            raise
+        watcher.forget_moves(result.failed)
+        # Our own moves raise Created/Moved events for the new ids; the engine already knows
+        # where those messages went, so the watcher need not fetch them again.
+        watcher.ignore(result.moved.values())
+        return result
+
+    def _move(self, items_: Sequence[MailItem], to: Folder) -> MoveResult:
         with self._boundary("moving mail"):
             conn = self._require()
             try:
-                result = items.move(conn.account, items_, self._ews_folder(to))
+                return items.move(conn.account, items_, self._ews_folder(to))
             except (ErrorFolderNotFound, ErrorMoveCopyFailed):
                 if to is not Folder.HELD:
                     raise
@@ -279,13 +309,7 @@ class EwsBackend:
                 self._held = folders.held_folder(conn.account, self.holding.folder)
                 if self._rules is not None:
                     self._rules.held_folder = self._held
-                result = items.move(conn.account, items_, self._held)
-        watcher = self.watcher
-        if watcher is not None:
-            # Our own moves raise Created/Moved events for the new ids; the engine already
-            # knows where those messages went, so the watcher need not fetch them again.
-            watcher.ignore(result.moved.values())
-        return result
+                return items.move(conn.account, items_, self._held)
 
     def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
         with self._boundary("sending an auto-reply"):

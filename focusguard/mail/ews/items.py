@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from exchangelib import EWSDateTime, Message
 from exchangelib.errors import ErrorItemNotFound
 
-from focusguard.core.ports import Folder, MailItem, MoveResult
+from focusguard.core.ports import UNKNOWN_TIME, Folder, MailItem, MoveResult
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,11 @@ FIELDS = (
 MOVE_CHUNK = 100  # ids per MoveItem request (exchangelib's default chunk size, stated here)
 FETCH_CHUNK = 100
 PAGE_SIZE = 200
+# FindItem pages of a brief listing: Exchange's default EWSFindCountLimit, the most one FindItem
+# may hold in memory for a user ("EWS throttling in Exchange", Throttling policy parameters that
+# affect EWS search operations, https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/ews-throttling-in-exchange).
+# A server that returns fewer says so (IncludesLastItemInRange) and the next page follows.
+BRIEF_PAGE_SIZE = 1000
 
 
 def sender_text(mailbox: Any) -> str:
@@ -99,6 +104,45 @@ def list_folder(ews_folder: Any, folder: Folder, since: dt.datetime | None) -> l
         if isinstance(msg, Message):
             out.append(to_mail_item(msg, folder))
     return out
+
+
+def list_known(
+    account: Any,
+    ews_folder: Any,
+    folder: Folder,
+    since: dt.datetime | None,
+    known: Collection[str],
+    folder_of: Callable[[Any], Folder | None],
+) -> list[MailItem]:
+    """`list_folder`, brief for the ids in `known`: one FindItem per 1,000 messages that
+    returns ids only (exchangelib then builds no Message objects: 0.6 s per 1,000 here), and
+    GetItem only for the messages the caller does not know yet."""
+    qs = ews_folder.all()
+    if since is not None:
+        start = EWSDateTime.from_datetime(since.astimezone(dt.UTC).replace(microsecond=0))
+        qs = ews_folder.filter(datetime_received__gte=start)
+    qs = qs.order_by("datetime_received").values_list("id", "changekey")
+    qs.page_size = BRIEF_PAGE_SIZE
+    order: list[str] = []
+    unknown: list[tuple[str, str | None]] = []
+    for row in qs:
+        if isinstance(row, Exception):
+            continue
+        item_id, changekey = row
+        order.append(item_id)
+        if item_id not in known:
+            unknown.append((item_id, changekey))
+    # Fetched where they are now: one moved away since the FindItem is left out.
+    fetched = fetch(account, unknown, folder_of)
+    full = {item.item_id: item for item in fetched if item.folder is folder}
+    return [
+        full[i] if i in full else brief_item(i, folder) for i in order if i in full or i in known
+    ]
+
+
+def brief_item(item_id: str, folder: Folder) -> MailItem:
+    """A known item as a brief listing returns it (core.ports.MailBackend.list_folder)."""
+    return MailItem(item_id, "", folder, "", "", UNKNOWN_TIME)
 
 
 def fetch(

@@ -28,8 +28,10 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from exchangelib.errors import UnauthorizedError
@@ -57,6 +59,15 @@ AUTH_RETRY_S = 30.0  # the first retry of a rejected sign-in
 AUTH_BACKOFF_CAP_S = 900.0
 REPORT_AFTER = 2  # failures in a row before the watcher reports itself unhealthy
 _SEEN_MAX = 2000
+# Ids of FocusGuard's own moves still expected to raise an event. A release larger than this
+# only costs the oldest ones a fetch, as before issue 15.
+_OURS_MAX = 20_000
+# The longest the watcher holds off reading events while FocusGuard moves mail (`quiet`).
+QUIET_MAX_S = 120.0
+# After a bulk move (a release) the watcher holds off a moment longer, so the engine writes the
+# ledger and reports the release before the watcher parses the flood of events it raised.
+BULK_MOVE = 100
+QUIET_GRACE_S = 0.25
 
 Fetch = Callable[[Sequence[tuple[str, str | None]]], list[MailItem]]
 Describe = Callable[[BaseException], MailError]
@@ -75,8 +86,9 @@ def _generic(exc: BaseException) -> MailError:
 class _Seen:
     """Recently handled item ids: one delivery raises CreatedEvent *and* NewMailEvent."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = _SEEN_MAX) -> None:
         self._ids: OrderedDict[str, None] = OrderedDict()
+        self._limit = limit
         self._lock = threading.Lock()  # the watcher thread and the engine's moves both add
 
     def add(self, item_id: str) -> bool:
@@ -84,9 +96,14 @@ class _Seen:
             if item_id in self._ids:
                 return False
             self._ids[item_id] = None
-            while len(self._ids) > _SEEN_MAX:
+            while len(self._ids) > self._limit:
                 self._ids.popitem(last=False)
             return True
+
+    def take(self, item_id: str) -> bool:
+        """Whether `item_id` was added (and is now forgotten)."""
+        with self._lock:
+            return self._ids.pop(item_id, 0) is None
 
 
 class Watcher:
@@ -129,6 +146,13 @@ class Watcher:
         self._sid: str | None = None
         self._sid_lock = threading.Lock()
         self._seen = _Seen()
+        self._ours = _Seen(_OURS_MAX)  # ids FocusGuard is moving away (MovedEvent OldItemId)
+        self.skipped_own = 0  # MovedEvents of FocusGuard's own moves (tests, the benchmark)
+        self._quiet = 0  # moves in progress (`quiet`)
+        self._quiet_lock = threading.Lock()
+        self._loud = threading.Event()  # set while no move is in progress
+        self._loud.set()
+        self._quiet_until = 0.0  # time.monotonic() until which a bulk move's grace lasts
         self.reconnects = 0
         self.last_error: str | None = None
 
@@ -137,6 +161,56 @@ class Watcher:
         """Item ids whose events need no fetch (they came from our own moves)."""
         for item_id in item_ids:
             self._seen.add(item_id)
+
+    def expect_moves(self, item_ids: Iterable[str]) -> None:
+        """Ids FocusGuard is about to move, registered before the MoveItem requests go out:
+        the MovedEvents they raise (OldItemId = one of these) are FocusGuard's own, and the
+        engine learns the new ids from the move's answer, so they are neither fetched again
+        (one GetItem per 100 moved, issue 15) nor handed to the engine as new mail. Being
+        told after the move returned was too late: the events arrive while it runs."""
+        for item_id in item_ids:
+            self._ours.add(item_id)
+
+    def forget_moves(self, item_ids: Iterable[str]) -> None:
+        """Registered ids that did not move after all: a later move of one of them (by the
+        user) is not FocusGuard's."""
+        for item_id in item_ids:
+            self._ours.take(item_id)
+
+    @contextmanager
+    def quiet(self, count: int = 1) -> Iterator[None]:
+        """While FocusGuard moves mail: read no further events until the move is done.
+        Moving 1,000 messages raises 1,000 MovedEvents, and exchangelib parsing them on this
+        thread while the move's own answers are parsed on the engine's made the release
+        twice as slow (issue 15). Nothing is lost: the events wait in the stream (or on the
+        server, for pull) and are read afterwards, those of the move skipped unfetched
+        (`expect_moves`). A bulk move of `count` >= BULK_MOVE messages adds QUIET_GRACE_S
+        after it; holding off is capped at QUIET_MAX_S in all."""
+        with self._quiet_lock:
+            self._quiet += 1
+            self._loud.clear()
+        try:
+            yield
+        finally:
+            with self._quiet_lock:
+                self._quiet -= 1
+                if count >= BULK_MOVE:
+                    self._quiet_until = time.monotonic() + QUIET_GRACE_S
+                if self._quiet == 0:
+                    self._loud.set()
+
+    def _wait_while_quiet(self) -> None:
+        deadline = time.monotonic() + QUIET_MAX_S
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now >= deadline:
+                return
+            if not self._loud.is_set():
+                self._loud.wait(min(deadline - now, 0.5))
+            elif self._quiet_until > now:
+                self._stop.wait(min(self._quiet_until, deadline) - now)
+            else:
+                return
 
     def start(self) -> None:
         if self._thread is not None:
@@ -252,6 +326,7 @@ class Watcher:
                 self._handle(notification.events)
                 if self._stop.is_set():
                     return
+                self._wait_while_quiet()
 
     def _run_pull(self) -> None:
         sid, watermark = self._collection().subscribe_to_pull(
@@ -260,6 +335,7 @@ class Watcher:
         self._subscribed(sid)
         doorbell = next(iter(self._folders.values()))[0]
         while not self._stop.is_set():
+            self._wait_while_quiet()
             for notification in doorbell.get_events(sid, watermark):
                 for event in notification.events:
                     if getattr(event, "watermark", None):
@@ -276,6 +352,11 @@ class Watcher:
             item_id = getattr(event, "item_id", None)
             parent = getattr(event, "parent_folder_id", None)
             if item_id is None or parent is None or parent.id not in self._folders:
+                continue
+            old = getattr(event, "old_item_id", None) if isinstance(event, MovedEvent) else None
+            if old is not None and self._ours.take(old.id):
+                self._seen.add(item_id.id)  # a CreatedEvent for the new id is ours too
+                self.skipped_own += 1
                 continue
             if self._seen.add(item_id.id):
                 wanted.append((item_id.id, item_id.changekey))

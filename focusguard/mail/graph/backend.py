@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -198,7 +198,10 @@ class GraphBackend:
                 rules.tick()
 
     # -- mail ------------------------------------------------------------------------------
-    def list_folder(self, folder: Folder, since: datetime | None = None) -> Sequence[MailItem]:
+    def list_folder(
+        self, folder: Folder, since: datetime | None = None, known: Collection[str] = ()
+    ) -> Sequence[MailItem]:
+        # Every item complete: Graph returns headers with the listing (no brief form needed).
         with self._boundary(f"listing the {folder.value} folder"):
             return items.list_folder(self._require(), self._folder_id(folder), folder, since)
 

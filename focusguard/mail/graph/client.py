@@ -68,6 +68,7 @@ class SubRequest:
     method: str
     url: str  # relative to the version root, e.g. "/me/messages/{id}/move"
     body: Any = None
+    prefer: tuple[str, ...] = ()  # Prefer values besides immutable ids (odata.maxpagesize=…)
 
     @property
     def idempotent(self) -> bool:
@@ -168,6 +169,15 @@ class GraphClient:
     def _backoff(self, attempt: int) -> float:
         delay = min(self.backoff_cap, self.backoff_start * 2**attempt)
         return float(delay * random.uniform(0.8, 1.0))
+
+    def relative(self, link: str) -> str:
+        """A link the server sent (`@odata.nextLink`, `@odata.deltaLink`) as the relative URL a
+        `$batch` member needs ("the relative resource URL the individual request would
+        typically send", https://learn.microsoft.com/en-us/graph/json-batching). Only links
+        to our own Graph endpoint are followed, as in `request`."""
+        if not link.startswith(("http://", "https://")):
+            return link
+        return "/" + self._url(link)[len(self.base_url) + 1 :]
 
     def _url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -380,7 +390,7 @@ def _sub_json(sub: SubRequest) -> dict[str, Any]:
         "id": sub.id,
         "method": sub.method,
         "url": sub.url,
-        "headers": {"Prefer": IMMUTABLE_IDS},
+        "headers": {"Prefer": ", ".join([IMMUTABLE_IDS, *sub.prefer])},
     }
     if sub.body is not None:
         out["body"] = sub.body

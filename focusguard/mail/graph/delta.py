@@ -7,6 +7,11 @@ so FocusGuard polls `GET /me/mailFolders/{id}/messages/delta` every
 - the first round pages through the whole folder (`@odata.nextLink`) and ends with an
   `@odata.deltaLink`, which later rounds follow to get only what changed;
 - both folders are watched: mail moved by a server rule at delivery lands in the held folder;
+- both folders' deltas go in one JSON `$batch` (https://learn.microsoft.com/en-us/graph/json-batching):
+  one request per round instead of two, so an idle mailbox costs 240 requests an hour at the
+  default 15 s, not 480, with the same freshness for both folders (issue 15). Each member is
+  still an Outlook operation of its own: the batch takes one slot of the mailbox's four per
+  member (client.py). A folder with more pages than the other goes on alone;
 - delta reports updates too (read flags), and moved-out messages as `@removed`: a message is
   new for a folder when it was not there at the last look (a per-folder set of present ids);
 - a dead token — `410 Gone`, or "a 40X-series error with error codes such as
@@ -30,6 +35,7 @@ import random
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from focusguard.core.ports import (
     AuthError,
@@ -39,8 +45,8 @@ from focusguard.core.ports import (
     MailItem,
     MailListener,
 )
-from focusguard.mail.graph.client import GraphClient
-from focusguard.mail.graph.errors import DeltaExpired
+from focusguard.mail.graph.client import GraphClient, SubRequest, SubResponse
+from focusguard.mail.graph.errors import DeltaExpired, GraphHTTPError, delta_expired, error_code
 from focusguard.mail.graph.items import SELECT, to_item
 
 log = logging.getLogger(__name__)
@@ -81,31 +87,86 @@ class DeltaCursor:
     def poll(self) -> list[MailItem]:
         """New messages since the last poll ([] on the first, which only takes stock).
         Raises DeltaExpired when the token is dead."""
-        first = self.delta_link is None
-        url = self.delta_link or f"/me/mailFolders/{self.folder_id}/messages/delta"
-        params = {"$select": SELECT} if first else None
-        new: list[MailItem] = []
-        while True:
-            body: Any = self.client.request("GET", url, params=params, prefer=[DELTA_PAGE])
-            params = None
-            for entry in body.get("value", []):
-                item_id = str(entry.get("id", ""))
-                if not item_id:
-                    continue
-                if "@removed" in entry:
-                    self.present.discard(item_id)
-                elif item_id not in self.present:
-                    self.present.add(item_id)
-                    if not first:
-                        new.append(to_item(entry, self.folder))
-            if body.get("@odata.nextLink"):
-                url = str(body["@odata.nextLink"])
+        return poll_together([self])
+
+    def _first_url(self) -> str:
+        if self.delta_link is not None:
+            return self.client.relative(self.delta_link)
+        query = urlencode({"$select": SELECT}, safe="$,")
+        return f"/me/mailFolders/{self.folder_id}/messages/delta?{query}"
+
+
+class _Round:
+    """One cursor's pages of one round. The cursor changes only when the round completes: a
+    round that fails halfway is done again from the old deltaLink and reports all it saw."""
+
+    def __init__(self, cursor: DeltaCursor) -> None:
+        self.cursor = cursor
+        self.first = cursor.delta_link is None
+        self.url: str | None = cursor._first_url()
+        self.present = set(cursor.present)
+        self.new: list[MailItem] = []
+        self.delta_link: str | None = None
+
+    def absorb(self, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise ValueError("a delta page must be a JSON object")
+        for entry in body.get("value", []):
+            item_id = str(entry.get("id", ""))
+            if not item_id:
                 continue
-            link = body.get("@odata.deltaLink")
-            if not link:
-                raise ValueError("a delta round ended without a deltaLink")
-            self.delta_link = str(link)
-            return new
+            if "@removed" in entry:
+                self.present.discard(item_id)
+            elif item_id not in self.present:
+                self.present.add(item_id)
+                if not self.first:
+                    self.new.append(to_item(entry, self.cursor.folder))
+        if body.get("@odata.nextLink"):
+            self.url = self.cursor.client.relative(str(body["@odata.nextLink"]))
+            return
+        link = body.get("@odata.deltaLink")
+        if not link:
+            raise ValueError("a delta round ended without a deltaLink")
+        self.url, self.delta_link = None, str(link)
+
+    def commit(self) -> list[MailItem]:
+        self.cursor.present = self.present
+        self.cursor.delta_link = self.delta_link
+        return self.new
+
+
+def poll_together(cursors: list[DeltaCursor]) -> list[MailItem]:
+    """One delta round of every cursor (they share a client), their pages fetched together:
+    one `$batch` per page, cursors with more pages going on alone. New messages ([] for a
+    cursor's first round, which only takes stock), in cursor order. Raises DeltaExpired when
+    a token is dead (every cursor then starts over), GraphHTTPError when a folder's delta
+    failed, network errors as they come."""
+    if not cursors:
+        return []
+    client = cursors[0].client
+    rounds = [_Round(c) for c in cursors]
+    pending = rounds
+    while pending:
+        subs = [
+            SubRequest(str(n), "GET", r.url or "", prefer=(DELTA_PAGE,))
+            for n, r in enumerate(pending)
+        ]
+        answers = client.batch(subs)
+        for n, r in enumerate(pending):
+            r.absorb(_page(answers.get(str(n))))
+        pending = [r for r in pending if r.url is not None]
+    return [item for r in rounds for item in r.commit()]
+
+
+def _page(resp: SubResponse | None) -> Any:
+    if resp is None:
+        raise GraphHTTPError(500, "MissingResponse", "the batch did not answer a delta member")
+    if resp.ok:
+        return resp.body
+    if delta_expired(resp.status, resp.body):
+        raise DeltaExpired(resp.code)
+    code, message = error_code(resp.body)
+    raise GraphHTTPError(resp.status, code, message)
 
 
 class Watcher:
@@ -169,7 +230,7 @@ class Watcher:
                 if needs_stock:
                     for cursor in self.cursors:
                         cursor.reset()
-                        cursor.poll()
+                    poll_together(self.cursors)
                     needs_stock = False
                     self.resyncs += 1
                     self._safe(self._on_resync)
@@ -223,14 +284,13 @@ class Watcher:
                 log.exception("the health listener failed")
 
     def _round(self) -> None:
-        for cursor in self.cursors:
-            for item in cursor.poll():
-                if self._stop.is_set():
-                    return
-                try:
-                    self._on_new(item)
-                except Exception:
-                    log.exception("the new-mail handler failed for one message")
+        for item in poll_together(self.cursors):
+            if self._stop.is_set():
+                return
+            try:
+                self._on_new(item)
+            except Exception:
+                log.exception("the new-mail handler failed for one message")
 
     def _safe(self, fn: Callable[[], object]) -> None:
         try:

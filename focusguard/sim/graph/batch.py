@@ -12,6 +12,7 @@ in sequence here — Microsoft advises "fully sequential or fully parallel".
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -29,6 +30,20 @@ PARALLEL_MEMBERS = 4
 def _bad(message: str) -> routes.Response:
     error = GraphError(400, "BadRequest", message)
     return routes.Response(400, error.body())
+
+
+def member_operations(raw: bytes) -> list[str]:
+    """For the request log: the operations a batch envelope asks for (unreadable: none)."""
+    try:
+        members = json.loads(raw).get("requests") or []
+        return [
+            routes.operation_of(
+                str(m.get("method", "GET")).upper(), "/" + urlsplit(str(m["url"])).path.lstrip("/")
+            )
+            for m in members
+        ]
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return []
 
 
 def run_batch(sim: GraphSimulator, body: Any) -> routes.Response:
@@ -80,14 +95,17 @@ def _member(sim: GraphSimulator, member: dict[str, Any]) -> dict[str, Any]:
     path = "/" + url.path.lstrip("/")
     headers = {str(k).lower(): str(v) for k, v in (member.get("headers") or {}).items()}
     operation = routes.operation_of(method, path)
-    sim.log_sub_request(method, path, operation)
+    logged = sim.log_sub_request(method, path, operation)
     if "body" in member and "content-type" not in headers:
         error = GraphError(
             400, "BadRequest", "Content-Type header is required for a request with a body."
         )
-        return _answer(member, routes.Response(400, error.body()))
-    req = routes.Request(method, path, dict(parse_qsl(url.query)), headers, member.get("body"))
-    return _answer(member, operations.perform(sim, req, operation, in_batch=True))
+        resp = routes.Response(400, error.body())
+    else:
+        req = routes.Request(method, path, dict(parse_qsl(url.query)), headers, member.get("body"))
+        resp = operations.perform(sim, req, operation, in_batch=True)
+    sim.end_sub_request(logged, resp.status)
+    return _answer(member, resp)
 
 
 def _answer(member: dict[str, Any], resp: routes.Response) -> dict[str, Any]:

@@ -94,6 +94,8 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
         sim = self.sim
         op = "batch" if path == "/$batch" else routes.operation_of(method, path)
         entry = sim.begin_request(method, path, op)
+        if op == "batch":
+            entry["members"] = batch.member_operations(raw)
         status = 500  # what the log says if answering raised (a simulator bug)
         try:
             resp = self._answer(method, path, query, raw, op)

@@ -172,11 +172,16 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         with self._lock:
             return self._operations
 
-    def log_sub_request(self, method: str, path: str, operation: str) -> None:
+    def log_sub_request(self, method: str, path: str, operation: str) -> dict[str, Any]:
+        """Record a batch member; its "status" is filled in once it has been answered."""
+        entry = {"method": method, "path": path, "operation": operation, "time": time.time()}
         with self._lock:
-            self.sub_request_log.append(
-                {"method": method, "path": path, "operation": operation, "time": time.time()}
-            )
+            self.sub_request_log.append(entry)
+        return entry
+
+    def end_sub_request(self, entry: dict[str, Any], status: int) -> None:
+        with self._lock:
+            entry["status"] = status
 
     def record_error(self, where: str, problem: str) -> None:
         with self._lock:

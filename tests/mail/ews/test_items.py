@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from focusguard.core.ports import Folder, MailItem
+from focusguard.core.ports import UNKNOWN_TIME, Folder, MailItem
 from focusguard.domain.autoreply import REPLY_HEADERS
 from focusguard.mail.ews import EwsBackend
 from focusguard.sim.ews import EwsSimulator
@@ -38,6 +38,32 @@ def test_list_folder_gives_what_the_engine_needs(sim: EwsSimulator, backend: Ews
     assert items[1].sender == '"Smith, John" <john@client.example>'
     recent = backend.list_folder(Folder.INBOX, since=NOW - dt.timedelta(minutes=1))
     assert [i.subject for i in recent] == ["Second"]
+
+
+def test_a_look_at_known_items_is_one_finditem_and_fetches_only_the_unknown(
+    sim: EwsSimulator, backend: EwsBackend
+) -> None:
+    """Issue 15: the engine's look at a held folder of 1,000 cost 5 FindItem and 10 GetItem
+    requests (the headers) and a Message object per item. Items it knows by id come back
+    brief from one FindItem; the others complete, headers included."""
+    for n in range(1200):
+        sim.deliver(f"C{n} <c{n}@client.example>", f"m{n}", received=NOW)
+    everything = backend.list_folder(Folder.INBOX)
+    known = {i.item_id for i in everything[:1100]}
+    before = len(sim.operations())
+    listed = backend.list_folder(Folder.INBOX, known=known)
+    assert sim.operations()[before:] == ["FindItem", "FindItem", "GetItem"]  # 1,000 a page
+    assert [i.item_id for i in listed] == [i.item_id for i in everything]
+    brief = [i for i in listed if i.item_id in known]
+    assert len(brief) == 1100
+    assert all(
+        (i.message_id, i.sender, i.subject, dict(i.headers), i.folder)
+        == ("", "", "", {}, Folder.INBOX)
+        for i in brief
+    )
+    assert all(i.received == UNKNOWN_TIME for i in brief)
+    assert listed[1100:] == everything[1100:]  # complete, as without `known`
+    assert listed[-1].headers and listed[-1].sender == "C1199 <c1199@client.example>"
 
 
 def test_move_250_items_in_three_requests_with_new_ids(

@@ -97,10 +97,86 @@ def test_moves_are_reported_with_the_new_id(sim: EwsSimulator, backend: EwsBacke
     backend.watch(rec.on_new, rec.on_resync)
     _subscribed(sim)
     (item,) = backend.list_folder(Folder.INBOX)
-    result = backend.move([item], Folder.HELD)
+    # The user drags it into the held folder (in Outlook): a move FocusGuard did not make.
+    moved = sim.mailbox.move_item(item.item_id, backend.held_folder_id, reason="user")
     seen = rec.next(timeout=2.0)
     assert seen.folder is Folder.HELD
-    assert seen.item_id == result.moved[item.item_id]
+    assert seen.item_id == moved.id != item.item_id
+
+
+def test_own_moves_are_neither_fetched_nor_reported(sim: EwsSimulator, backend: EwsBackend) -> None:
+    """Issue 15: the watcher reacted to FocusGuard's own moves (it was told to skip them only
+    after the whole move returned) and fetched every moved message again, one GetItem per
+    100, while the release ran. Registered before the first MoveItem, their MovedEvents are
+    skipped unfetched; a user's move right after is still reported."""
+    for i in range(150):  # two MoveItem requests
+        sim.deliver(f"C{i} <c{i}@client.example>", f"#{i}")
+    rec = Recorder()
+    backend.watch(rec.on_new, rec.on_resync)
+    _subscribed(sim)
+    rec.wait_resyncs(1, 5)
+    inbox = backend.list_folder(Folder.INBOX)
+    before = len(sim.operations())
+    result = backend.move(inbox, Folder.HELD)
+    assert len(result.moved) == 150
+    watcher = backend.watcher
+    assert watcher is not None
+    wait_until(lambda: watcher.skipped_own == 150, what="the watcher reading the moves' events")
+    other = sim.deliver("Bob <bob@corp.example>", "after the move")
+    seen = rec.next(timeout=5.0)
+    assert seen.message_id == other  # the first thing reported: nothing of the 150
+    assert rec.items.empty()
+    ops = sim.operations()[before:]
+    assert (ops.count("MoveItem"), ops.count("GetItem")) == (2, 1)  # the one GetItem: Bob
+
+
+def test_a_move_that_failed_leaves_the_users_next_move_reported(
+    sim: EwsSimulator, backend: EwsBackend
+) -> None:
+    """Ids registered for a move that did not happen are forgotten: when the user then moves
+    that message, it is the user's move, reported as any other."""
+    sim.deliver("A <a@client.example>", "one")
+    rec = Recorder()
+    backend.watch(rec.on_new, rec.on_resync)
+    _subscribed(sim)
+    (item,) = backend.list_folder(Folder.INBOX)
+    # Two: one 401 is retried with the credentials again (issue 9 §4), a second fails.
+    sim.fault("http_401", count=2, operation="MoveItem")
+    with pytest.raises(MailError):
+        backend.move([item], Folder.HELD)
+    moved = sim.mailbox.move_item(item.item_id, backend.held_folder_id, reason="user")
+    seen = rec.next(timeout=2.0)
+    assert (seen.item_id, seen.folder) == (moved.id, Folder.HELD)
+
+
+def test_the_watcher_reads_no_events_while_mail_is_moved(
+    backend: EwsBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The moves' own events are read after the move (and after a bulk move's grace), not
+    parsed on the watcher's thread while the move's answers are parsed on the engine's."""
+    from focusguard.mail.ews import watcher as watcher_module
+
+    monkeypatch.setattr(watcher_module, "QUIET_GRACE_S", 30.0)
+    rec = Recorder()
+    backend.watch(rec.on_new, rec.on_resync)
+    watcher = backend.watcher
+    assert watcher is not None
+    reader = threading.Thread(target=watcher._wait_while_quiet, daemon=True)
+    with watcher.quiet():
+        reader.start()
+        reader.join(0.3)
+        assert reader.is_alive()  # holding off while the move runs
+    reader.join(5)
+    assert not reader.is_alive()  # a small move: reading again at once
+
+    bulk = threading.Thread(target=watcher._wait_while_quiet, daemon=True)
+    with watcher.quiet(watcher_module.BULK_MOVE):
+        bulk.start()
+    bulk.join(0.3)
+    assert bulk.is_alive()  # a bulk move's grace: the engine writes the ledger first
+    backend.close()  # stopping ends any wait
+    bulk.join(5)
+    assert not bulk.is_alive()
 
 
 def test_dropped_stream_reconnects_and_resyncs(sim: EwsSimulator, backend: EwsBackend) -> None:

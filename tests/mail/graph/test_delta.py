@@ -41,8 +41,10 @@ def test_delta_sees_new_mail_in_both_folders_and_not_the_old(
     assert held.headers["X-Ticket"] == "4711" and held.headers["Precedence"] == "bulk"
     assert held.message_id.startswith("<") and held.web_link
     assert held.received.tzinfo is not None
-    delta_calls = [e for e in sim.request_log if e["operation"] == "delta"]
+    delta_calls = [e for e in sim.sub_request_log if e["operation"] == "delta"]
     assert len(delta_calls) >= 4  # 3 pages of the Inbox + the held folder, then polls
+    # Both folders' deltas in one $batch a round (issue 15): never a delta on its own.
+    assert not [e for e in sim.request_log if e["operation"] == "delta"]
 
 
 def test_a_message_moved_back_into_a_folder_is_new_there_again(
@@ -86,7 +88,7 @@ def test_expired_delta_token_means_full_resync_then_new_mail_still_seen(
     seen.wait(lambda: seen.resyncs == 1)
     sim.expire_delta_tokens(status, code)
     seen.wait(lambda: seen.resyncs == 2)
-    assert any(e["status"] == status for e in sim.request_log)
+    assert any(e["status"] == status for e in sim.sub_request_log)
     sim.deliver("Bob <bob@corp.example>", "after resync")
     seen.wait(lambda: seen.subjects(Folder.INBOX) == ["after resync"])
 
@@ -139,7 +141,8 @@ def test_a_single_failure_is_retried_without_alarm(
     health: list[MailError | None] = []
     backend.watch(seen.on_new, seen.on_resync, health.append)
     seen.wait(lambda: seen.resyncs == 1)
-    sim.fault("token_expired", count=2, operation="delta")  # one poll fails, even refreshed
+    # One poll fails, even refreshed: both folders' deltas (one batch), twice.
+    sim.fault("token_expired", count=4, operation="delta")
     seen.wait(lambda: seen.resyncs == 2)  # retried, worked, resynced
     assert health == []
     assert backend.watcher is not None and backend.watcher.healthy
