@@ -323,16 +323,21 @@ class EwsBackend:
 
     def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
         with self._boundary("reading the calendar"):
-            return calendar.focus_blocks(self._require().account, subject, since, until)
+            return calendar.focus_blocks(self._reading().account, subject, since, until)
+
+    def _reading(self) -> Connection:
+        """The connection, after `connect` or `open_for_reading`."""
+        conn = self._conn
+        if conn is None or not self._verified:
+            raise MailError("Not connected", "FocusGuard is not connected to Exchange yet.")
+        return conn
 
     # -- the mailbox's history (core.ports.HistorySource) ----------------------------------
     def history_page(
         self, folder: HistoryFolder, since: datetime, until: datetime, limit: int
     ) -> HistoryPage:
         with self._boundary(f"reading the history of the {folder.value} folder"):
-            conn = self._conn
-            if conn is None or not self._verified:
-                raise MailError("Not connected", "FocusGuard is not connected to Exchange yet.")
+            conn = self._reading()
             where = {
                 HistoryFolder.INBOX: conn.account.inbox,
                 HistoryFolder.HELD: self._held or self._reading_held,

@@ -246,7 +246,13 @@ class GraphBackend:
 
     def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
         with self._boundary("reading the calendar"):
-            return calendar.focus_blocks(self._require(), subject, since, until)
+            return calendar.focus_blocks(self._reading(), subject, since, until)
+
+    def _reading(self) -> GraphClient:
+        """The client, after `connect` or `open_for_reading`."""
+        if self.client is None or self._inbox_id is None:
+            raise MailError("Not connected", "FocusGuard is not connected to Microsoft 365 yet.")
+        return self.client
 
     # -- the mailbox's history (core.ports.HistorySource) ----------------------------------
     def history_page(

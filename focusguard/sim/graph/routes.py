@@ -31,6 +31,7 @@ DEFAULT_SELECT = (
     "toRecipients",
     "receivedDateTime",
     "sentDateTime",
+    "conversationId",
     "body",
     "bodyPreview",
     "importance",
