@@ -66,7 +66,7 @@ class PreviewSummary:
         wait = _duration(self.longest_wait)
         promise = "" if self.promised is None else f" of your {_duration(self.promised)} promise"
         return (
-            f"Last {_days(self.until - self.since)} with these settings: "
+            f"Last {_period(self.until - self.since)} with these settings: "
             f"{self.popups_were} interruptions → {self.popups_would_be} pop-ups and "
             f"{self.check_in_batches} check-in batches; longest customer wait {wait}{promise}"
         )
@@ -193,6 +193,11 @@ def _duration(d: timedelta) -> str:
     return f"{hours}h{rest:02d}" if rest else f"{hours}h"
 
 
-def _days(d: timedelta) -> str:
-    days = round(d / timedelta(days=1))
-    return "week" if days == 7 else f"{days} days" if days != 1 else "day"
+def _period(d: timedelta) -> str:
+    days = d / timedelta(days=1)
+    if 6.5 <= days < 7.5:
+        return "week"
+    if days >= 1:
+        return "day" if round(days) == 1 else f"{round(days)} days"
+    hours = max(1, round(d / timedelta(hours=1)))
+    return "hour" if hours == 1 else f"{hours} hours"

@@ -71,7 +71,9 @@ def test_without_the_note_the_first_release_counts(tmp_path: Path) -> None:
 
 def test_history_and_ledger_are_pruned_after_keep_days(tmp_path: Path) -> None:
     rig = Rig(tmp_path, at(23, 8, 0), CONFIG + "\n[privacy]\nkeep_days = 3\n")
-    old = HistoryEntry("k", Direction.RECEIVED, at(23, 8, 30), "ann@client.example", (), None, (), None)
+    old = HistoryEntry(
+        "k", Direction.RECEIVED, at(23, 8, 30), "ann@client.example", (), None, (), None
+    )
     rig.store.save_history(ReadState(HistoryFolder.INBOX, at(23, 8), at(23, 9)), [old])
     rig.go(at(23, 12, 30))  # through Monday's focus block
     assert rig.store.focus_spans(at(23, 0), at(24, 0)) != []

@@ -15,7 +15,7 @@ from focusguard.core.history_sync import (
     sync_history,
     to_entry,
 )
-from focusguard.core.ports import HistoryFolder, HistoryItem, HistoryPage, MailError
+from focusguard.core.ports import Folder, HistoryFolder, HistoryItem, HistoryPage, MailError
 from focusguard.domain.history import Direction, message_token, parent_tokens
 from focusguard.domain.senders import Address
 from focusguard.mail.memory import MemoryMailbox
@@ -128,7 +128,9 @@ def test_more_messages_at_one_second_than_a_page(store: Store) -> None:
     for n in range(250):  # a mailing-list burst, all stamped the same second
         box.add_history(item(HistoryFolder.INBOX, n, T0))
     box.add_history(item(HistoryFolder.INBOX, 999, T0 + MIN))
-    result = sync_history(box, store, since=T0, until=T0 + timedelta(hours=1), own=OWN, page_size=100)
+    result = sync_history(
+        box, store, since=T0, until=T0 + timedelta(hours=1), own=OWN, page_size=100
+    )
     assert result.read == 251
     assert len(keys(store)) == 251
 
@@ -155,7 +157,9 @@ def test_mail_released_during_the_read_is_not_lost(store: Store) -> None:
                         )  # fmt: skip
             return page
 
-    sync_history(Releasing(box), store, since=T0, until=T0 + timedelta(hours=1), own=OWN, page_size=10)
+    sync_history(
+        Releasing(box), store, since=T0, until=T0 + timedelta(hours=1), own=OWN, page_size=10
+    )
     entries = store.history(T0, T0 + timedelta(hours=1))
     assert len(entries) == 20
     assert sum(e.held for e in entries) == 10  # read as held before the release
@@ -220,7 +224,9 @@ def test_flags_tokens_and_addresses() -> None:
     assert e.direction is Direction.SENT and e.own_autoreply and e.sender is None
     assert e.recipients == ("ann@client.example",)
     assert e.message == message_token("<sent.5@client.example>")
-    assert e.parents == parent_tokens("<inbox.1@client.example>", "<root@x> <inbox.1@client.example>")
+    assert e.parents == parent_tokens(
+        "<inbox.1@client.example>", "<root@x> <inbox.1@client.example>"
+    )
     assert e.conversation is not None and "AAQk" not in e.conversation  # a token, not the id
 
 
@@ -234,3 +240,20 @@ def test_a_message_read_in_two_folders_is_one_entry() -> None:
     assert entry_key(item(HistoryFolder.INBOX, 1, T0, message_id=None)) != entry_key(
         item(HistoryFolder.INBOX, 2, T0, message_id=None)
     )
+
+
+def test_the_memory_twin_serves_its_folders_as_history(store: Store) -> None:
+    box = MemoryMailbox()
+    box.deliver(
+        "<a@x>", "Ann <ann@client.example>", "hi", T0, {"List-Id": "x"}, ("me@corp.example",)
+    )
+    held = box.deliver("<b@x>", "Bob <bob@client.example>", "hi", T0 + MIN)
+    box.move([held], Folder.HELD)
+    box.add_history(item(HistoryFolder.SENT, 1, T0 + 2 * MIN, in_reply_to="<a@x>"))
+    page = box.history_page(HistoryFolder.INBOX, T0, T0 + MIN, 10)
+    assert [i.message_id for i in page.items] == ["<a@x>"] and not page.more
+    sync_history(box, store, since=T0, until=T0 + timedelta(hours=1), own=OWN)
+    entries = {e.message: e for e in store.history(T0, T0 + timedelta(hours=1))}
+    assert entries[message_token("<a@x>")].automatic
+    assert entries[message_token("<b@x>")].held
+    assert entries[message_token("<sent.1@client.example>")].parents == parent_tokens("<a@x>", None)

@@ -292,7 +292,9 @@ def test_nearest_rank() -> None:
 
 def test_weeks_must_be_positive() -> None:
     with pytest.raises(ValueError, match="weeks"):
-        insights([], customer_of=CUSTOMER_OF, working=WORKING, promise=None, now=lon(2026, 6, 1), weeks=0)
+        insights(
+            [], customer_of=CUSTOMER_OF, working=WORKING, promise=None, now=lon(2026, 6, 1), weeks=0
+        )
 
 
 # -- against an independent computation ---------------------------------------------------------
@@ -417,7 +419,7 @@ def reference_figures(
             if w.answered is not None:
                 judged += 1
                 within += w.answered <= due
-            elif NOW > due:
+            elif due < NOW:
                 judged += 1
     return ResponseFigures(
         received=received,
@@ -456,7 +458,9 @@ def histories(draw: st.DrawFn) -> tuple[list[HistoryEntry], list[str]]:
             }
             if kind == "in":
                 sender = draw(st.sampled_from(ADDRESSES[customer]))
-                e = HistoryEntry(direction=Direction.RECEIVED, sender=sender, recipients=(ME,), **common)
+                e = HistoryEntry(
+                    direction=Direction.RECEIVED, sender=sender, recipients=(ME,), **common
+                )
             elif kind == "odd":  # a colleague, a list or the boss writes in the thread
                 sender = draw(st.sampled_from(OTHERS))
                 e = HistoryEntry(
@@ -469,7 +473,9 @@ def histories(draw: st.DrawFn) -> tuple[list[HistoryEntry], list[str]]:
             else:
                 to = draw(
                     st.lists(
-                        st.sampled_from([*ADDRESSES[customer], *ADDRESSES["beta.example"], *OTHERS]),
+                        st.sampled_from(
+                            [*ADDRESSES[customer], *ADDRESSES["beta.example"], *OTHERS]
+                        ),
                         min_size=1,
                         max_size=2,
                         unique=True,

@@ -80,9 +80,7 @@ def test_ews_find_item_never_returns_recipients_or_headers(sim: EwsSimulator) ->
     account = make_account(sim)
     from exchangelib.services import FindItem
 
-    fields = [
-        Message.get_field_by_fieldname(n) for n in ("to_recipients", "headers", "subject")
-    ]
+    fields = [Message.get_field_by_fieldname(n) for n in ("to_recipients", "headers", "subject")]
     from exchangelib.fields import FieldPath
 
     service = FindItem(account=account)

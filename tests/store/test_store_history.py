@@ -65,7 +65,9 @@ def test_read_state_round_trips(store: Store) -> None:
 
 def test_pruning_forgets_rows_and_what_was_read(store: Store) -> None:
     store.save_history(
-        ReadState(HistoryFolder.INBOX, T0, T0 + 10 * H, Segment(T0 + 10 * H, T0 + 20 * H, T0 + 12 * H)),
+        ReadState(
+            HistoryFolder.INBOX, T0, T0 + 10 * H, Segment(T0 + 10 * H, T0 + 20 * H, T0 + 12 * H)
+        ),
         [entry("old", T0), entry("new", T0 + 6 * H)],
     )
     store.save_history(ReadState(HistoryFolder.SENT, T0, T0 + 2 * H), [])
@@ -81,9 +83,15 @@ def test_pruning_forgets_rows_and_what_was_read(store: Store) -> None:
 def test_pruned_rows_are_not_left_readable_in_the_file(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
     with Store.open(path) as s:
-        s.save_history(ReadState(HistoryFolder.INBOX), [entry("a", T0, sender="secret.person@x.example")])
+        s.save_history(
+            ReadState(HistoryFolder.INBOX), [entry("a", T0, sender="secret.person@x.example")]
+        )
         s.prune_history(T0 + H)
-    data = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes() if path.with_name(path.name + "-wal").exists() else b"")
+    data = path.read_bytes() + (
+        path.with_name(path.name + "-wal").read_bytes()
+        if path.with_name(path.name + "-wal").exists()
+        else b""
+    )
     assert b"secret.person" not in data
 
 
@@ -104,7 +112,9 @@ def test_focus_ledger_replaces_joins_and_clips(store: Store) -> None:
     assert store.focus_recorded_until() == T0 + H
     # The next stretch continues it: one span, not two.
     store.record_focus(T0 + H, T0 + 2 * H, [Interval(T0 + H, T0 + 90 * timedelta(minutes=1))])
-    assert store.focus_spans(T0, T0 + 5 * H) == [Interval(T0 + H / 2, T0 + 90 * timedelta(minutes=1))]
+    assert store.focus_spans(T0, T0 + 5 * H) == [
+        Interval(T0 + H / 2, T0 + 90 * timedelta(minutes=1))
+    ]
     # Rewriting a stretch replaces what the ledger said about it (focus ended early).
     store.record_focus(T0 + H, T0 + 2 * H, [])
     assert store.focus_spans(T0, T0 + 5 * H) == [Interval(T0 + H / 2, T0 + H)]
@@ -123,6 +133,9 @@ def test_windowed_decisions_and_check_ins(store: Store) -> None:
             DecisionRecord(T0 + n * H, f"<m{n}@x>", None, "customer", "hold", None, "held")
         )
         store.record_check_in(CheckInRecord(None, T0 + n * H, "check-in", n, 0))
-    assert [d.message_id for d in store.decisions_between(T0 + H, T0 + 3 * H)] == ["<m1@x>", "<m2@x>"]
+    assert [d.message_id for d in store.decisions_between(T0 + H, T0 + 3 * H)] == [
+        "<m1@x>",
+        "<m2@x>",
+    ]
     assert [c.released for c in store.check_ins_between(T0, T0 + 2 * H)] == [0, 1]
     assert store.first_release() == T0 + H  # the first run that released something
