@@ -207,3 +207,21 @@ def test_seeded_history_makes_no_pop_ups_and_records_no_sends() -> None:
     sim = EwsSimulator()
     seed_history(sim, weeks=1, seed=1, now=NOW)
     assert sim.popups == [] and sim.sent() == [] and sim.deliveries == []
+
+
+@pytest.mark.parametrize("cls", [EwsSimulator, GraphSimulator])
+def test_the_control_api_seeds_history(cls: type) -> None:
+    sim = cls().start()
+    try:
+        url = f"{sim.control_url}/history"
+        answer = requests.post(
+            url, json={"weeks": 2, "seed": 4, "now": NOW.isoformat()}, timeout=10
+        ).json()
+        assert answer["messages"] > 100 and answer["kinds"]["autoreply"] > 0
+        assert answer["holding_since"] == "2026-04-08T11:07:00+00:00"
+        bad = requests.post(url, json={"weeks": 0}, timeout=5)
+        assert bad.status_code == 400
+        typo = requests.post(url, json={"week": 2}, timeout=5)
+        assert typo.status_code == 400 and "unknown field" in typo.json()["error"]
+    finally:
+        sim.stop()

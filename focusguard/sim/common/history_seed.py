@@ -316,6 +316,8 @@ def seed_history(
 ) -> SeededHistory:
     """Fill `sim` with `weeks` weeks of mail up to `now` (about `per_week` received a week);
     FocusGuard has held mail for the last `holding_weeks` (default: half of them)."""
+    if not 1 <= weeks <= 52 or per_week < 1:
+        raise ValueError("seed between 1 and 52 weeks, with at least one message a week")
     now = (now or utcnow()).astimezone(dt.UTC).replace(second=0, microsecond=0)
     tz = ZoneInfo(zone)
     since = now - dt.timedelta(weeks=weeks)
