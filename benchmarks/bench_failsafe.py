@@ -60,7 +60,9 @@ class App:
         self.env = {
             **os.environ,
             "FOCUSGUARD_HOME": str(home),
-            "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",  # a throwaway home
+            # The suite's file keyring in a throwaway home (the real keyring is never touched).
+            "PYTHON_KEYRING_BACKEND": "tests.keyring_file.FileKeyring",
+            "FOCUSGUARD_TEST_KEYRING_FILE": str(home / "keyring.json"),
             "XDG_DATA_HOME": str(home / "xdg-data"),
             **env,
         }
@@ -83,12 +85,13 @@ class App:
 
     def wait(self, ok: Any, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
+        s = None
         while time.monotonic() < deadline:
             s = self.status()
             if s is not None and ok(s):
                 return
             time.sleep(0.2)
-        raise RuntimeError("the app never got there")
+        raise RuntimeError(f"the app never got there; its last status: {s}")
 
 
 def folders(sim: EwsSimulator | GraphSimulator, mids: set[str]) -> dict[str, list[str]]:

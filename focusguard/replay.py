@@ -13,18 +13,19 @@ surrogates all used to end in a traceback), in time linear in the length of the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
 from focusguard.core import command_args
 from focusguard.core.clock import VirtualClock
-from focusguard.core.engine import Engine, Outcome
+from focusguard.core.engine import Engine, Outcome, Release
 from focusguard.core.records import HeldState
 from focusguard.core.settings import Settings
-from focusguard.domain.schedule import EARLIEST, LATEST
-from focusguard.mail.memory import MemoryMailbox
+from focusguard.domain.policy import Policy
+from focusguard.domain.schedule import EARLIEST, LATEST, FocusState, Interval, Timeline
+from focusguard.mail.memory import MemoryMailbox, SentReply
 from focusguard.store import Store
 
 MAX_STEPS = 100_000  # a bound on release steps, so a broken trace can never spin forever
@@ -180,14 +181,46 @@ class _Silent:
         return None
 
 
-def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, object]]:
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """What the engine did with a trace on its virtual clock (`simulate`): each message's
+    outcome and release time, every release run, the auto-replies it sent."""
+
+    order: tuple[str, ...]  # message ids in trace order
+    received: Mapping[str, datetime]
+    outcomes: Mapping[str, Outcome]
+    released_at: Mapping[str, datetime | None]  # None: never held, or still held
+    releases: tuple[Release, ...]
+    replies: tuple[SentReply, ...]
+    policy: Policy  # as it stood at the end (the promise, the schedule)
+
+
+def simulate(
+    settings: Settings,
+    trace: Iterable[TraceEntry],
+    *,
+    start: datetime | None = None,
+    calendar: Iterable[Interval] = (),
+    autoreplied: Mapping[str, datetime] | None = None,
+) -> Simulation:
+    """Run the engine with the in-memory mailbox over `trace` until nothing is held.
+
+    `start` (default: the first entry) is when the engine starts; `calendar` are focus
+    blocks in the calendar (the configured `calendar_focus_subject`); `autoreplied` who got
+    an auto-reply when, before `start` (so `once_per_sender_days` counts them)."""
     entries = list(trace)
-    if not entries:
-        return []
-    clock = VirtualClock(entries[0].at)
+    begin = start if start is not None else (entries[0].at if entries else None)
+    if begin is None:
+        return Simulation((), {}, {}, {}, (), (), _policy_of(settings))
+    clock = VirtualClock(begin)
     mailbox = MemoryMailbox()
+    subject = settings.schedule.calendar_focus_subject
+    mailbox.calendar.extend((subject, iv) for iv in calendar)
     store = Store.open(":memory:")
+    for address, at in (autoreplied or {}).items():
+        store.record_autoreply(address, at, "<before-the-replay>")
     outcomes: dict[str, Outcome] = {}
+    releases: list[Release] = []
     engine = Engine(
         settings,
         mailbox,
@@ -195,9 +228,9 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
         clock,
         _Silent(),
         on_outcome=lambda o: outcomes.setdefault(o.message_id, o),
+        on_release=releases.append,
     )
     engine.start()
-    zone = settings.weekly_schedule().zone
     order: list[str] = []
     # When the earliest held message is due. Asking the engine costs a pass over every held
     # message; asking before each entry made a 20,000-message trace quadratic (minutes). It
@@ -218,7 +251,7 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
 
     for entry in entries:
         run_until(entry.at)
-        clock.set(entry.at)
+        clock.set(max(entry.at, clock.now()))
         if isinstance(entry, TraceEvent):
             if entry.kind == "focus_start":
                 engine.focus_start(entry.minutes)
@@ -237,29 +270,47 @@ def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, ob
                 due = at if due is None else min(due, at)
     run_until(None)
 
-    results: list[dict[str, object]] = []
-    policy = engine.policy
+    released_at: dict[str, datetime | None] = {}
     for ident in order:
-        outcome = outcomes[ident]
         rec = store.get_held(ident)
-        release_at = None
-        if rec is not None and rec.state is not HeldState.HELD and rec.released_at is not None:
-            release_at = rec.released_at.astimezone(zone).isoformat()
+        done = rec is not None and rec.state is not HeldState.HELD
+        released_at[ident] = rec.released_at if done and rec is not None else None
+    policy = engine.policy
+    store.close()
+    return Simulation(
+        tuple(order), received, outcomes, released_at, tuple(releases), tuple(mailbox.sent), policy
+    )
+
+
+def _policy_of(settings: Settings) -> Policy:
+    return Policy(
+        settings.people_rules(),
+        Timeline(settings.weekly_schedule(), FocusState()),
+        settings.promise_rules(),
+    )
+
+
+def replay(settings: Settings, trace: Iterable[TraceEntry]) -> list[dict[str, object]]:
+    run = simulate(settings, trace)
+    zone = settings.weekly_schedule().zone
+    results: list[dict[str, object]] = []
+    for ident in run.order:
+        outcome = run.outcomes[ident]
+        released = run.released_at[ident]
         # Every customer message has a reply-by time under a promise, held or not (the
         # decision's own is None when the engine delivered it without asking the policy).
-        reply_by = policy.reply_by(outcome.decision.category, received[ident])
+        reply_by = run.policy.reply_by(outcome.decision.category, run.received[ident])
         results.append(
             {
                 "id": ident,
                 "category": outcome.decision.category.value,
                 "action": outcome.decision.action.value,
-                "release_at": release_at,
+                "release_at": None if released is None else released.astimezone(zone).isoformat(),
                 "reply_by": None if reply_by is None else reply_by.astimezone(zone).isoformat(),
                 "autoreply": outcome.autoreplied,
                 "reason": outcome.decision.reason,
             }
         )
-    store.close()
     return results
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from focusguard.core import facts
+from focusguard.core import facts, focus_ledger
 from focusguard.core.held_matching import Entry, match_held
 from focusguard.core.ports import (
     Clock,
@@ -208,6 +208,7 @@ class Engine:
         self._rules_applied = False
         # Inbox mail older than this arrived while FocusGuard was not watching.
         self._live_since = datetime.min.replace(tzinfo=UTC)
+        self._holding_noted = False  # the fact `holding_since` is written (insights)
 
     # -- the policy as it stands now -------------------------------------------------------
     @property
@@ -305,6 +306,7 @@ class Engine:
                     continue
                 moved = item.folder is Folder.INBOX
                 self._record_hold(item, item_id, address, decision, now)
+                self._note_holding(now)
                 self._log(item, address, decision, now)
                 if decision.category is Category.CUSTOMER:
                     # Reply to the message where it is now (item ids change on every move).
@@ -389,6 +391,14 @@ class Engine:
             )
         )
 
+    def _note_holding(self, now: datetime) -> None:
+        """Remember when FocusGuard first held mail: insights compare before and since."""
+        if self._holding_noted:
+            return
+        if self.store.get_fact(focus_ledger.HOLDING_SINCE) is None:
+            self.store.set_fact(focus_ledger.HOLDING_SINCE, facts.encode_instant(now))
+        self._holding_noted = True
+
     def _maybe_autoreply(self, item: MailItem, decision: Decision, now: datetime) -> bool:
         cfg = self.settings.autoreply
         address = sender_address(item.sender)
@@ -446,6 +456,7 @@ class Engine:
             self._release(early, now, kind="promise", reason=self._early_reason(early, now))
             release = self._release(on_time, now, kind=kind)
             self._apply_rules(self._rules(now))
+        focus_ledger.record_focus(self.store, self.policy.timeline, now)
         self.store.set_fact(facts.LAST_TICK, facts.encode_instant(now))
         return release
 
@@ -459,6 +470,8 @@ class Engine:
         self.store.prune_decisions(now - keep)
         self.store.prune_released(now - keep)
         self.store.prune_autoreplies(now - max(keep, spacing))
+        self.store.prune_history(now - keep)  # the mailbox's history (insights)
+        self.store.prune_focus(now - keep)
         self._pruned = now
 
     def _due(self, now: datetime) -> tuple[list[HeldRecord], list[HeldRecord]]:

@@ -142,6 +142,58 @@ class AuthError(MailError):
         super().__init__(title, message, retryable=False)
 
 
+# -- the mailbox's history (issue 13 §1): read-only, for insights and the preview -------------
+
+
+class HistoryFolder(enum.Enum):
+    """The folders the history reads: mail received (Inbox, held folder) and sent."""
+
+    HELD = "held"
+    INBOX = "inbox"
+    SENT = "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One message of a folder's history, as the server has it. Never a subject or body:
+    only who, when, the thread ids and the headers that mark bulk or automatic mail."""
+
+    folder: HistoryFolder
+    item_id: str  # the server's id (changes on moves: for logs, never an identity)
+    message_id: str | None  # the Internet Message-ID
+    sender: str  # From as received, "Name <addr>" (untrusted); "" for sent mail
+    recipients: tuple[str, ...]  # To and Cc, "Name <addr>" each (untrusted)
+    position: datetime  # when it arrived in the folder: what the folder is read in order of
+    at: datetime  # received (Inbox, held folder) or sent (Sent Items)
+    conversation_id: str | None = None  # EWS ConversationId / Graph conversationId
+    in_reply_to: str | None = None
+    references: str | None = None
+    # Only the headers `domain.autoreply.marks_automatic_mail` names (List-Id, Precedence,
+    # Auto-Submitted, X-Auto-Response-Suppress, ...).
+    headers: Mapping[str, str] = field(default_factory=dict)
+    own_autoreply: bool = False  # sent by FocusGuard as an auto-reply (its markers)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """Up to `limit` items of a folder, oldest `position` first; `more` when the range
+    holds more after them."""
+
+    items: tuple[HistoryItem, ...]
+    more: bool
+
+
+class HistorySource(Protocol):
+    """Reads a mailbox's history; the EWS, Graph and in-memory backends implement it. Calls
+    may block on the network and raise `MailError`; they change nothing on the server."""
+
+    def history_page(
+        self, folder: HistoryFolder, since: datetime, until: datetime, limit: int
+    ) -> HistoryPage:
+        """Items of `folder` with `since <= position < until` (whole seconds), oldest first,
+        at most `limit`. Items at one position may come in any order."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

@@ -15,6 +15,9 @@ from datetime import datetime
 from focusguard.core.ports import (
     Folder,
     HealthListener,
+    HistoryFolder,
+    HistoryItem,
+    HistoryPage,
     HoldRules,
     MailError,
     MailItem,
@@ -45,6 +48,7 @@ class MemoryMailbox:
         self.calendar: list[tuple[str, Interval]] = []
         self.rules: HoldRules | None = None
         self.moves = 0
+        self.history: list[HistoryItem] = []  # older mail, as the server's history has it
         self._listener: MailListener | None = None
         self._on_resync: Callable[[], object] | None = None
         self._on_health: HealthListener | None = None
@@ -76,6 +80,11 @@ class MemoryMailbox:
         if listener is not None:
             listener(item)
         return item
+
+    def add_history(self, item: HistoryItem) -> None:
+        """A message of the mailbox's history (Sent Items, or mail older than this run)."""
+        with self._lock:
+            self.history.append(item)
 
     def where(self, message_id: str) -> list[Folder]:
         with self._lock:
@@ -150,6 +159,18 @@ class MemoryMailbox:
         self.rules = rules
         return RuleOutcome(RuleMode.CLIENT_MOVE, "the in-memory mailbox has no server rules")
 
+    def history_page(
+        self, folder: HistoryFolder, since: datetime, until: datetime, limit: int
+    ) -> HistoryPage:
+        """core.ports.HistorySource: `history` plus what is in the Inbox or held folder now."""
+        with self._lock:
+            found = [i for i in self.history if i.folder is folder]
+            live = {HistoryFolder.INBOX: Folder.INBOX, HistoryFolder.HELD: Folder.HELD}
+            if folder in live:
+                found += [_history_item(m, folder) for m in self.folders[live[folder]].values()]
+        found = sorted((i for i in found if since <= i.position < until), key=lambda i: i.position)
+        return HistoryPage(tuple(found[:limit]), len(found) > limit)
+
     def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
         with self._lock:
             return [
@@ -158,3 +179,19 @@ class MemoryMailbox:
                 if s.strip().lower() == subject.strip().lower()
                 and iv.overlaps(Interval(since, until))
             ]
+
+
+def _history_item(item: MailItem, folder: HistoryFolder) -> HistoryItem:
+    headers = {k.lower(): v for k, v in item.headers.items()}
+    return HistoryItem(
+        folder=folder,
+        item_id=item.item_id,
+        message_id=item.message_id,
+        sender=item.sender,
+        recipients=item.recipients,
+        position=item.received,
+        at=item.received,
+        in_reply_to=headers.get("in-reply-to"),
+        references=headers.get("references"),
+        headers=dict(item.headers),
+    )

@@ -130,12 +130,51 @@ _V5_HELD_BY_STATE_CATEGORY = """
 CREATE INDEX held_by_state_category ON held (state, category);
 """
 
+# Insights (issue 13): the mailbox's history, only what the figures need — addresses, times,
+# flags and one-way tokens of the thread ids; never a subject, a body or a readable id —
+# how far each folder has been read (so an interrupted read continues), and when focus was
+# in force. All of it is pruned after `privacy.keep_days` (docs/privacy.md).
+_V6_HISTORY_AND_FOCUS = """
+CREATE TABLE history (
+    key           TEXT PRIMARY KEY NOT NULL,     -- token: one entry per message, across moves
+    direction     TEXT NOT NULL CHECK (direction IN ('received', 'sent')),
+    at            TEXT NOT NULL,                 -- received or sent
+    sender        TEXT,                          -- normalised From address (received)
+    recipients    TEXT NOT NULL DEFAULT '[]',    -- JSON list of normalised To/Cc addresses
+    message       TEXT,                          -- token of the Message-ID
+    parents       TEXT NOT NULL DEFAULT '',      -- tokens of In-Reply-To/References
+    conversation  TEXT,                          -- token of the server's conversation id
+    automatic     INTEGER NOT NULL DEFAULT 0 CHECK (automatic IN (0, 1)),
+    no_autoreply  INTEGER NOT NULL DEFAULT 0 CHECK (no_autoreply IN (0, 1)),
+    own_autoreply INTEGER NOT NULL DEFAULT 0 CHECK (own_autoreply IN (0, 1)),
+    held          INTEGER NOT NULL DEFAULT 0 CHECK (held IN (0, 1))
+) WITHOUT ROWID;
+
+CREATE INDEX history_by_at ON history (at);
+
+CREATE TABLE history_read (
+    folder      TEXT PRIMARY KEY NOT NULL CHECK (folder IN ('held', 'inbox', 'sent')),
+    lo          TEXT,                            -- read completely from lo ...
+    hi          TEXT,                            -- ... up to hi (both NULL: nothing yet)
+    seg_start   TEXT,                            -- a read in progress over [seg_start,
+    seg_end     TEXT,                            -- seg_end), done up to mark
+    mark        TEXT,
+    seen        TEXT NOT NULL DEFAULT '[]'       -- JSON list of keys read at exactly mark
+) WITHOUT ROWID;
+
+CREATE TABLE focus_span (
+    span_start  TEXT PRIMARY KEY NOT NULL,       -- focus in force from span_start ...
+    span_end    TEXT NOT NULL CHECK (span_end > span_start)  -- ... to span_end
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_INITIAL,
     _V2_WEB_LINK_AND_RELEASE_INDEXES,
     _V3_DECISION_BY_MESSAGE,
     _V4_HELD_ENTRIES,
     _V5_HELD_BY_STATE_CATEGORY,
+    _V6_HISTORY_AND_FOCUS,
 )
 
 LATEST_VERSION: int = len(MIGRATIONS)

@@ -21,6 +21,7 @@ from typing import Any
 
 from focusguard.store import _files
 from focusguard.store._codec import from_db, from_db_opt, to_db, to_db_opt
+from focusguard.store.history import HistoryTables
 from focusguard.store.migrations import LATEST_VERSION, MIGRATIONS
 from focusguard.store.records import (
     CheckInRecord,
@@ -163,7 +164,7 @@ _CHECK_IN_NEWEST = """
 """
 
 
-class Store:
+class Store(HistoryTables):
     """Open with `Store.open(path)`; close with `close()` (or use it as a context manager)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:

@@ -12,10 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import T0
 
 from focusguard.store import HeldRecord, HeldState, Store, StoreError
 from focusguard.store.migrations import LATEST_VERSION, MIGRATIONS
+from tests.store.conftest import T0
 
 MakeHeld = Callable[..., HeldRecord]
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from conftest import T0
-
 from focusguard.store import HeldRecord, HeldState, Store
+from tests.store.conftest import T0
 
 MakeHeld = Callable[..., HeldRecord]
 US = timedelta(microseconds=1)

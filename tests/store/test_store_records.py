@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import T0
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from focusguard.store import (
     Store,
     StoreError,
 )
+from tests.store.conftest import T0
 
 MakeHeld = Callable[..., HeldRecord]
 BERLIN = ZoneInfo("Europe/Berlin")

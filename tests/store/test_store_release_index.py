@@ -10,11 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import T0
 
 from focusguard.store import HeldRecord, HeldState, Store
 from focusguard.store import store as store_sql
 from focusguard.store.records import HeldCounts, HeldKey
+from tests.store.conftest import T0
 
 MakeHeld = Callable[..., HeldRecord]
 H = timedelta(hours=1)

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import T0
-
 from focusguard.store import DecisionRecord, HeldRecord, HeldState, Store
+from tests.store.conftest import T0
 
 MakeHeld = Callable[..., HeldRecord]
 DAY = timedelta(days=1)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ from focusguard.store import Store
 from focusguard.ui.menu import find_action
 from focusguard.ui.notifier import TrayNotifier
 from tests import desktop_bus
-from tests.apps import StillTimers, build_app, drain
+from tests.apps import StillTimers, build_app
 from tests.desktop_bus import DesktopSession, NotificationServer, gnome_session
 from tests.ui.conftest import RecordingSink
 
@@ -160,6 +161,11 @@ def start_focus_from_the_tray(qtbot, rig: Rig) -> None:
     qtbot.waitUntil(lambda: shell.feed.current.in_focus, timeout=10_000)  # type: ignore[attr-defined]
 
 
+def dnd_status(rig: Rig) -> dict[str, Any]:
+    dnd: dict[str, Any] = rig.app.service.status().as_json()["do_not_disturb"]
+    return dnd
+
+
 def teams(sim: GraphSimulator) -> str:
     return str(sim.presence.snapshot()["availability"])
 
@@ -173,10 +179,12 @@ def test_tray_focus_quiets_desktop_and_teams_and_end_focus_restores_both(
     qtbot.waitUntil(lambda: teams(sim) == "DoNotDisturb", timeout=10_000)
     (call,) = sim.presence.calls
     assert call["expirationDuration"] == "PT25M"  # ends on the server with the block
-    drain(rig.app)
-    dnd = rig.app.service.status().as_json()["do_not_disturb"]
+    # The simulator records the call before it answers: Do Not Disturb's own thread notes
+    # the presence once the answer is in, so wait for that rather than for the engine.
+    until = (rig.start + dt.timedelta(minutes=25)).isoformat()
+    qtbot.waitUntil(lambda: dnd_status(rig)["teams_until"] == until, timeout=10_000)
+    dnd = dnd_status(rig)
     assert dnd["desktop"]["kind"] == desktop.kind and dnd["desktop_on"] is True
-    assert dnd["teams_until"] == (rig.start + dt.timedelta(minutes=25)).isoformat()
 
     rig.shell.tray.menu.aboutToShow.emit()  # type: ignore[attr-defined]
     find_action(rig.shell.tray.menu, "End focus").trigger()  # type: ignore[attr-defined]

@@ -19,6 +19,8 @@ from focusguard.core.errors import FocusGuardError
 from focusguard.core.ports import (
     Folder,
     HealthListener,
+    HistoryFolder,
+    HistoryPage,
     HoldRules,
     MailError,
     MailItem,
@@ -29,7 +31,16 @@ from focusguard.core.ports import (
 )
 from focusguard.core.settings import AccountSettings, HoldingSettings, Settings
 from focusguard.domain.schedule import Interval
-from focusguard.mail.ews import calendar, connection, errors, folders, items, reply, tls
+from focusguard.mail.ews import (
+    calendar,
+    connection,
+    errors,
+    folders,
+    history,
+    items,
+    reply,
+    tls,
+)
 from focusguard.mail.ews.connection import Connection
 from focusguard.mail.ews.rules import RuleKeeper
 from focusguard.mail.ews.watcher import AUTH_RETRY_S, Watcher
@@ -87,6 +98,7 @@ class EwsBackend:
         self._conn: Connection | None = None
         self._verified = False
         self._held: Any = None
+        self._reading_held: Any = None  # the held folder found by open_for_reading
         self._rules: RuleKeeper | None = None
         self.watcher: Watcher | None = None
 
@@ -182,6 +194,18 @@ class EwsBackend:
                         self.account_settings.allow_rule_blob_removal,
                     )
 
+    def open_for_reading(self) -> None:
+        """Connect for reading the mailbox's history, changing nothing on the server: the
+        sign-in checks, the patient retry policy, and the held folder if there is one —
+        never created (`connect` makes it; the preview must not)."""
+        with self._lock:
+            self.verify()
+            conn = self._require_conn()
+            with self._boundary("opening the mailbox"):
+                conn.use_patient_policy(self._max_wait)
+                if self._held is None:
+                    self._reading_held = folders.find(conn.account, self.holding.folder)
+
     def _require_conn(self) -> Connection:
         assert self._conn is not None
         return self._conn
@@ -193,6 +217,7 @@ class EwsBackend:
                 watcher.stop()
             conn, self._conn = self._conn, None
             self._held = None
+            self._reading_held = None
             self._rules = None
             self._verified = False
             if conn is not None:
@@ -323,7 +348,29 @@ class EwsBackend:
 
     def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
         with self._boundary("reading the calendar"):
-            return calendar.focus_blocks(self._require().account, subject, since, until)
+            return calendar.focus_blocks(self._reading().account, subject, since, until)
+
+    def _reading(self) -> Connection:
+        """The connection, after `connect` or `open_for_reading`."""
+        conn = self._conn
+        if conn is None or not self._verified:
+            raise MailError("Not connected", "FocusGuard is not connected to Exchange yet.")
+        return conn
+
+    # -- the mailbox's history (core.ports.HistorySource) ----------------------------------
+    def history_page(
+        self, folder: HistoryFolder, since: datetime, until: datetime, limit: int
+    ) -> HistoryPage:
+        with self._boundary(f"reading the history of the {folder.value} folder"):
+            conn = self._reading()
+            where = {
+                HistoryFolder.INBOX: conn.account.inbox,
+                HistoryFolder.HELD: self._held or self._reading_held,
+                HistoryFolder.SENT: conn.account.sent,
+            }[folder]
+            if where is None:
+                return HistoryPage((), False)  # no held folder: nothing was ever held
+            return history.history_page(conn.account, where, folder, since, until, limit)
 
 
 def connect_backend(settings: Settings, secrets: Secrets) -> EwsBackend:

@@ -84,13 +84,20 @@ def refuse_well_known(account: Any, folder: Any, name: str) -> None:
             raise well_known_refused(name, cls.DISTINGUISHED_FOLDER_ID)
 
 
+def find(account: Any, name: str) -> Any | None:
+    """The folder `name` under the top of the mailbox, or None: nothing is created."""
+    try:
+        return account.msg_folder_root // name
+    except ErrorFolderNotFound:
+        return None
+
+
 def find_or_create(account: Any, name: str) -> Any:
     """The folder `name` under the top of the mailbox, created if it is not there yet."""
     top = account.msg_folder_root
-    try:
-        return top // name
-    except ErrorFolderNotFound:
-        pass
+    found = find(account, name)
+    if found is not None:
+        return found
     results = list(
         CreateFolder(account=account).call(
             parent_folder=top, folders=[Folder(root=account.root, name=name)]

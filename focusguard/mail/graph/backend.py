@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from focusguard.core.ports import (
     Folder,
     HealthListener,
+    HistoryFolder,
+    HistoryPage,
     HoldRules,
     MailError,
     MailItem,
@@ -29,7 +31,7 @@ from focusguard.core.ports import (
 )
 from focusguard.core.settings import AccountSettings, HoldingSettings, Settings
 from focusguard.domain.schedule import Interval
-from focusguard.mail.graph import calendar, errors, folders, items, reply
+from focusguard.mail.graph import calendar, errors, folders, history, items, reply
 from focusguard.mail.graph.client import GRAPH_URL, MAX_CONCURRENCY, GraphClient
 from focusguard.mail.graph.delta import AUTH_RETRY_S, DeltaCursor, Watcher
 from focusguard.mail.graph.presence import TeamsPresence
@@ -86,6 +88,7 @@ class GraphBackend:
         self.client: GraphClient | None = None
         self._inbox_id: str | None = None
         self._held_id: str | None = None
+        self._reading_held_id: str | None = None  # found by open_for_reading
         self._rules: RuleKeeper | None = None
         self.watcher: Watcher | None = None
 
@@ -137,6 +140,22 @@ class GraphBackend:
             if self.holding.mode is RuleMode.CLIENT_MOVE and self._rules.switch_off():
                 log.warning("switched off a hold rule left on by an earlier run")
 
+    def open_for_reading(self) -> None:
+        """Connect for reading the mailbox's history, changing nothing on the server: the
+        client, the Inbox, and the held folder if there is one — never created, and no rule
+        switched (`connect` does both; the preview must not)."""
+        with self._lock, self._boundary("connecting to Microsoft 365"):
+            if self.client is None:
+                self.client = GraphClient(
+                    self.base_url,
+                    self.tokens,
+                    max_concurrency=self._max_concurrency,
+                    backoff_start=self._backoff_start,
+                )
+            self._inbox_id = folders.well_known_id(self.client, "inbox")
+            if self._held_id is None:
+                self._reading_held_id = folders.find(self.client, self.holding.folder)
+
     def close(self) -> None:
         with self._lock:
             watcher, self.watcher = self.watcher, None
@@ -155,7 +174,7 @@ class GraphBackend:
             client, self.client = self.client, None
             if client is not None:
                 client.close()
-            self._held_id = self._inbox_id = None
+            self._held_id = self._inbox_id = self._reading_held_id = None
 
     # -- watching --------------------------------------------------------------------------
     def watch(
@@ -224,7 +243,32 @@ class GraphBackend:
 
     def calendar_focus(self, subject: str, since: datetime, until: datetime) -> list[Interval]:
         with self._boundary("reading the calendar"):
-            return calendar.focus_blocks(self._require(), subject, since, until)
+            return calendar.focus_blocks(self._reading(), subject, since, until)
+
+    def _reading(self) -> GraphClient:
+        """The client, after `connect` or `open_for_reading`."""
+        if self.client is None or self._inbox_id is None:
+            raise MailError("Not connected", "FocusGuard is not connected to Microsoft 365 yet.")
+        return self.client
+
+    # -- the mailbox's history (core.ports.HistorySource) ----------------------------------
+    def history_page(
+        self, folder: HistoryFolder, since: datetime, until: datetime, limit: int
+    ) -> HistoryPage:
+        with self._boundary(f"reading the history of the {folder.value} folder"):
+            client = self.client
+            if client is None or self._inbox_id is None:
+                raise MailError(
+                    "Not connected", "FocusGuard is not connected to Microsoft 365 yet."
+                )
+            folder_id = {
+                HistoryFolder.INBOX: self._inbox_id,
+                HistoryFolder.HELD: self._held_id or self._reading_held_id,
+                HistoryFolder.SENT: "sentitems",  # a well-known name works as an id
+            }[folder]
+            if folder_id is None:
+                return HistoryPage((), False)  # no held folder: nothing was ever held
+            return history.history_page(client, folder_id, folder, since, until, limit)
 
     def teams_presence(self) -> TeamsPresence:
         """Teams presence through this backend's connection (do_not_disturb.teams)."""

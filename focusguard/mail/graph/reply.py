@@ -45,11 +45,21 @@ def graph_headers(headers: Mapping[str, str]) -> list[dict[str, str]]:
     return out
 
 
+_OWN_ID_PREFIX = "<focusguard."
+_OWN_ID = re.compile(r"<focusguard\.[0-9a-f]{32}@[^<>@\s]+>")
+
+
 def new_message_id(mailbox: str) -> str:
     """A Message-ID of FocusGuard's own for the reply, in the mailbox's domain (RFC 5322 §3.6.4:
     unique, with a domain the sender controls)."""
     domain = mailbox.rpartition("@")[2] or "focusguard.invalid"
-    return f"<focusguard.{uuid.uuid4().hex}@{domain}>"
+    return f"{_OWN_ID_PREFIX}{uuid.uuid4().hex}@{domain}>"
+
+
+def is_own_message_id(message_id: str | None) -> bool:
+    """Whether a Message-ID is one `new_message_id` made: how the history knows FocusGuard's
+    auto-replies in Sent Items, whose internet headers Graph does not return."""
+    return bool(message_id) and _OWN_ID.fullmatch((message_id or "").strip()) is not None
 
 
 def send_reply(

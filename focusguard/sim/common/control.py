@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from .faults import FaultInjector
+from .history_seed import seed_history
 
 PREFIX = "/_control/"
 
@@ -44,6 +45,21 @@ class Controlled(Protocol):
     ) -> str: ...
     def add_calendar_item(self, subject: str, start: dt.datetime, end: dt.datetime) -> str: ...
     def create_folder(self, name: str, parent: str = ...) -> str: ...
+    def folder_id(self, name: str) -> str: ...
+    def add_history(
+        self,
+        folder: str,
+        sender: str | None,
+        subject: str,
+        at: dt.datetime,
+        *,
+        to: list[str] | None = ...,
+        cc: list[str] | None = ...,
+        headers: dict[str, str] | None = ...,
+        in_reply_to: str | None = ...,
+        references: str | None = ...,
+        client_headers: dict[str, str] | None = ...,
+    ) -> str: ...
     def fault(self, *args: Any, **kwargs: Any) -> None: ...
     def clear_faults(self) -> None: ...
 
@@ -110,6 +126,7 @@ def _posts(sim: Controlled) -> dict[str, Post]:
                 data["subject"], aware(data["start"]), aware(data["end"])
             )
         },
+        "history": lambda data: _history(sim, data),
         # Without "parent" each simulator's own default applies ("inbox" / "msgfolderroot").
         "folders": lambda data: {
             "folder_id": sim.create_folder(
@@ -132,6 +149,27 @@ def _deliver(sim: Controlled, data: dict[str, Any]) -> dict[str, Any]:
         to=data.get("to"),
     )
     return {"internet_message_id": imid}
+
+
+def _history(sim: Controlled, data: dict[str, Any]) -> dict[str, Any]:
+    """A few weeks of realistic traffic (history_seed.py): counts by kind."""
+    allowed = {"weeks", "seed", "now", "zone", "owner", "held_folder", "holding_weeks", "per_week"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"unknown field(s) {sorted(unknown)}; use {sorted(allowed)}")
+    options = dict(data)
+    if options.get("now"):
+        options["now"] = aware(options["now"])
+    seeded = seed_history(sim, **options)
+    kinds: dict[str, int] = {}
+    for msg in seeded.messages:
+        kinds[msg.kind] = kinds.get(msg.kind, 0) + 1
+    return {
+        "messages": len(seeded.messages),
+        "kinds": kinds,
+        "since": seeded.since.isoformat(),
+        "holding_since": seeded.holding_since.isoformat(),
+    }
 
 
 def _fault(sim: Controlled, data: dict[str, Any]) -> dict[str, Any]:

@@ -45,6 +45,26 @@ class Recorder:
         `importance=None` is the protocol's own default ("Normal" / "normal")."""
         raise NotImplementedError
 
+    def add_history(
+        self,
+        folder: str,
+        sender: str | None,
+        subject: str,
+        at: dt.datetime,
+        *,
+        to: list[str] | None = None,
+        cc: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        in_reply_to: str | None = None,
+        references: str | None = None,
+        client_headers: dict[str, str] | None = None,
+    ) -> str:
+        """A message that was in `folder` before the simulator started (seeding history):
+        no rules, no pop-up. `headers` are a received message's internet headers;
+        `client_headers` what the client that sent a message set on it, kept as far as the
+        protocol lets a client set headers. Returns the Message-ID."""
+        raise NotImplementedError
+
     def snapshot(self) -> dict[str, list[dict[str, Any]]]:
         """{folder (well-known/distinguished id or display name): [messages, oldest first]}."""
         raise NotImplementedError

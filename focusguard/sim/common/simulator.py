@@ -61,6 +61,35 @@ class Simulator(Generic[M, F]):
             to=to,
         )
 
+    def add_history(
+        self,
+        folder: str,
+        sender: str | None,
+        subject: str,
+        at: dt.datetime,
+        *,
+        to: list[str] | None = None,
+        cc: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        in_reply_to: str | None = None,
+        references: str | None = None,
+        client_headers: dict[str, str] | None = None,
+    ) -> str:
+        """A message from before the simulator started (no rules, no pop-up, no delivery
+        record): see the mailbox's `add_history`. Returns the Message-ID."""
+        return self.mailbox.add_history(
+            folder,
+            sender,
+            subject,
+            at,
+            to=to,
+            cc=cc,
+            headers=headers,
+            in_reply_to=in_reply_to,
+            references=references,
+            client_headers=client_headers,
+        )
+
     # ---- lifecycle ------------------------------------------------------------------------
     def start(self) -> Self:
         self._server = SimHTTPServer((self.host, self.port), self, self.handler())

@@ -14,7 +14,7 @@ from .restrictions import (
     sort_items,
     sort_key_funcs,
 )
-from .shapes import Shape, indexed_page, item_element, parse_shape
+from .shapes import NOT_IN_FIND_ITEM, Shape, indexed_page, item_element, parse_shape
 from .soap import (
     Element,
     local,
@@ -42,6 +42,7 @@ def _append_item(mb: Mailbox, parent: Element, item: Item, shape: Shape) -> None
 def find_item(mb: Mailbox, req: Element) -> Element:
     root, msgs = response_root("FindItem")
     shape = parse_shape(req.find(m("ItemShape")))
+    shape.fields -= NOT_IN_FIND_ITEM
     try:
         pred = compile_restriction(req.find(m("Restriction")), ITEM_FIELDS)
         keys = sort_key_funcs(req.find(m("SortOrder")))

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..common.clock import utcnow
+from ..common.conversation import conversation_id
 from ..common.recorder import Recorder
 from ..common.transport import merge_headers, message_id
 from . import rules as rules_mod
 from .model import (
     Address,
     Event,
+    ExtendedProp,
     Folder,
     Item,
     Subscription,
@@ -347,6 +349,7 @@ class Mailbox(Recorder):
                 in_reply_to=next((v for k, v in header_list if k.lower() == "in-reply-to"), None),
                 references=next((v for k, v in header_list if k.lower() == "references"), None),
             )
+            item.conversation_id = conversation_id(imid, item.in_reply_to, item.references, subject)
             self._store(item, new_mail=True)
             if actions.copy_to_folder and actions.copy_to_folder in self.folders:
                 self.copy_item(item.id, actions.copy_to_folder)
@@ -384,6 +387,105 @@ class Mailbox(Recorder):
             self._store(item, new_mail=False)
         return item
 
+    # ---- history from before this run (seeding, common/history_seed.py) ------------------
+    def add_history(
+        self,
+        folder: str,
+        sender: str | None,
+        subject: str,
+        at: dt.datetime,
+        *,
+        to: list[str] | None = None,
+        cc: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        in_reply_to: str | None = None,
+        references: str | None = None,
+        client_headers: dict[str, str] | None = None,
+    ) -> str:
+        """A message that was in the mailbox before the simulator started: no rules run, no
+        pop-up, no delivery or `sent` record. `folder` is a distinguished id or a display
+        name. In Sent Items the sender is the owner and the copy has no internet headers
+        (`_send`); `client_headers` become InternetHeaders extended properties, the way an EWS
+        client puts headers on what it sends — except Message-ID: InternetMessageId is
+        read-only to clients (Table 1 of
+        https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/email-properties-and-elements-in-ews-in-exchange).
+        `in_reply_to` names the Message-ID it answers; without `references`, References
+        follow RFC 5322 §3.6.4 from that message when it is in the mailbox. Returns the
+        Message-ID (a `Message-ID` in `headers` for received mail; Exchange's own for what
+        the owner sent)."""
+        if at.tzinfo is None:
+            raise ValueError("history needs aware datetimes")
+        when = at.astimezone(dt.UTC).replace(microsecond=0)
+        with self.lock:
+            target = self.folder_by_path(folder)
+            sent = target.distinguished == "sentitems"
+            own = Address(self.display_name, self.address)
+            from_addr = own if sent or sender is None else parse_sender(sender)
+            recipients = [parse_sender(r) for r in (to or [self.address])]
+            copies = [parse_sender(r) for r in (cc or [])]
+            extra = dict(headers or {})
+            imid = f"<{uuid.uuid4().hex}@sim-mbx.focusguard.example>" if sent else message_id(extra)
+            if in_reply_to and references is None:
+                parent = self._by_message_id(in_reply_to)
+                prior = (parent.references or parent.in_reply_to or "") if parent else ""
+                references = " ".join(x for x in (prior, in_reply_to) if x)
+            header_list: list[tuple[str, str]] = []
+            if not sent:
+                base = [
+                    (
+                        "Received",
+                        f"from sim-transport by sim-mbx; {email.utils.format_datetime(when)}",
+                    ),
+                    ("From", from_addr.display()),
+                    ("To", ", ".join(r.display() for r in recipients)),
+                    ("Subject", subject),
+                    ("Date", email.utils.format_datetime(when)),
+                    ("Message-ID", imid),
+                ]
+                if in_reply_to:
+                    base += [("In-Reply-To", in_reply_to), ("References", references or "")]
+                base += [("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8")]
+                header_list = merge_headers(base, extra)
+            item = Item(
+                id=new_id(),
+                change_key=new_change_key(),
+                folder_id=target.id,
+                element="Message",
+                subject=subject,
+                sender=from_addr,
+                to=recipients,
+                cc=copies,
+                received=when,
+                sent=when,
+                created=when,
+                internet_message_id=imid,
+                headers=header_list,
+                is_read=True,
+                in_reply_to=in_reply_to,
+                references=references,
+                extended=[
+                    ExtendedProp(
+                        {
+                            "DistinguishedPropertySetId": "InternetHeaders",
+                            "PropertyName": name,
+                            "PropertyType": "String",
+                        },
+                        value,
+                    )
+                    for name, value in (client_headers or {}).items()
+                    if name.lower() != "message-id"
+                ],
+            )
+            item.conversation_id = conversation_id(imid, in_reply_to, references, subject)
+            self._store(item, new_mail=False)
+            return imid
+
+    def _by_message_id(self, imid: str) -> Item | None:
+        for item in self.items.values():
+            if item.internet_message_id == imid:
+                return item
+        return None
+
     # ---- sending ---------------------------------------------------------------------------
     def record_sent(self, item: Item, kind: str, reference: Item | None) -> dict[str, Any]:
         """Turn a client-submitted message into what would go on the wire, and keep it."""
@@ -398,6 +500,9 @@ class Mailbox(Recorder):
             parent_refs = reference.references or reference.in_reply_to or ""
             item.in_reply_to = reference.internet_message_id
             item.references = " ".join(x for x in (parent_refs, reference.internet_message_id) if x)
+        item.conversation_id = conversation_id(
+            imid, item.in_reply_to, item.references, item.subject
+        )
         headers: list[tuple[str, str]] = [
             ("From", item.sender.display()),
             ("To", ", ".join(a.display() for a in item.to)),

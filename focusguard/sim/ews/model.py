@@ -78,6 +78,7 @@ class Item:
     categories: list[str] = field(default_factory=list)
     extended: list[ExtendedProp] = field(default_factory=list)
     item_class: str = "IPM.Note"
+    conversation_id: str | None = None  # common/conversation.py
     # Calendar items only.
     start: dt.datetime | None = None
     end: dt.datetime | None = None

@@ -99,6 +99,11 @@ def _calendar_from(elem: Element, folder_id: str, mb: Mailbox) -> Item:
 def _send(mb: Mailbox, item: Item, kind: str, reference: Item | None, save_to: str | None) -> None:
     mb.record_sent(item, kind, reference)
     if save_to is not None:
+        # The copy in Sent Items carries no internet headers: transport writes them on the
+        # way out, not into the sender's copy ("internet headers just do not exist on the
+        # copy in Sent Items", microsoftgraph/microsoft-graph-docs#2716, the same store).
+        # The extended properties the client set stay on it.
+        item.headers = []
         item.folder_id = save_to
         item.id, item.change_key, item.is_read = new_id(), new_change_key(), True
         mb.save_item(item)

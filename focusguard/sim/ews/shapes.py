@@ -54,7 +54,27 @@ _ALL = _DEFAULT | {
     "IsSubmitted",
     "Organizer",
     "Location",
+    "ConversationId",
 }
+
+# What FindItem never returns, however it is asked: "you cannot extend the FindItem operation
+# to retrieve additional properties and elements such as ToRecipients, CcRecipients, and
+# BccRecipients" — Table 1 of
+# https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/email-properties-and-elements-in-ews-in-exchange
+# lists these as not first-class for FindItem; a client must GetItem them.
+NOT_IN_FIND_ITEM = frozenset(
+    {
+        "Body",
+        "Attachments",
+        "Categories",
+        "InternetMessageHeaders",
+        "ResponseObjects",
+        "ToRecipients",
+        "CcRecipients",
+        "BccRecipients",
+        "ReplyTo",
+    }
+)
 
 
 @dataclass
@@ -170,6 +190,8 @@ def item_element(parent: Element, item: Item, shape: Shape, folder_ck: str = "")
                 sub(ext, t("Value"), prop.value)
     if "LastModifiedTime" in f:
         sub(el, t("LastModifiedTime"), xdt(item.created))
+    if "ConversationId" in f and item.conversation_id:
+        sub(el, t("ConversationId"), Id=item.conversation_id)
     if item.element == "Message":
         _message_tail(el, item, f)
     elif item.element == "CalendarItem":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..common.clock import utcnow
+from ..common.conversation import conversation_id
 from ..common.recorder import Recorder
 from ..common.transport import merge_headers, message_id
 from . import drafts
@@ -141,6 +142,10 @@ class Mailbox(Recorder):
             )
 
     # ---- messages -------------------------------------------------------------------------
+    def in_sent_items(self, msg: Message) -> bool:
+        folder = self.folders.get(msg.folder_id)
+        return folder is not None and folder.well_known == "sentitems"
+
     def message(self, ref: str) -> Message:
         with self.lock:
             msg = self.messages.get(ref)
@@ -209,6 +214,12 @@ class Mailbox(Recorder):
                 importance,
                 to=recipients,
             )
+            msg.conversation_id = conversation_id(
+                imid,
+                next((v for k, v in header_list if k.lower() == "in-reply-to"), None),
+                next((v for k, v in header_list if k.lower() == "references"), None),
+                subject,
+            )
             target, fired, read = self._run_rules(msg)
             msg.folder_id = target.id
             msg.is_read = read
@@ -224,6 +235,97 @@ class Mailbox(Recorder):
             }
             self.record_delivery(record, to_inbox=target.well_known == "inbox")
         return imid
+
+    def add_history(
+        self,
+        folder: str,
+        sender: str | None,
+        subject: str,
+        at: dt.datetime,
+        *,
+        to: list[str] | None = None,
+        cc: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+        in_reply_to: str | None = None,
+        references: str | None = None,
+        client_headers: dict[str, str] | None = None,
+    ) -> str:
+        """A message that was in the mailbox before the simulator started: no rules, no
+        pop-up, no delivery or `sent` record (a delta round sees it, like any new message).
+        `folder` is a well-known name, id or display name. In Sent Items the sender is the
+        owner (and the copy shows no internet headers, `in_sent_items`). `in_reply_to`
+        names the Message-ID it answers; without `references`, References follow RFC 5322
+        §3.6.4 from that message when it is in the mailbox. `client_headers` are what the
+        sending client set, as far as Graph lets it: a Message-ID becomes the
+        internetMessageId (writable on a draft,
+        https://learn.microsoft.com/en-us/graph/api/message-update), `X-` headers become
+        internetMessageHeaders, others are dropped (Graph takes only `X-` custom headers,
+        https://learn.microsoft.com/en-us/graph/api/resources/internetmessageheader).
+        Returns the Message-ID."""
+        if at.tzinfo is None:
+            raise ValueError("history needs aware datetimes")
+        when = at.astimezone(dt.UTC).replace(microsecond=0)
+        extra = dict(headers or {})
+        for name, value in (client_headers or {}).items():
+            if name.lower() == "message-id" or name.lower().startswith("x-"):
+                extra[name] = value
+        with self.lock:
+            target = self.folder_by_name(folder)
+            sent = target.well_known == "sentitems"
+            chosen = any(k.lower() == "message-id" for k in (client_headers or {}))
+            imid = (
+                f"<{uuid.uuid4().hex}@sim-exo.focusguard.example>"
+                if sent and not chosen
+                else message_id(extra)
+            )
+            name, address = (
+                (self.display_name, self.address) if sent or not sender else parse_sender(sender)
+            )
+            recipients = [
+                parse_sender(r) for r in (to or [f"{self.display_name} <{self.address}>"])
+            ]
+            copies = [parse_sender(r) for r in (cc or [])]
+            if in_reply_to and references is None:
+                parent = next(
+                    (m for m in self.messages.values() if m.internet_message_id == in_reply_to),
+                    None,
+                )
+                prior = (parent.references or parent.header("References") or "") if parent else ""
+                references = " ".join(x for x in (prior, in_reply_to) if x)
+            base = [
+                ("Received", f"from sim-transport by sim-exo; {email.utils.format_datetime(when)}"),
+                ("From", _from_header(name, address)),
+                ("To", ", ".join(email.utils.formataddr(r) for r in recipients)),
+                ("Subject", subject),
+                ("Date", email.utils.format_datetime(when)),
+                ("Message-ID", imid),
+            ]
+            if in_reply_to:
+                base += [("In-Reply-To", in_reply_to), ("References", references or "")]
+            base += [("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8")]
+            msg = Message(
+                new_id("M"),
+                new_id("R"),
+                target.id,
+                imid,
+                name,
+                address,
+                subject,
+                when,
+                merge_headers(base, extra),
+                "",
+                "text",
+                "normal",
+                is_read=True,
+                to=recipients,
+                cc=copies,
+                in_reply_to=in_reply_to,
+                references=references,
+                conversation_id=conversation_id(imid, in_reply_to, references, subject),
+                sent=when,
+            )
+            self._store(msg)
+            return imid
 
     def _run_rules(self, msg: Message) -> tuple[MailFolder, list[str], bool]:
         target = self.folder("inbox")
@@ -349,6 +451,8 @@ class Mailbox(Recorder):
                 to=[(original.from_name, original.from_address)],
                 in_reply_to=original.internet_message_id,
                 references=references,
+                # A reply belongs to the original's conversation (common/conversation.py).
+                conversation_id=original.conversation_id,
             )
             _set_properties(draft, request.message)
             self._store(draft)
@@ -388,6 +492,7 @@ class Mailbox(Recorder):
             }
             self.sent.append(record)
             draft.is_draft = False
+            draft.sent = utcnow()
             self.move(draft.immutable_id, "sentitems", reason="send")
             loopback = [a for _, a in draft.to if a.lower() == self.address.lower()]
         for _ in loopback:  # mail to oneself goes back through transport (and the rules)

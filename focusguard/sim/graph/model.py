@@ -91,6 +91,8 @@ class Message:
     in_reply_to: str | None = None
     references: str | None = None
     created_seq: int = 0  # journal position at which it entered its current folder
+    conversation_id: str = ""  # common/conversation.py
+    sent: dt.datetime | None = None  # sentDateTime (None: the received time)
 
     def id_for(self, immutable: bool) -> str:
         return self.immutable_id if immutable else self.rest_id
@@ -98,11 +100,17 @@ class Message:
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
-    def to_json(self, immutable: bool, web_base: str) -> dict[str, Any]:
+    def to_json(
+        self, immutable: bool, web_base: str, in_sent_items: bool = False
+    ) -> dict[str, Any]:
+        """`in_sent_items`: the copy in Sent Items has no internet headers ("internet headers
+        just do not exist on the copy in Sent Items", microsoftgraph/microsoft-graph-docs#2716;
+        reported again for sent mail in microsoftgraph/msgraph-sdk-dotnet#3025)."""
+
         def address(name: str, addr: str) -> dict[str, Any]:
             return {"emailAddress": {"name": name, "address": addr}}
 
-        return {
+        out = {
             "id": self.id_for(immutable),
             "parentFolderId": self.folder_id,
             "internetMessageId": self.internet_message_id,
@@ -112,7 +120,8 @@ class Message:
             "toRecipients": [address(n, a) for n, a in self.to],
             "ccRecipients": [address(n, a) for n, a in self.cc],
             "receivedDateTime": iso(self.received),
-            "sentDateTime": iso(self.received),
+            "sentDateTime": iso(self.sent or self.received),
+            "conversationId": self.conversation_id,
             "internetMessageHeaders": [{"name": k, "value": v} for k, v in self.headers],
             "body": {"contentType": self.body_type, "content": self.body},
             "bodyPreview": self.body[:255],
@@ -121,6 +130,9 @@ class Message:
             "isDraft": self.is_draft,
             "webLink": f"{web_base}?ItemID={self.immutable_id}&exvsurl=1&viewmodel=ReadMessageItem",
         }
+        if in_sent_items:
+            del out["internetMessageHeaders"]  # not set at all, not even selected
+        return out
 
     def summary(self) -> dict[str, Any]:
         return {

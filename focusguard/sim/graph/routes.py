@@ -31,6 +31,7 @@ DEFAULT_SELECT = (
     "toRecipients",
     "receivedDateTime",
     "sentDateTime",
+    "conversationId",
     "body",
     "bodyPreview",
     "importance",
@@ -38,6 +39,10 @@ DEFAULT_SELECT = (
     "isDraft",
     "webLink",
 )
+
+
+# Properties a message may lack altogether (then they are left out even when selected).
+OPTIONAL_PROPERTIES = frozenset({"internetMessageHeaders"})
 
 
 @dataclass
@@ -115,16 +120,16 @@ def _select(req: Request) -> tuple[str, ...]:
 def _shape(
     sim: GraphSimulator, msg: Message, req: Request, select: tuple[str, ...] | None = None
 ) -> dict[str, Any]:
-    full = msg.to_json(req.immutable, sim.web_base)
+    full = msg.to_json(req.immutable, sim.web_base, sim.mailbox.in_sent_items(msg))
     fields = select or _select(req)
-    unknown = [f for f in fields if f not in full]
+    unknown = [f for f in fields if f not in full and f not in OPTIONAL_PROPERTIES]
     if unknown:
         raise GraphError(
             400,
             "RequestBroker--ParseUri",
             f"Could not find a property named '{unknown[0]}' on type 'microsoft.graph.message'.",
         )
-    return {"@odata.etag": f'W/"{msg.created_seq}"', **{f: full[f] for f in fields}}
+    return {"@odata.etag": f'W/"{msg.created_seq}"', **{f: full[f] for f in fields if f in full}}
 
 
 def _json_body(req: Request) -> dict[str, Any]:
@@ -194,38 +199,81 @@ def create_child(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Respons
 
 
 # ---- messages ----------------------------------------------------------------------------
-_RECEIVED_FILTER = re.compile(r"^receivedDateTime (ge|gt) (\S+)$")
-# A message by its Message-ID: list messages supports $filter on message properties
-# (https://learn.microsoft.com/en-us/graph/api/mailfolder-list-messages,
+# $filter on message times: one or more comparisons of receivedDateTime / sentDateTime with
+# an instant, joined by "and"; or a message by its Message-ID. List messages supports $filter
+# on message properties (https://learn.microsoft.com/en-us/graph/api/mailfolder-list-messages,
 # https://learn.microsoft.com/en-us/graph/filter-query-parameter).
+_TIME_CLAUSE = re.compile(r"^(receivedDateTime|sentDateTime) (ge|gt|le|lt) (\S+)$")
 _MESSAGE_ID_FILTER = re.compile(r"^internetMessageId eq '((?:[^']|'')*)'$")
+_ORDER = re.compile(r"^(receivedDateTime|sentDateTime)(?: (asc|desc))?$")
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "ge": lambda a, b: a >= b,
+    "gt": lambda a, b: a > b,
+    "le": lambda a, b: a <= b,
+    "lt": lambda a, b: a < b,
+}
+
+
+def _time_of(msg: Message, prop: str) -> Any:
+    return msg.received if prop == "receivedDateTime" else (msg.sent or msg.received)
+
+
+def _message_filter(flt: str) -> tuple[list[str], Callable[[Message], bool]]:
+    """(properties in the order the filter names them, predicate)."""
+    flt = flt.strip()
+    if not flt:
+        return [], lambda _m: True
+    by_id = _MESSAGE_ID_FILTER.match(flt)
+    if by_id is not None:
+        wanted = by_id.group(1).replace("''", "'")  # OData doubles single quotes
+        return ["internetMessageId"], lambda msg: msg.internet_message_id == wanted
+    clauses = []
+    for part in re.split(r"\s+and\s+", flt):
+        match = _TIME_CLAUSE.match(part.strip())
+        if match is None:
+            raise GraphError(
+                400,
+                "ErrorInvalidUrlQueryFilter",
+                "The simulator supports only receivedDateTime|sentDateTime ge|gt|le|lt "
+                "<instant> (joined by and) and internetMessageId eq '<id>'.",
+            )
+        clauses.append((match.group(1), _COMPARE[match.group(2)], parse_iso(match.group(3))))
+    props = list(dict.fromkeys(c[0] for c in clauses))
+    return props, lambda msg: all(op(_time_of(msg, prop), t) for prop, op, t in clauses)
+
+
+def _message_order(raw: str | None, filtered: list[str]) -> tuple[str, bool] | None:
+    """$orderby: (property, descending). With $filter, "properties that appear in $orderby
+    must also appear in $filter", in the same order and before any other, or Exchange
+    answers InefficientFilter ("Using filter and orderby in the same query",
+    https://learn.microsoft.com/en-us/graph/api/user-list-messages)."""
+    if not raw:
+        return None
+    match = _ORDER.match(raw.strip())
+    if match is None:
+        raise GraphError(
+            400,
+            "ErrorInvalidUrlQuery",
+            "The simulator supports $orderby on receivedDateTime or sentDateTime only.",
+        )
+    prop = match.group(1)
+    if filtered and filtered[0] != prop:
+        raise GraphError(
+            400,
+            "InefficientFilter",
+            "The restriction or sort order is too complex for this operation.",
+        )
+    return prop, match.group(2) == "desc"
 
 
 @route("GET", rf"/me/mailFolders/{SEG}/messages", "messages")
 def list_messages(sim: GraphSimulator, req: Request, m: re.Match[str]) -> Response:
-    since = None
-    strict = False
-    message_id = None
-    flt = (req.query.get("$filter") or "").strip()
-    by_time = _RECEIVED_FILTER.match(flt)
-    by_id = _MESSAGE_ID_FILTER.match(flt)
-    if by_time is not None:
-        strict = by_time.group(1) == "gt"
-        since = parse_iso(by_time.group(2))
-    elif by_id is not None:
-        message_id = by_id.group(1).replace("''", "'")  # OData doubles single quotes
-    elif flt:
-        raise GraphError(
-            400,
-            "ErrorInvalidUrlQueryFilter",
-            "The simulator supports only receivedDateTime ge|gt <instant> and "
-            "internetMessageId eq '<id>'.",
-        )
-    items = sim.mailbox.list_messages(m.group(1), since)
-    if strict and since is not None:
-        items = [i for i in items if i.received > since]
-    if message_id is not None:
-        items = [i for i in items if i.internet_message_id == message_id]
+    filtered, keep = _message_filter(req.query.get("$filter") or "")
+    order = _message_order(req.query.get("$orderby"), filtered)
+    items = [i for i in sim.mailbox.list_messages(m.group(1), None) if keep(i)]
+    if order is not None:
+        prop, descending = order
+        items.sort(key=lambda i: (_time_of(i, prop), i.created_seq), reverse=descending)
     top = _int(req.query, "$top", sim.page_size, 1000)
     skip = _int(req.query, "$skip", 0, 10**9)
     page = items[skip : skip + top]
