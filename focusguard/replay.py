@@ -25,6 +25,7 @@ from focusguard.core.records import HeldState
 from focusguard.core.settings import Settings
 from focusguard.domain.policy import Policy
 from focusguard.domain.schedule import EARLIEST, LATEST, FocusState, Interval, Timeline
+from focusguard.domain.senders import parse_address
 from focusguard.mail.memory import MemoryMailbox, SentReply
 from focusguard.store import Store
 
@@ -217,8 +218,13 @@ def simulate(
     subject = settings.schedule.calendar_focus_subject
     mailbox.calendar.extend((subject, iv) for iv in calendar)
     store = Store.open(":memory:")
+    latest: dict[str, datetime] = {}
     for address, at in (autoreplied or {}).items():
-        store.record_autoreply(address, at, "<before-the-replay>")
+        parsed = parse_address(address)  # keyed as the engine keys them (its base address)
+        key = str(parsed.base) if parsed is not None else address
+        latest[key] = max(at, latest.get(key, at))
+    for key, at in latest.items():
+        store.record_autoreply(key, at, "<before-the-replay>")
     outcomes: dict[str, Outcome] = {}
     releases: list[Release] = []
     engine = Engine(

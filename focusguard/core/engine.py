@@ -40,7 +40,7 @@ from focusguard.domain.clock_time import format_clock
 from focusguard.domain.customers import count_customers
 from focusguard.domain.policy import Action, Decision, Policy
 from focusguard.domain.schedule import FocusState, Interval, Timeline
-from focusguard.domain.senders import Category, sender_address
+from focusguard.domain.senders import Address, Category, sender_address
 
 log = logging.getLogger(__name__)
 
@@ -409,7 +409,7 @@ class Engine:
             log.info("no auto-reply to %s: %s", item.message_id, why_not)
             return False
         if not autoreply.due(
-            self.store.last_autoreply(str(address)), now, cfg.once_per_sender_days
+            self.store.last_autoreply(_autoreply_key(address)), now, cfg.once_per_sender_days
         ):
             return False
         body = autoreply.render(
@@ -423,7 +423,7 @@ class Engine:
             log.warning("auto-reply to %s failed: %s", address, exc)
             return False
         # Written only after a successful send: a failed send may be tried next time.
-        self.store.record_autoreply(str(address), now, item.message_id)
+        self.store.record_autoreply(_autoreply_key(address), now, item.message_id)
         return True
 
     # -- reconcile -------------------------------------------------------------------------
@@ -805,6 +805,13 @@ def policy_for(settings: Settings, store: StateStore) -> Policy:
         Timeline(settings.weekly_schedule(), state),
         settings.promise_rules(),
     )
+
+
+def _autoreply_key(address: Address) -> str:
+    """Whom "once per sender" counts: the mailbox, not each plus-addressed alias of it
+    (ann+1@, ann+2@ … would otherwise get one auto-reply each; plus addressing:
+    https://learn.microsoft.com/en-us/exchange/recipients-in-exchange-online/plus-addressing-in-exchange-online)."""
+    return str(address.base)
 
 
 def address_text(address: object) -> str | None:

@@ -165,6 +165,16 @@ def test_autoreply_once_per_sender_with_rfc3834_headers(rig: Rig) -> None:
     assert rig.outcomes[third].autoreplied is True
 
 
+def test_autoreply_once_per_mailbox_across_plus_addresses(rig: Rig) -> None:
+    """ann+1@ and ann+2@ are Ann's one mailbox: one auto-reply, not one per alias."""
+    first = rig.mail("Ann <ann+orders@client.example>")
+    second = rig.mail("Ann <ann+billing@client.example>")
+    third = rig.mail("Ann <ann@client.example>")
+    assert rig.outcomes[first].autoreplied is True
+    assert not rig.outcomes[second].autoreplied and not rig.outcomes[third].autoreplied
+    assert len(rig.mailbox.sent) == 1
+
+
 def test_no_autoreply_to_lists_robots_or_internal(rig: Rig) -> None:
     lst = rig.mail("news@vendor.example", **{"List-Id": "<news.vendor.example>"})
     bot = rig.mail("MAILER-DAEMON@mx.example")
