@@ -275,7 +275,7 @@ class Engine:
             seen.add(item.item_id)
             known = self.store.entry_for_item(item.item_id)
             if known is not None:
-                self._known_arrival(item, known, now)
+                look_at_held_folder |= self._known_arrival(item, known)
                 continue
             if item.folder is Folder.INBOX:
                 # A held message's Message-ID in the Inbox under a new id: the user moved it
@@ -360,15 +360,17 @@ class Engine:
         rec = self.store.get_held(message_id)
         return rec is not None and rec.state is HeldState.HELD
 
-    def _known_arrival(self, item: MailItem, rec: HeldRecord, now: datetime) -> None:
-        """`item` has the server id the ledger last saw for `rec`."""
+    def _known_arrival(self, item: MailItem, rec: HeldRecord) -> bool:
+        """`item` has the server id the ledger last saw for `rec`. True when the held folder
+        must be looked at: an event saying a held message is in the Inbox may be stale (ids
+        that survive moves, like Graph's immutable ids, arrive with a late Inbox event after
+        FocusGuard held it), so the ledger follows the held folder, never the event alone."""
         if item.folder is Folder.HELD:
             if rec.state is not HeldState.HELD:
                 # Released before, now back in the held folder: never hold twice.
                 self.backend.move([item], Folder.INBOX)
-        elif rec.state is HeldState.HELD:
-            # Back in the Inbox (released, or the user moved it): the ledger follows.
-            self.store.mark_released([_entry(rec)], now)
+            return False
+        return rec.state is HeldState.HELD
 
     def _record_hold(
         self, item: MailItem, item_id: str, address: str | None, decision: Decision, now: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -173,6 +174,20 @@ def test_autoreply_once_per_mailbox_across_plus_addresses(rig: Rig) -> None:
     assert rig.outcomes[first].autoreplied is True
     assert not rig.outcomes[second].autoreplied and not rig.outcomes[third].autoreplied
     assert len(rig.mailbox.sent) == 1
+
+
+def test_a_stale_inbox_event_for_held_mail_leaves_it_held(rig: Rig) -> None:
+    """Ids that survive moves (Graph immutable ids) bring a late "in the Inbox" event after
+    the hold: the ledger follows the held folder, not the event."""
+    ann = rig.mail("ann@client.example")
+    assert rig.where(ann) == [Folder.HELD]
+    (held,) = rig.mailbox.list_folder(Folder.HELD)
+    rig.engine.on_new_mails([replace(held, folder=Folder.INBOX)])
+    assert rig.store.count_held() == 1 and rig.where(ann) == [Folder.HELD]
+    # The user really moving it out is followed: the held folder no longer has it.
+    rig.mailbox.move([held], Folder.INBOX)
+    rig.engine.on_new_mails([replace(held, folder=Folder.INBOX)])
+    assert rig.store.count_held() == 0
 
 
 def test_no_autoreply_to_lists_robots_or_internal(rig: Rig) -> None:
