@@ -116,6 +116,7 @@ class MsalTokens:
         self._secrets = secrets
         self._lock = threading.Lock()
         self._rejected: str | None = None
+        self._forced = False  # the last silent acquire asked for a refresh
         if cache is None:
             import msal
 
@@ -158,27 +159,49 @@ class MsalTokens:
     # ---- TokenProvider --------------------------------------------------------------------
     def token(self) -> str:
         with self._lock:
-            accounts = self._call(lambda: self._app.get_accounts(username=self.email))
-            if not accounts:
+            result = self._silent()
+            if _access_token(result) is None and self._reload():
+                # Signed in again meanwhile by another FocusGuard process (`account login`,
+                # the wizard): the keyring has a newer sign-in than this process read at start.
+                result = self._silent()
+            self._persist()
+        token = _access_token(result)
+        if token is None:
+            if result is _NOT_SIGNED_IN:
                 raise AuthError(
                     "Not signed in",
                     f"FocusGuard has no Microsoft sign-in for {self.email} — sign in with "
                     f"{LOGIN_COMMAND}.",
                 )
-            force = self._rejected is not None
-            result = self._call(
-                lambda: self._app.acquire_token_silent_with_error(
-                    self.scopes, account=accounts[0], force_refresh=force
-                )
-            )
-            self._persist()
-        token = _access_token(result)
-        if token is None:
             raise self._failure(result)
-        if force and token == self._rejected:
+        if self._forced and token == self._rejected:
             raise sign_in_again(self.email, "Microsoft 365 keeps rejecting the token")
         self._rejected = None
         return token
+
+    def _silent(self) -> Any:
+        """msal's silent acquire for this account (the lock held); `_NOT_SIGNED_IN` when the
+        cache has no account for it."""
+        accounts = self._call(lambda: self._app.get_accounts(username=self.email))
+        if not accounts:
+            return _NOT_SIGNED_IN
+        self._forced = self._rejected is not None
+        force = self._forced
+        return self._call(
+            lambda: self._app.acquire_token_silent_with_error(
+                self.scopes, account=accounts[0], force_refresh=force
+            )
+        )
+
+    def _reload(self) -> bool:
+        """Take the keyring's sign-in when it differs from this cache's (the lock held): one
+        keyring read, only after the silent acquire failed. True when there was a new one."""
+        stored = self._read_cache()
+        if not stored or stored == self._cache.serialize():
+            return False
+        self._cache.deserialize(stored)
+        self._rejected = None  # a new sign-in: its tokens have not been rejected
+        return True
 
     def invalidate(self, token: str) -> None:
         with self._lock:
@@ -252,6 +275,9 @@ class MsalTokens:
             f"Microsoft sign-in for {self.email} did not complete ({error or 'no token'}). "
             f"Try again with {LOGIN_COMMAND}.",
         )
+
+
+_NOT_SIGNED_IN = object()  # `_silent`: no account for this address in the cache
 
 
 def _access_token(result: Any) -> str | None:

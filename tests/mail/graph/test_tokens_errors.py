@@ -145,6 +145,39 @@ def test_not_signed_in_says_how() -> None:
     assert "`focusguard account login`" in err.value.message
 
 
+class CacheBackedApp(FakeMsalApp):
+    """Signed in when its cache holds a sign-in, as msal's accounts come from its cache."""
+
+    def get_accounts(self, username: str | None = None) -> list[dict[str, Any]]:
+        if "refresh-token" not in self.cache.state:
+            return []
+        return [{"username": MAILBOX, "home_account_id": "uid.tid"}]
+
+
+def test_a_sign_in_by_another_process_is_taken_from_the_keyring_without_a_restart() -> None:
+    """The tray app says "Not signed in"; the user runs `focusguard account login` (another
+    process, same keyring): the running app's next token() works."""
+    keyring = Keyring(service="FocusGuard-test")
+    cache = FakeCache()
+    running = MsalTokens(account(), keyring, app=CacheBackedApp(cache), cache=cache)
+    with pytest.raises(AuthError, match="Not signed in"):
+        running.token()
+    other = FakeCache()
+    login = MsalTokens(account(), keyring, app=FakeMsalApp(other, signed_in=False), cache=other)
+    login.sign_in_device_code(show=lambda _: None)
+    assert running.token().startswith("at-")
+    assert cache.state == "cache-with-refresh-token-1"  # the keyring's, then refreshed
+
+
+def test_a_failed_token_reads_the_keyring_once_and_nothing_more() -> None:
+    """Without a newer sign-in in the keyring, a failure stays the failure it was."""
+    tokens, app, _ = make_tokens(stored="cache-from-last-run")
+    app.silent.append({"error": "invalid_grant", "error_description": "AADSTS50173: revoked"})
+    with pytest.raises(AuthError, match="Sign-in needed"):
+        tokens.token()
+    assert [c[0] for c in app.calls] == ["silent"]
+
+
 def test_unreachable_login_server_is_a_retryable_mail_error() -> None:
     tokens, app, _ = make_tokens()
 
