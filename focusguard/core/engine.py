@@ -48,6 +48,9 @@ MOVE_ATTEMPTS = 3
 CALENDAR_REFRESH = timedelta(minutes=15)
 CALENDAR_DAYS = 8  # today and the next 7 days
 PRUNE_EVERY = timedelta(days=1)
+# How far the server's receipt times may run ahead of this computer's clock while a message is
+# still the one decided before (`_already_decided`).
+DECISION_CLOCK_SKEW = timedelta(minutes=5)
 # Reconciles that follow a person's own action: what they release is that action's doing.
 USER_RUNS = frozenset({"focus-start", "focus-end", "pause", "resume"})
 
@@ -354,7 +357,13 @@ class Engine:
         )
 
     def _already_decided(self, item: MailItem) -> bool:
-        return self.store.decided(item.message_id)
+        """A message decided before: the same delivery seen again (a repeated event, mail
+        FocusGuard released, or that the user moved out of the held folder — each keeps the
+        time it was received). Mail received after the decision (give or take the clocks'
+        skew) is another delivery reusing the Message-ID, and is decided on its own: a
+        reused Message-ID must never walk past the hold (issue 9)."""
+        decided = self.store.last_decided(item.message_id)
+        return decided is not None and item.received <= decided + DECISION_CLOCK_SKEW
 
     def _held_now(self, message_id: str) -> bool:
         rec = self.store.get_held(message_id)

@@ -556,6 +556,11 @@ class Store(HistoryTables):
             self._query("SELECT 1 FROM decision WHERE message_id = ? LIMIT 1", (message_id,))
         )
 
+    def last_decided(self, message_id: str) -> datetime | None:
+        """When the latest decision on this message was logged; None when none is."""
+        rows = self._query("SELECT max(at) FROM decision WHERE message_id = ?", (message_id,))
+        return from_db_opt(rows[0][0])
+
     def prune_decisions(self, before: datetime) -> int:
         """Delete decisions logged before `before`; returns how many went."""
         return self._forgotten(

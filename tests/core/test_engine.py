@@ -190,6 +190,20 @@ def test_a_stale_inbox_event_for_held_mail_leaves_it_held(rig: Rig) -> None:
     assert rig.store.count_held() == 0
 
 
+def test_a_later_delivery_reusing_a_decided_message_id_is_held(rig: Rig) -> None:
+    """A colleague's mail was delivered at 08:00; a customer's mail arriving at 08:30 with the
+    same Message-ID (a copy, or forged to walk past the hold) is decided on its own."""
+    colleague = rig.mail("Bob <bob@corp.example>")
+    assert rig.where(colleague) == [Folder.INBOX]
+    (delivered,) = rig.mailbox.list_folder(Folder.INBOX)
+    rig.engine.on_new_mails([delivered])  # the same delivery reported again: left alone
+    assert rig.where(colleague) == [Folder.INBOX]
+    rig.clock.set(at(24, 8, 30))
+    rig.mailbox.deliver(colleague, "Mallory <m@client.example>", "pay now", rig.clock.now(), {})
+    assert sorted(rig.where(colleague), key=str) == sorted([Folder.INBOX, Folder.HELD], key=str)
+    assert rig.store.count_held() == 1
+
+
 def test_no_autoreply_to_lists_robots_or_internal(rig: Rig) -> None:
     lst = rig.mail("news@vendor.example", **{"List-Id": "<news.vendor.example>"})
     bot = rig.mail("MAILER-DAEMON@mx.example")
