@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from focusguard.app.events import Connected, Decided, Events, FocusChanged
-from focusguard.core.do_not_disturb import DndController
+from focusguard.core.do_not_disturb import Detection, DndController
 from focusguard.core.engine import Outcome
 from focusguard.core.ports import Clock, MailBackend, Notifier
 from focusguard.core.records import StateStore
@@ -59,6 +59,14 @@ def build(
         restorer=lambda kind: detect.restorer(kind, dnd),
     )
     return DndLink(controller)
+
+
+def desktop_detection(settings: Settings) -> Detection:
+    """What desktop Do Not Disturb this computer offers, for Settings (no running app
+    needed): the same detection the running app uses. May take a moment (a D-Bus look)."""
+    from focusguard.platform.dnd import detect
+
+    return detect.desktop_dnd(settings.do_not_disturb).detection
 
 
 def restore_after_crash(settings: Settings, store: StateStore, notifier: Notifier) -> None:

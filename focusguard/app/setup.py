@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from focusguard.app import backends
+from focusguard.core.do_not_disturb import Detection
 from focusguard.core.ports import Secrets
 from focusguard.core.settings import (
     AccountSettings,
@@ -24,6 +25,13 @@ from focusguard.core.settings import (
     parse_settings,
     save_settings,
 )
+
+
+def desktop_do_not_disturb(settings: Settings) -> Detection:
+    """What the Settings window says about desktop Do Not Disturb on this computer."""
+    from focusguard.app.dnd import desktop_detection
+
+    return desktop_detection(settings)
 
 
 def check(document: Mapping[str, object]) -> Settings:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Protocol
 
+from focusguard.core.do_not_disturb import Detection
 from focusguard.core.engine import Handled, Outcome, Release, Status
 from focusguard.core.errors import AlreadyRunning, FocusGuardError
 from focusguard.core.ports import RuleMode
@@ -228,6 +229,7 @@ __all__ = [
     "Ask",
     "Autostart",
     "ConfigError",
+    "Detection",
     "DigestSnapshot",
     "Done",
     "FailsafeRelease",

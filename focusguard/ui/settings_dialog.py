@@ -1,4 +1,4 @@
-"""Settings → tabs for account, people, schedule, auto-reply and holding.
+"""Settings → tabs for account, people, schedule, auto-reply, holding and Do Not Disturb.
 
 The dialog edits the settings *document* and saves only what `setup.check` accepts — the
 validation `focusguard config check` runs — listing every problem when it refuses. The
@@ -52,6 +52,7 @@ from focusguard.domain.autoreply import customer_time, render
 from focusguard.domain.schedule import WEEKDAYS, Timeline
 from focusguard.ui.future_relay import FutureRelay, run_in_thread
 from focusguard.ui.plain_text import plain_label
+from focusguard.ui.settings_focus import Detect, FocusTab
 from focusguard.ui.settings_widgets import (
     AccountForm,
     CheckInTimesEdit,
@@ -81,6 +82,7 @@ TABS = (
     ("&Schedule", ("schedule",)),
     ("Auto-&reply", ("autoreply",)),
     ("&Holding", ("holding", "notifications")),
+    ("&Do not disturb", ("do_not_disturb", "exceptions")),
 )
 TAB_OF_TABLE = {table: i for i, (_, tables) in enumerate(TABS) for table in tables}
 
@@ -115,8 +117,10 @@ class SettingsDialog(QDialog):
         test_connection: TestConnection | None = None,
         *,
         now: Callable[[], datetime] | None = None,
+        detect_dnd: Detect | None = None,
     ) -> None:
         super().__init__(parent)
+        self._detect_dnd = detect_dnd or setup.desktop_do_not_disturb
         if not isinstance(settings_file, SettingsFile):
             settings_file = SettingsFile(settings_file)
         self.file = settings_file
@@ -138,6 +142,7 @@ class SettingsDialog(QDialog):
             self._schedule_tab(),
             self._autoreply_tab(),
             self._holding_tab(),
+            self._focus_tab(),
         )
         for page, (label, _tables) in zip(pages, TABS, strict=True):
             self.tabs.addTab(page, label)
@@ -328,6 +333,10 @@ class SettingsDialog(QDialog):
         form.addRow("", self.urgent_alerts)
         return page
 
+    def _focus_tab(self) -> QWidget:
+        self.focus = FocusTab(self._detect_dnd, self)
+        return self.focus
+
     # -- form <-> settings -----------------------------------------------------------------
     def load_form(self, s: Settings) -> None:
         self.account.load(s.account)
@@ -354,6 +363,7 @@ class SettingsDialog(QDialog):
             s.account is not None and s.account.allow_rule_blob_removal
         )
         self.urgent_alerts.setChecked(s.notifications.urgent_during_focus)
+        self.focus.load(s)
         self.update_preview()
 
     def to_document(self) -> dict[str, Any]:
@@ -390,6 +400,7 @@ class SettingsDialog(QDialog):
             "failsafe": self.failsafe.isChecked(),
         }
         doc["notifications"] = {"urgent_during_focus": self.urgent_alerts.isChecked()}
+        doc.update(self.focus.document(doc))
         return doc
 
     def _schedule_document(self) -> dict[str, Any]:
