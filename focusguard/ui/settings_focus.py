@@ -70,6 +70,9 @@ class FocusTab(QWidget):
         if sys.platform == "darwin":
             form.addRow("Shortcut at focus start:", self.shortcut_on)
             form.addRow("Shortcut at focus end:", self.shortcut_off)
+        else:  # kept (their values survive saving), never shown off macOS
+            self.shortcut_on.hide()
+            self.shortcut_off.hide()
         form.addRow("", self.teams)
         form.addRow(teams_note)
         form.addRow(exceptions_note)
