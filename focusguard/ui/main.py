@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QProcess, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -44,6 +44,7 @@ from focusguard.ui.bridge import Bridge, StatusFeed
 from focusguard.ui.menu import Intents
 from focusguard.ui.notifier import TrayNotifier
 from focusguard.ui.quit_dialog import Choice, QuitDialog, keep_label
+from focusguard.ui.signal_wakeup import SignalWakeup
 from focusguard.ui.status_window import StatusWindow
 from focusguard.ui.tray import Tray
 
@@ -311,22 +312,13 @@ class Shell(QObject):
 
 def _exec(app: QApplication) -> int:
     # Ctrl-C and SIGTERM (a logout, `kill`) quit as the menu's Quit does, so the app stops
-    # cleanly and whoever started it can tidy up (the demo removes its folder). Python runs
-    # signal handlers only between bytecodes; a slow no-op timer gives them a chance while
-    # Qt's C++ loop is waiting.
-    previous = {
-        signum: signal.signal(signum, lambda *_: QApplication.exit(0))
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
-    beat = QTimer()
-    beat.timeout.connect(lambda: None)
-    beat.start(500)
+    # cleanly and whoever started it can tidy up (the demo removes its folder). Through a
+    # wakeup socket, not a polling timer: the idle tray has no wake-up of its own (issue 15).
+    wakeup = SignalWakeup((signal.SIGINT, signal.SIGTERM), lambda _signum: QApplication.exit(0))
     try:
         return app.exec()
     finally:
-        beat.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        wakeup.close()
 
 
 class Launcher(QObject):
