@@ -11,10 +11,11 @@ settings and wizard windows are built (and imported) on first use.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Protocol
 
@@ -41,6 +42,7 @@ from focusguard.app.values import (
 )
 from focusguard.ui import icons
 from focusguard.ui.bridge import Bridge, StatusFeed
+from focusguard.ui.icon_first import ExitDuringBuild, built_meanwhile, first_icon
 from focusguard.ui.menu import Intents
 from focusguard.ui.notifier import TrayNotifier
 from focusguard.ui.quit_dialog import Choice, QuitDialog, keep_label
@@ -133,8 +135,11 @@ class Shell(QObject):
         autostart: Autostart | None = None,
         notifier: TrayNotifier | None = None,
         exit_app: Callable[[], None] | None = None,
+        tray_icon: QSystemTrayIcon | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`tray_icon`: the icon shown while the app was built (ui/icon_first.py); the tray
+        takes it over."""
         super().__init__(parent)
         self.app = app
         self.service = app.service
@@ -160,11 +165,13 @@ class Shell(QObject):
             autostart=autostart if autostart is not None else app.autostart,
         )
         if tray_available is None:
-            tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+            tray_available = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
         self.tray: Tray | None = None
         self.window: StatusWindow | None = None
         if tray_available:
-            self.tray = Tray(self.intents, lambda: self.feed.current, title=title, parent=self)
+            self.tray = Tray(
+                self.intents, lambda: self.feed.current, title=title, icon=tray_icon, parent=self
+            )
             self.feed.changed.connect(self.tray.show_snapshot)
             self.notifier.set_sink(self.tray.show_message)
             self.tray.icon.messageClicked.connect(self.notifier.clicked)
@@ -311,12 +318,19 @@ class Shell(QObject):
 
 
 def _exec(app: QApplication) -> int:
+    with _signals_quit():
+        return app.exec()
+
+
+@contextlib.contextmanager
+def _signals_quit() -> Iterator[None]:
     # Ctrl-C and SIGTERM (a logout, `kill`) quit as the menu's Quit does, so the app stops
-    # cleanly and whoever started it can tidy up (the demo removes its folder). Through a
-    # wakeup socket, not a polling timer: the idle tray has no wake-up of its own (issue 15).
+    # cleanly and whoever started it can tidy up (the demo removes its folder); also while
+    # the app is being built. Through a wakeup socket, not a polling timer: the idle tray has
+    # no wake-up of its own (issue 15).
     wakeup = SignalWakeup((signal.SIGINT, signal.SIGTERM), lambda _signum: QApplication.exit(0))
     try:
-        return app.exec()
+        yield
     finally:
         wakeup.close()
 
@@ -346,13 +360,21 @@ class Launcher(QObject):
         self._wizard: QDialog | None = None
 
     def launch(self) -> int | None:
-        """Build the app and show it; an exit code when the process should not go on."""
+        """Build the app and show it; an exit code when the process should not go on. The
+        tray icon comes first, shown while the app is built (issue 15)."""
+        icon = first_icon(self._title)
         try:
-            app = self._start()
-        except FocusGuardError as exc:
+            app = built_meanwhile(self._start)
+        except (FocusGuardError, ExitDuringBuild) as exc:
+            if icon is not None:
+                icon.hide()
+            if isinstance(exc, ExitDuringBuild):
+                if exc.built is not None:
+                    exc.built.stop()  # never started: this closes what the builder opened
+                return exc.code
             show_startup_error(exc.title, exc.message)
             return 1
-        shell = Shell(app, settings_file=self.settings_file, title=self._title)
+        shell = Shell(app, settings_file=self.settings_file, title=self._title, tray_icon=icon)
         try:
             shell.start()
         except AlreadyRunning:
@@ -413,13 +435,14 @@ def run_tray(
     launcher = Launcher(
         qt, start, settings_file, already_running=already_running, started=started, title=title
     )
-    if settings_file.exists():
-        code = launcher.launch()
-        if code is not None:
-            return code
-    else:
-        launcher.first_run()
     try:
-        return _exec(qt)
+        with _signals_quit():
+            if settings_file.exists():
+                code = launcher.launch()
+                if code is not None:
+                    return code
+            else:
+                launcher.first_run()
+            return qt.exec()
     finally:
         launcher.stop()
