@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, QProcess, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from focusguard import APP_ID, APP_NAME
-from focusguard.app.events import Notice, Problem, Released, ShowRequested
+from focusguard.app.events import Decided, Notice, Problem, Released, ShowRequested
 from focusguard.app.service import Service
 from focusguard.app.setup import SettingsFile
 from focusguard.app.values import (
@@ -155,6 +155,7 @@ class Shell(QObject):
         self.notifier = notifier or TrayNotifier()
         self.feed = StatusFeed(self.service, self.bridge, self)
         self._digest: DigestWindow | None = None
+        self._digest_refresh_queued = False
         self._settings: QDialog | None = None
         self.intents = Intents(
             self.service,
@@ -184,7 +185,9 @@ class Shell(QObject):
         self.feed.changed.connect(self.notifier.on_snapshot)
         self.bridge.on(Notice, self.notifier.notice)
         self.bridge.on(Problem, self.notifier.problem)
+        # An open digest follows the held mail live (issue 15): a new hold or a release.
         self.bridge.on(Released, lambda _event: self._refresh_digest())
+        self.bridge.on(Decided, lambda e: e.outcome.decision.held and self._refresh_digest())
         self.bridge.on(ShowRequested, lambda _event: self.show_main())
 
     # -- life cycle ------------------------------------------------------------------------
@@ -275,6 +278,15 @@ class Shell(QObject):
         self._digest.show_and_raise()
 
     def _refresh_digest(self) -> None:
+        # Events come in bursts (a batch of arrivals is one Decided each): one refresh for
+        # all that arrived in one pass of the event loop.
+        if not self._digest_refresh_queued:
+            self._digest_refresh_queued = True
+            QTimer.singleShot(0, self._refresh_digest_now)
+
+    @Slot()
+    def _refresh_digest_now(self) -> None:
+        self._digest_refresh_queued = False
         if self._digest is not None and self._digest.isVisible():
             self._digest.refresh()
 
