@@ -187,7 +187,7 @@ class Shell(QObject):
         self.bridge.on(Problem, self.notifier.problem)
         # An open digest follows the held mail live (issue 15): a new hold or a release.
         self.bridge.on(Released, lambda _event: self._refresh_digest())
-        self.bridge.on(Decided, lambda e: e.outcome.decision.held and self._refresh_digest())
+        self.bridge.on(Decided, self._decided)
         self.bridge.on(ShowRequested, lambda _event: self.show_main())
 
     # -- life cycle ------------------------------------------------------------------------
@@ -276,6 +276,10 @@ class Shell(QObject):
 
             self._digest = DigestWindow(self.service)
         self._digest.show_and_raise()
+
+    def _decided(self, event: Decided) -> None:
+        if event.outcome.decision.held:
+            self._refresh_digest()
 
     def _refresh_digest(self) -> None:
         # Events come in bursts (a batch of arrivals is one Decided each): one refresh for
