@@ -2,16 +2,23 @@
 
 The two meet only here (and in the demo): ui/ knows the service and its events, not how an
 app is built; app/ knows nothing of Qt.
+
+Icon first (issue 15): what the builder needs (the mail library, the store, the scheduler)
+is imported in `_build`, which runs on a thread of its own after the tray icon is shown
+(ui/icon_first.py); nothing here imports it before.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from focusguard.app import control, startup
-from focusguard.app.builder import App, Mode, build
 from focusguard.app.setup import SettingsFile
 from focusguard.core.errors import AlreadyRunning, StartupError
+
+if TYPE_CHECKING:
+    from focusguard.app.builder import App
 
 
 def run(config: Path) -> int:
@@ -40,4 +47,6 @@ def run(config: Path) -> int:
 
 
 def _build(config: Path) -> App:
+    from focusguard.app.builder import Mode, build
+
     return build(startup.load(config), Mode.TRAY, config=config)

@@ -11,10 +11,11 @@ settings and wizard windows are built (and imported) on first use.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from focusguard import APP_ID, APP_NAME
-from focusguard.app.events import Notice, Problem, Released, ShowRequested
+from focusguard.app.events import Decided, Notice, Problem, Released, ShowRequested
 from focusguard.app.service import Service
 from focusguard.app.setup import SettingsFile
 from focusguard.app.values import (
@@ -41,9 +42,11 @@ from focusguard.app.values import (
 )
 from focusguard.ui import icons
 from focusguard.ui.bridge import Bridge, StatusFeed
+from focusguard.ui.icon_first import ExitDuringBuild, built_meanwhile, first_icon
 from focusguard.ui.menu import Intents
 from focusguard.ui.notifier import TrayNotifier
 from focusguard.ui.quit_dialog import Choice, QuitDialog, keep_label
+from focusguard.ui.signal_wakeup import SignalWakeup
 from focusguard.ui.status_window import StatusWindow
 from focusguard.ui.tray import Tray
 
@@ -132,8 +135,11 @@ class Shell(QObject):
         autostart: Autostart | None = None,
         notifier: TrayNotifier | None = None,
         exit_app: Callable[[], None] | None = None,
+        tray_icon: QSystemTrayIcon | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`tray_icon`: the icon shown while the app was built (ui/icon_first.py); the tray
+        takes it over."""
         super().__init__(parent)
         self.app = app
         self.service = app.service
@@ -149,6 +155,7 @@ class Shell(QObject):
         self.notifier = notifier or TrayNotifier()
         self.feed = StatusFeed(self.service, self.bridge, self)
         self._digest: DigestWindow | None = None
+        self._digest_refresh_queued = False
         self._settings: QDialog | None = None
         self.intents = Intents(
             self.service,
@@ -159,11 +166,13 @@ class Shell(QObject):
             autostart=autostart if autostart is not None else app.autostart,
         )
         if tray_available is None:
-            tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+            tray_available = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
         self.tray: Tray | None = None
         self.window: StatusWindow | None = None
         if tray_available:
-            self.tray = Tray(self.intents, lambda: self.feed.current, title=title, parent=self)
+            self.tray = Tray(
+                self.intents, lambda: self.feed.current, title=title, icon=tray_icon, parent=self
+            )
             self.feed.changed.connect(self.tray.show_snapshot)
             self.notifier.set_sink(self.tray.show_message)
             self.tray.icon.messageClicked.connect(self.notifier.clicked)
@@ -176,7 +185,9 @@ class Shell(QObject):
         self.feed.changed.connect(self.notifier.on_snapshot)
         self.bridge.on(Notice, self.notifier.notice)
         self.bridge.on(Problem, self.notifier.problem)
+        # An open digest follows the held mail live (issue 15): a new hold or a release.
         self.bridge.on(Released, lambda _event: self._refresh_digest())
+        self.bridge.on(Decided, self._decided)
         self.bridge.on(ShowRequested, lambda _event: self.show_main())
 
     # -- life cycle ------------------------------------------------------------------------
@@ -266,7 +277,20 @@ class Shell(QObject):
             self._digest = DigestWindow(self.service)
         self._digest.show_and_raise()
 
+    def _decided(self, event: Decided) -> None:
+        if event.outcome.decision.held:
+            self._refresh_digest()
+
     def _refresh_digest(self) -> None:
+        # Events come in bursts (a batch of arrivals is one Decided each): one refresh for
+        # all that arrived in one pass of the event loop.
+        if not self._digest_refresh_queued:
+            self._digest_refresh_queued = True
+            QTimer.singleShot(0, self._refresh_digest_now)
+
+    @Slot()
+    def _refresh_digest_now(self) -> None:
+        self._digest_refresh_queued = False
         if self._digest is not None and self._digest.isVisible():
             self._digest.refresh()
 
@@ -310,23 +334,21 @@ class Shell(QObject):
 
 
 def _exec(app: QApplication) -> int:
-    # Ctrl-C and SIGTERM (a logout, `kill`) quit as the menu's Quit does, so the app stops
-    # cleanly and whoever started it can tidy up (the demo removes its folder). Python runs
-    # signal handlers only between bytecodes; a slow no-op timer gives them a chance while
-    # Qt's C++ loop is waiting.
-    previous = {
-        signum: signal.signal(signum, lambda *_: QApplication.exit(0))
-        for signum in (signal.SIGINT, signal.SIGTERM)
-    }
-    beat = QTimer()
-    beat.timeout.connect(lambda: None)
-    beat.start(500)
-    try:
+    with _signals_quit():
         return app.exec()
+
+
+@contextlib.contextmanager
+def _signals_quit() -> Iterator[None]:
+    # Ctrl-C and SIGTERM (a logout, `kill`) quit as the menu's Quit does, so the app stops
+    # cleanly and whoever started it can tidy up (the demo removes its folder); also while
+    # the app is being built. Through a wakeup socket, not a polling timer: the idle tray has
+    # no wake-up of its own (issue 15).
+    wakeup = SignalWakeup((signal.SIGINT, signal.SIGTERM), lambda _signum: QApplication.exit(0))
+    try:
+        yield
     finally:
-        beat.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        wakeup.close()
 
 
 class Launcher(QObject):
@@ -354,13 +376,21 @@ class Launcher(QObject):
         self._wizard: QDialog | None = None
 
     def launch(self) -> int | None:
-        """Build the app and show it; an exit code when the process should not go on."""
+        """Build the app and show it; an exit code when the process should not go on. The
+        tray icon comes first, shown while the app is built (issue 15)."""
+        icon = first_icon(self._title)
         try:
-            app = self._start()
-        except FocusGuardError as exc:
+            app = built_meanwhile(self._start)
+        except (FocusGuardError, ExitDuringBuild) as exc:
+            if icon is not None:
+                icon.hide()
+            if isinstance(exc, ExitDuringBuild):
+                if exc.built is not None:
+                    exc.built.stop()  # never started: this closes what the builder opened
+                return exc.code
             show_startup_error(exc.title, exc.message)
             return 1
-        shell = Shell(app, settings_file=self.settings_file, title=self._title)
+        shell = Shell(app, settings_file=self.settings_file, title=self._title, tray_icon=icon)
         try:
             shell.start()
         except AlreadyRunning:
@@ -421,13 +451,14 @@ def run_tray(
     launcher = Launcher(
         qt, start, settings_file, already_running=already_running, started=started, title=title
     )
-    if settings_file.exists():
-        code = launcher.launch()
-        if code is not None:
-            return code
-    else:
-        launcher.first_run()
     try:
-        return _exec(qt)
+        with _signals_quit():
+            if settings_file.exists():
+                code = launcher.launch()
+                if code is not None:
+                    return code
+            else:
+                launcher.first_run()
+            return qt.exec()
     finally:
         launcher.stop()

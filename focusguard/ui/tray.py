@@ -39,13 +39,17 @@ class Tray(QObject):
         snapshot: Callable[[], Snapshot],
         *,
         title: str = APP_NAME,
+        icon: QSystemTrayIcon | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`icon`: one already shown (start-up shows it before the app is built); else a new
+        one, shown by `show()`."""
         super().__init__(parent)
         self._intents = intents
         self._snapshot = snapshot
         self.title = title
-        self.icon = QSystemTrayIcon(self)
+        self.icon = icon or QSystemTrayIcon()
+        self.icon.setParent(self)
         self.menu = QMenu()  # no parent widget: a tray menu is top-level
         self.menu.setTitle(title)
         self.menu.aboutToShow.connect(self.rebuild_menu)
