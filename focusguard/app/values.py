@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Protocol
 
+from focusguard.core.digest_triage import MessageNotes, Triage
 from focusguard.core.engine import Handled, Outcome, Release, Status
 from focusguard.core.errors import AlreadyRunning, FocusGuardError
 from focusguard.core.ports import RuleMode
@@ -28,6 +29,8 @@ from focusguard.core.settings import (
     Settings,
 )
 from focusguard.core.status_text import status_line
+from focusguard.domain.promise import PromiseStatus
+from focusguard.domain.triage import Section
 from focusguard.platform.autostart import Autostart
 
 
@@ -131,6 +134,17 @@ class DigestSnapshot:
     records: tuple[HeldRecord, ...]
     now: datetime
     zone: tzinfo
+    # Sections, reply-by times, chases and new customers (core/digest_triage.py).
+    triage: Triage = field(default_factory=Triage)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageText:
+    """A held or released message's text for the digest's preview: plain text as the
+    server converted it (never HTML, never stored)."""
+
+    entry: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,14 +251,19 @@ __all__ = [
     "HeldRecord",
     "HeldState",
     "MenuItem",
+    "MessageNotes",
+    "MessageText",
     "Outcome",
     "Preset",
     "Problem",
+    "PromiseStatus",
     "Release",
     "ReleaseDone",
     "RuleMode",
+    "Section",
     "Settings",
     "Snapshot",
     "Status",
+    "Triage",
     "Verb",
 ]
