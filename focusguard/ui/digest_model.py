@@ -90,6 +90,10 @@ MARKS = {
 PROMISE_WORDS = {PromiseStatus.AT_RISK: "at risk", PromiseStatus.BREACHED: "overdue"}
 NEW_CUSTOMER = "New customer"
 _NO_NOTES = MessageNotes(Section.OTHER)
+_BY_CATEGORY = {
+    "customer": MessageNotes(Section.CUSTOMERS),
+    "internal": MessageNotes(Section.COLLEAGUES),
+}
 
 
 def record_key(rec: HeldRecord) -> int | str:
@@ -257,8 +261,8 @@ class DigestModel(QAbstractItemModel):
         found = self._triage.notes.get(record_key(rec))
         if found is not None:
             return found
-        # A snapshot without triage (built by hand): customers by category, nothing else.
-        return MessageNotes(Section.CUSTOMERS) if rec.category == "customer" else _NO_NOTES
+        # A snapshot without triage (built by hand): sections by category, nothing else.
+        return _BY_CATEGORY.get(rec.category, _NO_NOTES)
 
     def _build(self) -> None:
         nodes: list[Node] = []

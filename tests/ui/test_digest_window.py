@@ -296,3 +296,63 @@ def test_real_engine_release_and_mark_handled(qtbot: QtBot, rig: RealRig) -> Non
     assert done.args == ["Marked 1 email handled"]
     after = rig.store.get_held(ann)
     assert after is not None and after.state is HeldState.HANDLED
+
+
+def test_preview_fetches_the_selected_message_as_plain_text(
+    qtbot: QtBot, fake: FakeService
+) -> None:
+    fake.texts[2] = "<b>Where is</b> my order?\nAnn"
+    window = open_window(qtbot, fake)
+    assert window.preview.toPlainText() == ""
+    select_message(window, 0, 0)
+    qtbot.waitUntil(lambda: window.preview.toPlainText() != "", timeout=5000)
+    # Shown as it is: tags are text, never markup.
+    assert window.preview.toPlainText() == "<b>Where is</b> my order?\nAnn"
+    assert window.preview.isReadOnly()
+    select_message(window, 0, 1)  # entry 3 has no text on the "server"
+    qtbot.waitUntil(
+        lambda: window.preview.placeholderText().startswith("Could not fetch the message"),
+        timeout=5000,
+    )
+    assert window.preview.toPlainText() == ""
+    qtbot.keyClick(window.tree, Qt.Key.Key_P)
+    assert window.preview.hasFocus()
+
+
+def test_header_click_sorts_and_keeps_the_selection(qtbot: QtBot, fake: FakeService) -> None:
+    window = open_window(qtbot, fake)
+    select_message(window, 0, 0)
+    header = window.tree.header()
+    assert header.isSortIndicatorShown() and header.sortIndicatorSection() == Column.REPLY_BY
+    header.setSortIndicator(Column.SUBJECT, Qt.SortOrder.DescendingOrder)
+    customers = window.proxy.index(0, 0)
+    subjects = [window.proxy.index(r, 1, customers).data(D) for r in range(4)]
+    assert subjects == ["Subject 3", "Subject 2", "Subject 1", "Only one"]
+    assert window.tree.currentIndex().data(MESSAGE_ID_ROLE) == "<m1@test>"
+    assert [r.message_id for r in window.selected_records()] == ["<m1@test>"]
+
+
+def test_colleagues_and_bulk_are_folded_and_customers_open(qtbot: QtBot) -> None:
+    from dataclasses import replace
+
+    rt = FakeService(
+        [
+            record(1, "ann@client.example"),
+            replace(record(2, "pat@corp.example"), category="internal"),
+        ]
+    )
+    try:
+        window = open_window(qtbot, rt)
+        assert window.proxy.index(0, 0).data(D) == "Customers (1)"
+        assert window.proxy.index(1, 0).data(D) == "Colleagues (1)"
+        assert window.tree.isExpanded(window.proxy.index(0, 0))
+        assert not window.tree.isExpanded(window.proxy.index(1, 0))
+        # The person's folding survives a refresh.
+        window.tree.setExpanded(window.proxy.index(1, 0), True)
+        window.tree.setExpanded(window.proxy.index(0, 0), False)
+        with qtbot.waitSignal(window.loaded, timeout=5000):
+            window.refresh()
+        assert window.tree.isExpanded(window.proxy.index(1, 0))
+        assert not window.tree.isExpanded(window.proxy.index(0, 0))
+    finally:
+        rt.close()
