@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from focusguard.app.values import PromiseStatus, Section
+from focusguard.core.clock import VirtualClock
 from focusguard.core.ports import HistoryFolder, HistoryItem
 from focusguard.core.settings import settings_from_toml
-from focusguard.core.clock import VirtualClock
 from focusguard.mail.memory import MemoryMailbox
 from tests.apps import StillTimers, build_app, drain
 from tests.fakes import OFFICE_CONFIG

@@ -14,8 +14,8 @@ from focusguard.domain.triage import (
     Acquaintance,
     Arrival,
     Section,
-    chaser_note,
     chains,
+    chaser_note,
     ordinal,
     section_of,
 )
