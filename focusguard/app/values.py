@@ -100,6 +100,10 @@ class FocusStarted:
         return {"focus_until": self.until.isoformat()}
 
 
+RELEASED = "Released"  # what a release by hand is called ("Release now", "Release all")
+NOTHING = "There was nothing to release"
+
+
 @dataclass(frozen=True, slots=True)
 class ReleaseDone:
     """A command that releases held mail: `what` it was, and the release (None: nothing was
@@ -116,8 +120,10 @@ class ReleaseDone:
     @property
     def text(self) -> str:
         if self.release is None or not self.release.released:
-            return f"{self.what}: nothing to release"
-        text = f"{self.what}: released {self.release.summary}"
+            return f"{self.what}: nothing to release" if self.what != RELEASED else NOTHING
+        # "Released: released 3 other emails" said it twice (issue 12 §2).
+        lead = RELEASED if self.what == RELEASED else f"{self.what}: released"
+        text = f"{lead} {self.release.summary}"
         if self.failed:
             text += f" ({self.failed} could not be moved yet; FocusGuard will retry)"
         return text

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from focusguard import APP_ID, APP_NAME
-from focusguard.app.events import Notice, Problem, Released, ShowRequested
+from focusguard.app.events import Decided, Notice, Problem, Released, ShowRequested
 from focusguard.app.service import Service
 from focusguard.app.setup import SettingsFile
 from focusguard.app.values import (
@@ -50,6 +50,9 @@ from focusguard.ui.tray import Tray
 if TYPE_CHECKING:
     from focusguard.ui.digest import DigestWindow
 
+# Check-ins: the scheduled ones, after a sleep, and "Check in now" ("manual"); not a release
+# of chosen mail, the end of focus or a pause.
+CHECK_IN_KINDS_THAT_OPEN = frozenset({"check-in", "wake", "manual"})
 log = logging.getLogger(__name__)
 
 
@@ -176,7 +179,9 @@ class Shell(QObject):
         self.feed.changed.connect(self.notifier.on_snapshot)
         self.bridge.on(Notice, self.notifier.notice)
         self.bridge.on(Problem, self.notifier.problem)
-        self.bridge.on(Released, lambda _event: self._refresh_digest())
+        self.bridge.on(Released, self._released)
+        # Live: a message held (or delivered) while the window is open shows at once.
+        self.bridge.on(Decided, lambda _event: self._refresh_digest())
         self.bridge.on(ShowRequested, lambda _event: self.show_main())
 
     # -- life cycle ------------------------------------------------------------------------
@@ -265,6 +270,19 @@ class Shell(QObject):
 
             self._digest = DigestWindow(self.service)
         self._digest.show_and_raise()
+
+    def _released(self, event: Released) -> None:
+        """At a check-in that brought mail out the held-mail window opens by itself (issue 12
+        §2, `notifications.open_digest_at_check_in`); otherwise an open one refreshes."""
+        release = event.release
+        if (
+            release.kind in CHECK_IN_KINDS_THAT_OPEN
+            and release.released
+            and self.service.settings.notifications.open_digest_at_check_in
+        ):
+            self.open_digest()
+            return
+        self._refresh_digest()
 
     def _refresh_digest(self) -> None:
         if self._digest is not None and self._digest.isVisible():
