@@ -80,7 +80,7 @@ class DigestWindow(QWidget):
         self._restoring = False
         self.setWindowTitle("Held mail — FocusGuard")
         self.setAccessibleName("Held mail")
-        self.resize(1280, 720)
+        self.resize(1500, 720)
 
         self.model = DigestModel(self)
         self.proxy = DigestFilter(self)
@@ -153,13 +153,13 @@ class DigestWindow(QWidget):
         header.sortIndicatorChanged.connect(self._sort)
         # Fixed widths, never ResizeToContents: that would measure every row.
         for column, width in (
-            (Column.SENDER, 300),
-            (Column.RECEIVED, 100),
-            (Column.WAITED, 100),
-            (Column.REPLY_BY, 140),
-            (Column.AUTOREPLY, 150),
-            (Column.NOTES, 260),
-            (Column.STATE, 90),
+            (Column.SENDER, 320),
+            (Column.RECEIVED, 130),
+            (Column.WAITED, 120),
+            (Column.REPLY_BY, 170),
+            (Column.AUTOREPLY, 190),
+            (Column.NOTES, 270),
+            (Column.STATE, 80),
         ):
             header.resizeSection(column, width)
         header.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)

@@ -521,7 +521,7 @@ class DigestModel(QAbstractItemModel):
     def _chase_text(self, node: Node, first: HeldRecord, column: int) -> str:
         latest = max(node.records, key=lambda r: r.received)
         if column == Column.SENDER:
-            return f"{sender_display(latest.sender)} · {len(node.records)} mails"
+            return sender_display(latest.sender)
         if column == Column.SUBJECT:
             return latest.subject
         if column == Column.NOTES:

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-
-from focusguard.core.settings import Settings
-
 
 def test_the_digest_opens_itself_at_a_check_in(qtbot, ui_rig, make_shell) -> None:
     shell = make_shell(tray_available=True)

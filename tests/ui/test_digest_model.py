@@ -119,7 +119,7 @@ def test_customers_first_by_reply_by_then_colleagues_then_bulk() -> None:
     assert rows(model, customers) == [
         "ann@client.example (Person 1)",
         "cy@beta.example (Person 2)",
-        "eve@chase.example (Person 5) · 2 mails",
+        "eve@chase.example (Person 5)",
         "dee@new.example (Person 3)",
     ]
     reply_by = rows(model, customers, Column.REPLY_BY)
