@@ -98,22 +98,11 @@ def main() -> None:
     app.start()
     drain(app)
     old = at(9, 0, -40)
-    app.store.note_history(
-        [
-            to_entry(
-                HistoryItem(
-                    HistoryFolder.INBOX, "h1", "<h1@old>", "<a@bigclient.com>", (), old, old
-                ),
-                None,
-            ),
-            to_entry(
-                HistoryItem(
-                    HistoryFolder.SENT, "h2", "<h2@old>", "", ("<eve@client.example>",), old, old
-                ),
-                None,
-            ),
-        ]
+    known = (
+        HistoryItem(HistoryFolder.INBOX, "h1", "<h1@old>", "<a@bigclient.com>", (), old, old),
+        HistoryItem(HistoryFolder.SENT, "h2", "<h2@old>", "", ("<eve@client.example>",), old, old),
     )
+    app.store.note_history([to_entry(item, None) for item in known])
     for n, (when, sender, subject, headers) in enumerate(sorted(MAIL, key=lambda m: m[0])):
         clock.set(when)
         mailbox.deliver(f"<shot{n}@test>", sender, subject, when, headers)
