@@ -145,6 +145,14 @@ class DigestSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleAudit:
+    """The longest a customer mail can wait under the schedule (the Settings schedule tab)."""
+
+    summary: str  # "promise: the longest wait is mail arriving Tue 10:01, held until 13:00 — …"
+    warning: str | None  # set when the schedule alone would break the promise
+
+
+@dataclass(frozen=True, slots=True)
 class MessageText:
     """A held or released message's text for the digest's preview: plain text as the
     server converted it (never HTML, never stored)."""
@@ -266,6 +274,7 @@ __all__ = [
     "Release",
     "ReleaseDone",
     "RuleMode",
+    "ScheduleAudit",
     "Section",
     "Settings",
     "Snapshot",

@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal, Slot
@@ -295,12 +296,16 @@ class Shell(QObject):
         if self._settings is None:
             from focusguard.ui.settings_dialog import SettingsDialog
 
-            dialog = SettingsDialog(self.settings_file)
+            dialog = SettingsDialog(self.settings_file, focus_until=self._focus_until)
             dialog.saved.connect(self.apply_settings)
             self._settings = dialog
         self._settings.show()
         self._settings.raise_()
         self._settings.activateWindow()
+
+    def _focus_until(self) -> datetime | None:
+        status = self.feed.current.status
+        return None if status is None else status.focus_until
 
     @Slot(object)
     def apply_settings(self, settings: Settings) -> Future[Done]:
