@@ -349,13 +349,10 @@ class DigestWindow(QWidget):
             self._restoring = False
 
     def _unfold(self) -> None:
-        for row in range(self.proxy.rowCount()):
-            section = self.proxy.index(row, 0)
-            self._set_folded(section)
-            for inner in range(self.proxy.rowCount(section)):
-                child = self.proxy.index(inner, 0, section)
-                if self.proxy.hasChildren(child):
-                    self._set_folded(child)
+        for source in self.model.folds():
+            index = self.proxy.mapFromSource(source)
+            if index.isValid():  # filtered out otherwise
+                self._set_folded(index)
 
     def _set_folded(self, index: QModelIndex) -> None:
         key = str(index.data(GROUP_KEY_ROLE))

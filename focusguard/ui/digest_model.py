@@ -90,6 +90,7 @@ MARKS = {
 PROMISE_WORDS = {PromiseStatus.AT_RISK: "at risk", PromiseStatus.BREACHED: "overdue"}
 NEW_CUSTOMER = "New customer"
 _NO_NOTES = MessageNotes(Section.OTHER)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _BY_CATEGORY = {
     "customer": MessageNotes(Section.CUSTOMERS),
     "internal": MessageNotes(Section.COLLEAGUES),
@@ -120,6 +121,10 @@ class Node:
     row: int = 0
     children: list[int] = field(default_factory=list)
     chase: int | None = None
+    # The message that leads the row (the oldest reply-by) and its order key: worked out
+    # once per snapshot, not per comparison or paint.
+    lead: HeldRecord | None = None
+    lead_key: tuple[int, float, float] = (0, 0.0, 0.0)
 
     @property
     def held(self) -> int:
@@ -238,6 +243,7 @@ class DigestModel(QAbstractItemModel):
         self._now = datetime.now().astimezone()
         self._zone: tzinfo = self._now.tzinfo or datetime.now().astimezone().tzinfo  # type: ignore[assignment]
         self._sort = (Column.REPLY_BY, Qt.SortOrder.AscendingOrder)
+        self._section_cache: dict[tuple[int, int], str] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -254,6 +260,7 @@ class DigestModel(QAbstractItemModel):
         self._triage = snapshot.triage
         self._now = snapshot.now
         self._zone = snapshot.zone
+        self._section_cache.clear()
         self._build()
         self.endResetModel()
 
@@ -297,6 +304,10 @@ class DigestModel(QAbstractItemModel):
                 node.records = tuple(sorted(node.records, key=lambda r: r.received))
                 for rec in node.records:
                     self._adopt(nodes, number, Node(Kind.MESSAGE, node.section, (rec,)))
+        for node in nodes:
+            if node.records:
+                keyed = [(_reply_key(r, self.notes(r)), r) for r in node.records]
+                node.lead_key, node.lead = min(keyed, key=lambda pair: pair[0])
         self._order_all()
 
     @staticmethod
@@ -338,13 +349,11 @@ class DigestModel(QAbstractItemModel):
         now = self._now
 
         def first(node: Node) -> HeldRecord:
-            return min(node.records, key=lambda r: _reply_key(r, self.notes(r)))
+            assert node.lead is not None
+            return node.lead
 
         if column == Column.SENDER:
-            return lambda n: (
-                (first(n).address or first(n).sender).lower(),
-                _reply_key(first(n), self.notes(first(n))),
-            )
+            return lambda n: ((first(n).address or first(n).sender).lower(), n.lead_key)
         if column == Column.SUBJECT:
             return lambda n: first(n).subject.lower()
         if column == Column.RECEIVED:
@@ -357,7 +366,7 @@ class DigestModel(QAbstractItemModel):
             return lambda n: self._notes_text(n)
         if column == Column.STATE:
             return lambda n: first(n).state.value
-        return lambda n: _reply_key(first(n), self.notes(first(n)))
+        return lambda n: n.lead_key
 
     # -- what views ask --------------------------------------------------------------------
     @property
@@ -373,6 +382,15 @@ class DigestModel(QAbstractItemModel):
 
     def held_count(self) -> int:
         return sum(1 for r in self._records if r.state is HeldState.HELD)
+
+    def folds(self) -> list[QModelIndex]:
+        """The rows that fold (sections and chases), without walking every message: the
+        window sets their folding after each snapshot."""
+        out = [self.createIndex(self._nodes[n].row, 0, n) for n in self._top]
+        for number, node in enumerate(self._nodes):
+            if node.kind is Kind.CHASE:
+                out.append(self.createIndex(node.row, 0, number))
+        return out
 
     def node_at(self, index: Index) -> Node | None:
         return self._nodes[index.internalId()] if index.isValid() else None
@@ -426,9 +444,7 @@ class DigestModel(QAbstractItemModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # -- data ------------------------------------------------------------------------------
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -489,7 +505,8 @@ class DigestModel(QAbstractItemModel):
     def _text(self, node: Node, column: int) -> str:
         if node.kind is Kind.SECTION:
             return self._section_text(node, column)
-        first = min(node.records, key=lambda r: _reply_key(r, self.notes(r)))
+        first = node.lead
+        assert first is not None
         if node.kind is Kind.CHASE:
             return self._chase_text(node, first, column)
         return self._message_text(
@@ -497,6 +514,15 @@ class DigestModel(QAbstractItemModel):
         )
 
     def _section_text(self, node: Node, column: int) -> str:
+        # A section row sums thousands of messages: its texts are worked out once per
+        # snapshot (or sort), not on every paint.
+        key = (id(node), column)
+        text = self._section_cache.get(key)
+        if text is None:
+            text = self._section_cache[key] = self._section_sum(node, column)
+        return text
+
+    def _section_sum(self, node: Node, column: int) -> str:
         if column == Column.SENDER:
             return f"{node.section.value} ({len(node.records)})"
         if column == Column.STATE:
