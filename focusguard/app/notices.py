@@ -28,6 +28,8 @@ RELEASE_TITLES = {
     "pause": "FocusGuard paused: mail released",
     "focus-end": "Focus ended: mail released",
     "handled": "Marked handled: moved to your Inbox",
+    # The promise guard brought customer mail out before its check-in (issue 12 §1).
+    "promise": "Released early to keep your reply promise",
 }
 URGENT_TITLE = "Urgent email in your Inbox"
 URGENT_MOVED = (
@@ -43,6 +45,8 @@ def release_notice(release: Release) -> Notice | None:
     body = release.summary
     if release.failed:
         body += f" ({release.failed} could not be moved yet; FocusGuard will retry)"
+    if release.reason:
+        body += f" ({release.reason})"
     title = RELEASE_TITLES.get(release.kind, "Held mail released")
     return Notice(title, body, about_held_mail=True)
 

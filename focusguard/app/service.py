@@ -33,6 +33,7 @@ from focusguard.app.values import (
     FailsafeRelease,
     FocusStarted,
     MenuItem,
+    MessageText,
     Preset,
     ReleaseDone,
     Snapshot,
@@ -40,6 +41,7 @@ from focusguard.app.values import (
 )
 from focusguard.app.verbs import command, query, verb, verbs_of
 from focusguard.core import command_args
+from focusguard.core.digest_triage import triage
 from focusguard.core.engine import Engine, Handled
 from focusguard.core.errors import FocusGuardError
 from focusguard.core.failsafe import next_run
@@ -244,7 +246,21 @@ class Service:
         midnight = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
         held = engine.store.held(HeldState.HELD)
         released = engine.store.released_since(midnight)
-        return DigestSnapshot((*held, *released), now, zone)
+        records = (*held, *released)
+        notes = triage(records, engine.store, engine.policy, now, zone)
+        return DigestSnapshot(records, now, zone, notes)
+
+    @query
+    def message_text(self, entry: int) -> MessageText:
+        """The text of one digest message, fetched from the server now (the preview)."""
+        engine = self._engine
+        rec = engine.store.get_entry(entry)
+        if rec is None or rec.item_id is None:
+            raise FocusGuardError(
+                "Message not found",
+                "FocusGuard no longer knows where this message is; open it in Outlook.",
+            )
+        return MessageText(entry, engine.backend.message_text(rec.item_id))
 
     @command
     def release(self, entries: Sequence[int]) -> ReleaseDone:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from focusguard.app import backends
+from focusguard.app.values import ScheduleAudit
 from focusguard.core.do_not_disturb import Detection
 from focusguard.core.ports import Secrets
 from focusguard.core.settings import (
@@ -85,3 +87,15 @@ class SettingsFile:
 
             self._secrets = Keyring()
         return self._secrets
+
+
+def schedule_audit(settings: Settings, now: datetime) -> ScheduleAudit | None:
+    """The schedule's worst case against the promise, as `focusguard config check` prints it
+    (core/promise_report.py), for the Settings window's schedule tab; None without a
+    promise."""
+    from focusguard.core.promise_report import promise_report
+
+    report = promise_report(settings, now)
+    if report is None:
+        return None
+    return ScheduleAudit(report.summary, report.warning)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Protocol
 
+from focusguard.core.digest_triage import MessageNotes, Triage
 from focusguard.core.do_not_disturb import Detection
 from focusguard.core.engine import Handled, Outcome, Release, Status
 from focusguard.core.errors import AlreadyRunning, FocusGuardError
@@ -29,6 +30,8 @@ from focusguard.core.settings import (
     Settings,
 )
 from focusguard.core.status_text import status_line
+from focusguard.domain.promise import PromiseStatus
+from focusguard.domain.triage import Section
 from focusguard.platform.autostart import Autostart
 
 
@@ -98,6 +101,10 @@ class FocusStarted:
         return {"focus_until": self.until.isoformat()}
 
 
+RELEASED = "Released"  # what a release by hand is called ("Release now", "Release all")
+NOTHING = "There was nothing to release"
+
+
 @dataclass(frozen=True, slots=True)
 class ReleaseDone:
     """A command that releases held mail: `what` it was, and the release (None: nothing was
@@ -114,8 +121,10 @@ class ReleaseDone:
     @property
     def text(self) -> str:
         if self.release is None or not self.release.released:
-            return f"{self.what}: nothing to release"
-        text = f"{self.what}: released {self.release.summary}"
+            return f"{self.what}: nothing to release" if self.what != RELEASED else NOTHING
+        # "Released: released 3 other emails" said it twice (issue 12 §2).
+        lead = RELEASED if self.what == RELEASED else f"{self.what}: released"
+        text = f"{lead} {self.release.summary}"
         if self.failed:
             text += f" ({self.failed} could not be moved yet; FocusGuard will retry)"
         return text
@@ -132,6 +141,25 @@ class DigestSnapshot:
     records: tuple[HeldRecord, ...]
     now: datetime
     zone: tzinfo
+    # Sections, reply-by times, chases and new customers (core/digest_triage.py).
+    triage: Triage = field(default_factory=Triage)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleAudit:
+    """The longest a customer mail can wait under the schedule (the Settings schedule tab)."""
+
+    summary: str  # "promise: the longest wait is mail arriving Tue 10:01, held until 13:00 — …"
+    warning: str | None  # set when the schedule alone would break the promise
+
+
+@dataclass(frozen=True, slots=True)
+class MessageText:
+    """A held or released message's text for the digest's preview: plain text as the
+    server converted it (never HTML, never stored)."""
+
+    entry: int
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,14 +267,20 @@ __all__ = [
     "HeldRecord",
     "HeldState",
     "MenuItem",
+    "MessageNotes",
+    "MessageText",
     "Outcome",
     "Preset",
     "Problem",
+    "PromiseStatus",
     "Release",
     "ReleaseDone",
     "RuleMode",
+    "ScheduleAudit",
+    "Section",
     "Settings",
     "Snapshot",
     "Status",
+    "Triage",
     "Verb",
 ]

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from focusguard.core import facts, focus_ledger
 from focusguard.core.held_matching import Entry, match_held
+from focusguard.core.history_sync import history_entry
 from focusguard.core.ports import (
     Clock,
     Folder,
@@ -401,6 +402,10 @@ class Engine:
                 web_link=item.web_link,
             )
         )
+        # The digest sorts bulk mail and chasers apart from the moment mail is held: its
+        # bulk flag and thread tokens go into the history now, not at the next history read
+        # (which updates the same entry). Only flags and tokens, never a header (privacy.md).
+        self.store.note_history([history_entry(item, self._own)])
 
     def _note_holding(self, now: datetime) -> None:
         """Remember when FocusGuard first held mail: insights compare before and since."""

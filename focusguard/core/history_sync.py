@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from focusguard.core.history_records import ReadState, Segment
-from focusguard.core.ports import HistoryFolder, HistoryItem, HistorySource, MailError
+from focusguard.core.ports import HistoryFolder, HistoryItem, HistorySource, MailError, MailItem
 from focusguard.domain import autoreply
 from focusguard.domain.history import (
     Direction,
@@ -205,6 +205,27 @@ def to_entry(item: HistoryItem, own: Address | None) -> HistoryEntry:
         no_autoreply=received and autoreply.refusal(headers, sender, own) is not None,
         own_autoreply=not received and item.own_autoreply,
         held=item.folder is HistoryFolder.HELD,
+    )
+
+
+def history_entry(item: MailItem, own: Address | None) -> HistoryEntry:
+    """The history entry of a message being held now: the same entry (same key) a read of
+    the held folder would make of it, less the conversation id, which `MailItem` lacks."""
+    headers = autoreply.Headers.of(item.headers)
+    return to_entry(
+        HistoryItem(
+            folder=HistoryFolder.HELD,
+            item_id=item.item_id,
+            message_id=item.message_id,
+            sender=item.sender,
+            recipients=item.recipients,
+            position=item.received,
+            at=item.received,
+            in_reply_to=headers.get("In-Reply-To"),
+            references=headers.get("References"),
+            headers=item.headers,
+        ),
+        own,
     )
 
 

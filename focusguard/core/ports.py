@@ -123,6 +123,11 @@ class MailBackend(Protocol):
 
     def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None: ...
 
+    def message_text(self, item_id: str) -> str:
+        """The message's body as plain text, converted by the server (the digest's preview,
+        fetched on demand: never stored, never rendered as rich text)."""
+        ...
+
     def apply_rules(self, rules: HoldRules | None) -> RuleOutcome:
         """Make the server-side hold rules match `rules` (None: no hold rules at all)."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from focusguard.domain.history import HistoryEntry
 from focusguard.domain.policy import Action
 from focusguard.domain.schedule import Interval
 from focusguard.domain.senders import Category
@@ -113,6 +114,15 @@ class HeldKey:
     item_id: str | None
     message_id: str
     received: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AutoreplyPromise:
+    """The last auto-reply to one address: when it went, and the release time it told them
+    (None when the decision that named it is no longer kept)."""
+
+    sent_at: datetime
+    promised: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +232,10 @@ class StateStore(Protocol):
     def prune_focus(self, before: datetime) -> int: ...
     def focus_recorded_until(self) -> datetime | None: ...
     def record_focus(self, since: datetime, until: datetime, spans: Sequence[Interval]) -> None: ...
+    def note_history(self, entries: Sequence[HistoryEntry]) -> None: ...
+    def history(self, since: datetime, until: datetime) -> list[HistoryEntry]: ...
     def last_autoreply(self, address: str) -> datetime | None: ...
+    def autoreply_promises(self, addresses: Iterable[str]) -> dict[str, AutoreplyPromise]: ...
     def record_autoreply(self, address: str, at: datetime, message_id: str) -> None: ...
     def record_check_in(self, rec: CheckInRecord) -> None: ...
     def check_ins(self, limit: int = 50) -> list[CheckInRecord]: ...

@@ -49,6 +49,7 @@ class MemoryMailbox:
         self.rules: HoldRules | None = None
         self.moves = 0
         self.history: list[HistoryItem] = []  # older mail, as the server's history has it
+        self.bodies: dict[str, str] = {}  # plain-text bodies by Message-ID (the preview)
         self._listener: MailListener | None = None
         self._on_resync: Callable[[], object] | None = None
         self._on_health: HealthListener | None = None
@@ -149,6 +150,13 @@ class MemoryMailbox:
                 moved[item.item_id] = new.item_id
             self.moves += 1
         return MoveResult(moved, failed)
+
+    def message_text(self, item_id: str) -> str:
+        with self._lock:
+            for folder in self.folders.values():
+                if item_id in folder:
+                    return self.bodies.get(folder[item_id].message_id, "")
+        raise MailError("Message not found", "The message is no longer in the mailbox.")
 
     def send_reply(self, item: MailItem, body: str, headers: Mapping[str, str]) -> None:
         with self._lock:

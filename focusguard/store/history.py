@@ -98,6 +98,14 @@ class HistoryTables:
                 self._write(_HISTORY_PUT, _history_row(entry))
             self._write(_READ_STATE_PUT, _state_row(state))
 
+    def note_history(self, entries: Sequence[HistoryEntry]) -> None:
+        """Entries known before a read reaches them (a message held as it arrives: the
+        digest needs its bulk flag and thread at once, issue 12 §2). A later read of the
+        same message updates the same entry (one key per message); no read state moves."""
+        with self.transaction():
+            for entry in entries:
+                self._write(_HISTORY_PUT, _history_row(entry))
+
     def history_state(self, folder: HistoryFolder) -> ReadState:
         rows = self._query(_READ_STATE, (folder.value,))
         if not rows:

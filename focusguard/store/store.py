@@ -24,6 +24,7 @@ from focusguard.store._codec import from_db, from_db_opt, to_db, to_db_opt
 from focusguard.store.history import HistoryTables
 from focusguard.store.migrations import LATEST_VERSION, MIGRATIONS
 from focusguard.store.records import (
+    AutoreplyPromise,
     CheckInRecord,
     DecisionRecord,
     HeldCounts,
@@ -37,6 +38,12 @@ log = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 5000
+_AUTOREPLY_PROMISE = """
+    SELECT a.sent_at, (SELECT d.release_at FROM decision d
+                       WHERE d.message_id = a.message_id AND d.action = 'hold'
+                       ORDER BY d.at DESC LIMIT 1)
+    FROM autoreply a WHERE a.address = ?
+"""
 
 # Literal SQL only (no string building), so every statement is greppable here.
 # The entry still held wins over ones that left; among equals the newest entry.
@@ -574,6 +581,17 @@ class Store(HistoryTables):
             "SELECT sent_at FROM autoreply WHERE address = ?", (_address_key(address),)
         )
         return from_db(rows[0][0]) if rows else None
+
+    def autoreply_promises(self, addresses: Iterable[str]) -> dict[str, AutoreplyPromise]:
+        """What the last auto-reply to each address said: when it went and the release
+        time it named (the hold decision of the message it answered), by address key. One
+        primary-key lookup per address: a digest names a few hundred at most."""
+        out: dict[str, AutoreplyPromise] = {}
+        for key in sorted({_address_key(a) for a in addresses}):
+            rows = self._query(_AUTOREPLY_PROMISE, (key,))
+            if rows:
+                out[key] = AutoreplyPromise(from_db(rows[0][0]), from_db_opt(rows[0][1]))
+        return out
 
     def record_autoreply(self, address: str, at: datetime, message_id: str) -> None:
         """Remember that `address` got an auto-reply at `at` (answering `message_id`). An

@@ -1,4 +1,8 @@
-"""The check-in digest window ("Held mail…"): held and today's released mail by customer.
+"""The check-in digest window ("Held mail…"): held and today's released mail, for triage.
+
+Customers first, oldest reply-by first; chases, colleagues and bulk mail folded (issue 12
+§2, ui/digest_model.py). The selected message's text is fetched from the server on demand
+(`Service.message_text`) and shown as plain text only.
 
 It sends intents (release, mark handled) to the service without waiting and renders the
 snapshots it answers (`Service.digest`, taken on the engine's worker); nothing here touches
@@ -21,7 +25,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -34,7 +40,9 @@ from focusguard.app.values import (
     Handled,
     HeldRecord,
     HeldState,
+    MessageText,
     ReleaseDone,
+    Section,
 )
 from focusguard.ui.digest_model import (
     ENTRY_ROLE,
@@ -52,6 +60,7 @@ from focusguard.ui.plain_text import plain_label
 log = logging.getLogger(__name__)
 
 NO_LINK = "No Outlook link for this message"
+PREVIEW_HINT = "Select a message to read its text here (fetched from the server as plain text)"
 MAX_OPEN = 10  # opening more browser tabs than this at once is never what anyone wants
 
 
@@ -63,10 +72,15 @@ class DigestWindow(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self._service = service
         self._generation = 0
-        self._collapsed: set[str] = set()
+        self._preview_generation = 0
+        self._preview_entry: int | None = None
+        # Folding the person chose, by row key (sections, chases); the rest is the default:
+        # customers open, chases and the other sections folded.
+        self._folded: dict[str, bool] = {}
+        self._restoring = False
         self.setWindowTitle("Held mail — FocusGuard")
         self.setAccessibleName("Held mail")
-        self.resize(900, 560)
+        self.resize(1500, 720)
 
         self.model = DigestModel(self)
         self.proxy = DigestFilter(self)
@@ -80,6 +94,11 @@ class DigestWindow(QWidget):
 
         self.tree = QTreeView(self)
         self._setup_tree()
+
+        self.preview = QPlainTextEdit(self)  # plain text only: a mail is never rendered
+        self.preview.setReadOnly(True)
+        self.preview.setAccessibleName("Message preview")
+        self.preview.setPlaceholderText(PREVIEW_HINT)
 
         self.summary = plain_label("Loading…", self)
         self.summary.setAccessibleName("Summary")
@@ -113,32 +132,42 @@ class DigestWindow(QWidget):
     def _setup_tree(self) -> None:
         tree = self.tree
         tree.setModel(self.proxy)
-        tree.setAccessibleName("Held mail by customer")
+        tree.setAccessibleName("Held mail, customers first")
         tree.setAccessibleDescription(
-            "Enter opens in Outlook, R releases, H marks handled, Ctrl+F filters"
+            "Enter opens in Outlook, R releases, H marks handled, P focuses the preview, "
+            "Ctrl+F filters, a column header sorts"
         )
         # Uniform rows let the view skip measuring 10,000 rows; no per-item widgets anywhere.
         tree.setUniformRowHeights(True)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         tree.setAllColumnsShowFocus(True)
-        tree.setSortingEnabled(False)  # the order is the point: busiest customer first
+        # The model sorts (sections keep their order); the header only shows and asks.
+        tree.setSortingEnabled(False)
         tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = tree.header()
         header.setStretchLastSection(False)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(Column.REPLY_BY, Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self._sort)
         # Fixed widths, never ResizeToContents: that would measure every row.
         for column, width in (
-            (Column.SENDER, 260),
-            (Column.RECEIVED, 120),
-            (Column.WAITED, 110),
-            (Column.STATE, 130),
+            (Column.SENDER, 320),
+            (Column.RECEIVED, 130),
+            (Column.WAITED, 120),
+            (Column.REPLY_BY, 170),
+            (Column.AUTOREPLY, 190),
+            (Column.NOTES, 270),
+            (Column.STATE, 80),
         ):
             header.resizeSection(column, width)
         header.setSectionResizeMode(Column.SUBJECT, QHeaderView.ResizeMode.Stretch)
         tree.activated.connect(self._activated)
-        tree.collapsed.connect(lambda i: self._collapsed.add(str(i.data(GROUP_KEY_ROLE))))
-        tree.expanded.connect(lambda i: self._collapsed.discard(str(i.data(GROUP_KEY_ROLE))))
+        tree.collapsed.connect(lambda i: self._fold(i, True))
+        tree.expanded.connect(lambda i: self._fold(i, False))
         tree.selectionModel().selectionChanged.connect(self._update_actions)
+        tree.selectionModel().currentChanged.connect(self._current_changed)
 
     def _layout(self) -> None:
         buttons = QHBoxLayout()
@@ -149,11 +178,17 @@ class DigestWindow(QWidget):
         box = QVBoxLayout(self)
         box.addWidget(self.filter_edit)
         box.addWidget(self.summary)
-        box.addWidget(self.tree, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.tree)
+        split.addWidget(self.preview)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        box.addWidget(split, 1)
         box.addWidget(self.status)
         box.addLayout(buttons)
         QWidget.setTabOrder(self.filter_edit, self.tree)
-        QWidget.setTabOrder(self.tree, self.open_button)
+        QWidget.setTabOrder(self.tree, self.preview)
+        QWidget.setTabOrder(self.preview, self.open_button)
         QWidget.setTabOrder(self.open_button, self.release_button)
         QWidget.setTabOrder(self.release_button, self.handled_button)
         QWidget.setTabOrder(self.handled_button, self.close_button)
@@ -165,6 +200,8 @@ class DigestWindow(QWidget):
         pairs = (
             ("R", self.tree, on_tree, self.release_selected),
             ("H", self.tree, on_tree, self.mark_selected_handled),
+            ("O", self.tree, on_tree, self.open_selected),
+            ("P", self.tree, on_tree, self.focus_preview),
             ("Ctrl+R", self, window, self.release_selected),
             ("Ctrl+F", self, window, self.focus_filter),
             ("Esc", self, window, self.close),
@@ -189,6 +226,9 @@ class DigestWindow(QWidget):
         """Ask the worker for a fresh snapshot; the newest request wins."""
         self._generation += 1
         self._relay.watch(self._service.digest.later(), ("load", self._generation))
+
+    def focus_preview(self) -> None:
+        self.preview.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def focus_filter(self) -> None:
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -265,6 +305,10 @@ class DigestWindow(QWidget):
     # -- results (GUI thread, via the relay) -----------------------------------------------
     def _future_done(self, tag: tuple[str, int], future: Future[Any]) -> None:
         kind, extra = tag
+        if kind == "preview":
+            if extra == self._preview_generation:
+                self._show_preview(future)
+            return
         error = future.exception()
         if kind == "load":
             if extra != self._generation:
@@ -291,13 +335,42 @@ class DigestWindow(QWidget):
         current = self.tree.currentIndex()
         current_id = current.data(ENTRY_ROLE) if current.isValid() else None
         self.model.set_snapshot(snapshot)
-        self.tree.expandAll()
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
-            if str(index.data(GROUP_KEY_ROLE)) in self._collapsed:
-                self.tree.setExpanded(index, False)
-        self._reselect(keep, current_id)
+        self._restore(keep, current_id)
         self._update_summary()
+        self._update_actions()
+
+    def _restore(self, keep: set[int | None], current_id: object) -> None:
+        """After a new snapshot or a sort: folding as the person left it, and the selection."""
+        self._restoring = True
+        try:
+            self._unfold()
+            self._reselect(keep, current_id)
+        finally:
+            self._restoring = False
+
+    def _unfold(self) -> None:
+        for source in self.model.folds():
+            index = self.proxy.mapFromSource(source)
+            if index.isValid():  # filtered out otherwise
+                self._set_folded(index)
+
+    def _set_folded(self, index: QModelIndex) -> None:
+        key = str(index.data(GROUP_KEY_ROLE))
+        default = key != f"section:{Section.CUSTOMERS.value}"
+        if self.filter_edit.text().strip():
+            default = False  # what the filter found is shown
+        self.tree.setExpanded(index, not self._folded.get(key, default))
+
+    def _fold(self, index: QModelIndex, folded: bool) -> None:
+        if not self._restoring:
+            self._folded[str(index.data(GROUP_KEY_ROLE))] = folded
+
+    def _sort(self, column: int, order: Qt.SortOrder) -> None:
+        keep = {r.entry for r in self.selected_records()}
+        current = self.tree.currentIndex()
+        current_id = current.data(ENTRY_ROLE) if current.isValid() else None
+        self.model.sort(column, order)
+        self._restore(keep, current_id)
         self._update_actions()
 
     def _reselect(self, ids: set[int | None], current_id: object) -> None:
@@ -305,10 +378,14 @@ class DigestWindow(QWidget):
             return
         selection = QItemSelection()
         last = self.proxy.columnCount() - 1
-        for g in range(self.proxy.rowCount()):
-            group = self.proxy.index(g, 0)
-            for r in range(self.proxy.rowCount(group)):
-                index = self.proxy.index(r, 0, group)
+        pending = [self.proxy.index(g, 0) for g in range(self.proxy.rowCount())]
+        while pending:
+            parent = pending.pop()
+            for r in range(self.proxy.rowCount(parent)):
+                index = self.proxy.index(r, 0, parent)
+                if self.proxy.hasChildren(index):
+                    pending.append(index)
+                    continue
                 entry = index.data(ENTRY_ROLE)
                 if entry in ids:
                     selection.select(index, index.siblingAtColumn(last))
@@ -321,12 +398,40 @@ class DigestWindow(QWidget):
         )
 
     def _update_summary(self) -> None:
-        self.summary.setText(summary_text(self.model.groups))
+        self.summary.setText(summary_text(self.model.records, self.model.triage))
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.set_text(text)
-        self.tree.expandAll()
+        self._restore({r.entry for r in self.selected_records()}, None)
         self._update_actions()
+
+    # -- the preview ----------------------------------------------------------------------
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = current.data(ENTRY_ROLE) if current.isValid() else None
+        if entry == self._preview_entry:
+            return
+        self._preview_entry = entry
+        self._preview_generation += 1
+        if entry is None:
+            self.preview.setPlainText("")
+            self.preview.setPlaceholderText(PREVIEW_HINT)
+            return
+        self.preview.setPlainText("")
+        self.preview.setPlaceholderText("Loading the message…")
+        self._relay.watch(
+            self._service.message_text.later(entry), ("preview", self._preview_generation)
+        )
+
+    def _show_preview(self, future: Future[Any]) -> None:
+        error = future.exception()
+        if error is not None:
+            self.preview.setPlainText("")
+            self.preview.setPlaceholderText(f"Could not fetch the message: {_describe(error)}")
+            return
+        text: MessageText = future.result()
+        self.preview.setPlainText(text.text)
+        if not text.text:
+            self.preview.setPlaceholderText("The message has no text.")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # The tray keeps this window and shows it again; closing only hides it.

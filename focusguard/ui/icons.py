@@ -23,6 +23,19 @@ log = logging.getLogger(__name__)
 
 SIZES = (16, 22, 24, 32, 48, 64)
 BADGE_FILL = QColor("#d32f2f")
+# Held customer mail against the promise (issue 12 §1): a "!" disc at the top left, amber
+# while mail is at risk, red once some is overdue. Tray panels have any colour, so the
+# disc has a white ring like the badge.
+PROMISE_FILL = {"at-risk": QColor("#f59e0b"), "overdue": QColor("#b91c1c")}
+
+
+def promise_mark(status: Status | None) -> str:
+    """ "overdue", "at-risk" or "" for the icon's promise mark."""
+    if status is None:
+        return ""
+    if status.overdue:
+        return "overdue"
+    return "at-risk" if status.at_risk else ""
 
 
 class IconState(enum.Enum):
@@ -63,7 +76,7 @@ def badge_text(count: int) -> str:
 
 
 _renderers: dict[IconState, QSvgRenderer] = {}
-_icons: dict[tuple[IconState, str], QIcon] = {}
+_icons: dict[tuple[IconState, str, str], QIcon] = {}
 
 
 def renderer(state: IconState) -> QSvgRenderer:
@@ -77,7 +90,7 @@ def renderer(state: IconState) -> QSvgRenderer:
     return cached
 
 
-def pixmap(state: IconState, size: int, badge: str = "") -> QPixmap:
+def pixmap(state: IconState, size: int, badge: str = "", promise: str = "") -> QPixmap:
     pm = QPixmap(size, size)
     pm.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pm)
@@ -86,6 +99,8 @@ def pixmap(state: IconState, size: int, badge: str = "") -> QPixmap:
         renderer(state).render(painter, QRectF(0, 0, size, size))
         if badge:
             _paint_badge(painter, size, badge)
+        if promise in PROMISE_FILL:
+            _paint_promise(painter, size, PROMISE_FILL[promise])
     finally:
         painter.end()
     return pm
@@ -107,15 +122,30 @@ def _paint_badge(painter: QPainter, size: int, text: str) -> None:
     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
-def icon(state: IconState, count: int = 0) -> QIcon:
-    """The tray icon for `state`, with a badge for `count` held messages (0: no badge)."""
+def _paint_promise(painter: QPainter, size: int, fill: QColor) -> None:
+    d = max(8.0, size * 0.45)
+    rect = QRectF(0, 0, d, d).adjusted(0.5, 0.5, -0.5, -0.5)
+    painter.setPen(QPen(QColor("#ffffff"), max(1.0, size / 20)))
+    painter.setBrush(fill)
+    painter.drawEllipse(rect)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(7, int(d * 0.7)))
+    painter.setFont(font)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "!")
+
+
+def icon(state: IconState, count: int = 0, promise: str = "") -> QIcon:
+    """The tray icon for `state`, with a badge for `count` held messages (0: no badge) and
+    the promise mark ("at-risk", "overdue"; "" for none)."""
     badge = badge_text(count)
-    key = (state, badge)
+    key = (state, badge, promise)
     cached = _icons.get(key)
     if cached is None:
         cached = QIcon()
         for size in SIZES:
-            cached.addPixmap(pixmap(state, size, badge))
+            cached.addPixmap(pixmap(state, size, badge, promise))
         _icons[key] = cached
     return cached
 

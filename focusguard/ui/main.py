@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QProcess, Qt, QTimer, Signal, Slot
@@ -53,6 +54,9 @@ from focusguard.ui.tray import Tray
 if TYPE_CHECKING:
     from focusguard.ui.digest import DigestWindow
 
+# Check-ins: the scheduled ones, after a sleep, and "Check in now" ("manual"); not a release
+# of chosen mail, the end of focus or a pause.
+CHECK_IN_KINDS_THAT_OPEN = frozenset({"check-in", "wake", "manual"})
 log = logging.getLogger(__name__)
 
 
@@ -185,8 +189,9 @@ class Shell(QObject):
         self.feed.changed.connect(self.notifier.on_snapshot)
         self.bridge.on(Notice, self.notifier.notice)
         self.bridge.on(Problem, self.notifier.problem)
-        # An open digest follows the held mail live (issue 15): a new hold or a release.
-        self.bridge.on(Released, lambda _event: self._refresh_digest())
+        # An open digest follows the held mail live (issues 12 §2, 15): a new hold or a
+        # release; a check-in that brought mail out opens it.
+        self.bridge.on(Released, self._released)
         self.bridge.on(Decided, self._decided)
         self.bridge.on(ShowRequested, lambda _event: self.show_main())
 
@@ -281,6 +286,19 @@ class Shell(QObject):
         if event.outcome.decision.held:
             self._refresh_digest()
 
+    def _released(self, event: Released) -> None:
+        """At a check-in that brought mail out the held-mail window opens by itself (issue 12
+        §2, `notifications.open_digest_at_check_in`); otherwise an open one refreshes."""
+        release = event.release
+        if (
+            release.kind in CHECK_IN_KINDS_THAT_OPEN
+            and release.released
+            and self.service.settings.notifications.open_digest_at_check_in
+        ):
+            self.open_digest()
+            return
+        self._refresh_digest()
+
     def _refresh_digest(self) -> None:
         # Events come in bursts (a batch of arrivals is one Decided each): one refresh for
         # all that arrived in one pass of the event loop.
@@ -301,12 +319,16 @@ class Shell(QObject):
         if self._settings is None:
             from focusguard.ui.settings_dialog import SettingsDialog
 
-            dialog = SettingsDialog(self.settings_file)
+            dialog = SettingsDialog(self.settings_file, focus_until=self._focus_until)
             dialog.saved.connect(self.apply_settings)
             self._settings = dialog
         self._settings.show()
         self._settings.raise_()
         self._settings.activateWindow()
+
+    def _focus_until(self) -> datetime | None:
+        status = self.feed.current.status
+        return None if status is None else status.focus_until
 
     @Slot(object)
     def apply_settings(self, settings: Settings) -> Future[Done]:

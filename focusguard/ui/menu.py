@@ -10,6 +10,7 @@ notification.
 from __future__ import annotations
 
 import logging
+import textwrap
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -135,8 +136,7 @@ def entries(snap: Snapshot, intents: Intents) -> list[Entry]:
     shown = [v for v in intents.verbs.values() if v.menu is not None and v.menu.shown(snap)]
     held = snap.held
     return [
-        # "&" in a menu text is a mnemonic marker; a problem text may contain one.
-        Entry(snap.line.replace("&", "&&"), enabled=False),
+        *status_entries(snap),
         SEPARATOR,
         *(verb_entry(v, snap, intents) for v in shown if _group(v) == "mail"),
         Entry(f"&Held mail ({held})…" if held else "&Held mail…", intents.open_digest),
@@ -147,6 +147,27 @@ def entries(snap: Snapshot, intents: Intents) -> list[Entry]:
         SEPARATOR,
         Entry("&Quit FocusGuard", intents.quit),
     ]
+
+
+STATUS_MAX = 60  # characters: a tray menu as wide as the screen helps nobody (issue 12 §2)
+DETAIL_WIDTH = 60
+
+
+def elide(text: str, limit: int = STATUS_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def status_entries(snap: Snapshot) -> list[Entry]:
+    """The status line, elided; with a problem, its whole text in a submenu under it (an
+    error message can run to several sentences)."""
+    problem = snap.problem or (snap.status.problem if snap.status is not None else None)
+    # "&" in a menu text is a mnemonic marker; a problem text may contain one.
+    head = Entry(elide(snap.line).replace("&", "&&"), enabled=False)
+    if not problem:
+        return [head]
+    lines = textwrap.wrap(problem, DETAIL_WIDTH) or [problem]
+    detail = tuple(Entry(line.replace("&", "&&"), enabled=False) for line in lines)
+    return [head, Entry("⚠ What is wrong", children=detail)]
 
 
 def _group(verb: Verb) -> str:

@@ -46,10 +46,11 @@ from focusguard.app.values import (
     FocusGuardError,
     Problem,
     RuleMode,
+    ScheduleAudit,
     Settings,
 )
 from focusguard.domain.autoreply import customer_time, render
-from focusguard.domain.schedule import WEEKDAYS, Timeline
+from focusguard.domain.schedule import WEEKDAYS, FocusState, Interval, Timeline
 from focusguard.ui.future_relay import FutureRelay, run_in_thread
 from focusguard.ui.plain_text import plain_label
 from focusguard.ui.settings_focus import Detect, FocusTab
@@ -60,7 +61,7 @@ from focusguard.ui.settings_widgets import (
     TimeZoneCombo,
     hhmm,
 )
-from focusguard.ui.validators import show_error, template_problems
+from focusguard.ui.validators import outcome_style, show_error, template_problems
 
 TestConnection = Callable[[AccountSettings, str], None]
 
@@ -117,9 +118,13 @@ class SettingsDialog(QDialog):
         test_connection: TestConnection | None = None,
         *,
         now: Callable[[], datetime] | None = None,
+        focus_until: Callable[[], datetime | None] | None = None,
         detect_dnd: Detect | None = None,
     ) -> None:
         super().__init__(parent)
+        # The focus running now (by hand, scheduled or from the calendar): the auto-reply a
+        # customer gets now names the check-in after it, and so must the preview.
+        self._focus_until = focus_until or (lambda: None)
         self._detect_dnd = detect_dnd or setup.desktop_do_not_disturb
         if not isinstance(settings_file, SettingsFile):
             settings_file = SettingsFile(settings_file)
@@ -248,6 +253,12 @@ class SettingsDialog(QDialog):
         form.addRow("&Focus blocks:", self.blocks)
         form.addRow("", block_buttons)
         form.addRow("Time &zone:", self.timezone)
+        # The promise audit (issue 12 §1): the longest a customer mail can wait under this
+        # schedule, and a warning when that breaks the promise; hidden without a promise.
+        self.audit = plain_label("", page)
+        self.audit.setWordWrap(True)
+        self.audit.setAccessibleName("Longest wait for a customer")
+        form.addRow(self.audit)
         for signal in (
             self.check_ins.changed,
             self.check_in_minutes.valueChanged,
@@ -443,20 +454,42 @@ class SettingsDialog(QDialog):
         template = self.template.toPlainText()
         issues = template_problems(template)
         show_error(self.template_message, issues)
+        try:
+            settings = setup.check({"schedule": self._schedule_document(), **self._promise()})
+        except ConfigError:
+            settings = None
+        now = self._now()
+        self._show_audit(None if settings is None else setup.schedule_audit(settings, now))
         if issues:
             self.preview.setText("(fix the text above to see the preview)")
             return
-        try:
-            settings = setup.check({"schedule": self._schedule_document()})
-        except ConfigError:
+        if settings is None:
             self.preview.setText("(fix the schedule to see the next check-in time)")
             return
-        now = self._now()
         zone = ZoneInfo(settings.schedule.timezone)
-        nxt = Timeline(settings.weekly_schedule()).next_check_in(now)
+        until = self._focus_until()
+        state = FocusState(adhoc=(Interval(now, until),)) if until and until > now else FocusState()
+        nxt = Timeline(settings.weekly_schedule(), state).next_check_in(now)
         when = customer_time(nxt, zone, now) if nxt is not None else "my next check-in"
         phone = self.urgent_phone.text().strip() or "(no phone number set)"
         self.preview.setText(render(template, when, phone))
+
+    def _promise(self) -> dict[str, Any]:
+        """The promise as loaded (the window does not edit it yet): the audit needs it."""
+        promise = self._base.get("promise")
+        return {"promise": promise} if isinstance(promise, dict) and promise else {}
+
+    def _show_audit(self, audit: ScheduleAudit | None) -> None:
+        if audit is None:
+            self.audit.setVisible(False)
+            return
+        self.audit.setVisible(True)
+        if audit.warning:
+            self.audit.setText(f"⚠ {audit.warning}")
+            self.audit.setStyleSheet(outcome_style(self.audit.palette(), ok=False))
+        else:
+            self.audit.setText(audit.summary)
+            self.audit.setStyleSheet("")
 
     def _consent_clicked(self, checked: bool) -> None:
         if checked and not ask_rule_blob_consent(self):
@@ -527,5 +560,5 @@ class SettingsDialog(QDialog):
     def _test_done(self, ok: bool, text: str) -> None:
         self.test_button.setEnabled(True)
         self.test_result.setText(text)
-        self.test_result.setStyleSheet("color: #1b5e20;" if ok else "color: #b00020;")
+        self.test_result.setStyleSheet(outcome_style(self.test_result.palette(), ok))
         self.connection_tested.emit(ok, text)

@@ -56,6 +56,7 @@ class Tray(QObject):
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self.state = icons.IconState.OPEN
+        self.promise = ""
         self.show_snapshot(snapshot())
 
     def show(self) -> None:
@@ -76,7 +77,8 @@ class Tray(QObject):
         assert isinstance(snap, Snapshot)
         self.state = icons.state_for(snap.status, snap.problem)
         badge = snap.held if self.state in (icons.IconState.HOLDING, icons.IconState.FOCUS) else 0
-        self.icon.setIcon(icons.icon(self.state, badge))
+        self.promise = icons.promise_mark(snap.status)
+        self.icon.setIcon(icons.icon(self.state, badge, self.promise))
         self.icon.setToolTip(safe_tooltip(f"{self.title}\n{snap.line}"))
 
     def show_message(

@@ -9,15 +9,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTextEdit
 
 from focusguard.app import setup
 from focusguard.app.values import ConfigError
 from focusguard.domain.senders import SenderPattern
 
-ERROR_BACKGROUND = QColor(255, 205, 205)
-ERROR_STYLE = "color: #b00020;"
+# Red and green that stay readable: dark shades on a light palette, light ones on a dark
+# palette (the fixed dark shades were unreadable on a dark theme, issue 12 §2).
+_ON_LIGHT = {"error": "#b00020", "ok": "#1b5e20", "error_bg": QColor(255, 205, 205)}
+_ON_DARK = {"error": "#ff8a80", "ok": "#a5d6a7", "error_bg": QColor(110, 30, 30)}
+
+
+def _shades(palette: QPalette) -> dict[str, object]:
+    return _ON_DARK if palette.color(QPalette.ColorRole.Window).lightness() < 128 else _ON_LIGHT
+
+
+def outcome_style(palette: QPalette, ok: bool) -> str:
+    """A style sheet colouring a label for success or failure, readable on `palette`."""
+    return f"color: {_shades(palette)['ok' if ok else 'error']};"
+
+
+def error_background(palette: QPalette) -> QColor:
+    colour = _shades(palette)["error_bg"]
+    assert isinstance(colour, QColor)
+    return colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +88,7 @@ def template_problems(template: str) -> list[str]:
 def show_error(label: QLabel, messages: list[str]) -> None:
     """Fill an error label (plain text, red) or hide it when there is nothing to say."""
     label.setText("\n".join(messages))
-    label.setStyleSheet(ERROR_STYLE if messages else "")
+    label.setStyleSheet(outcome_style(label.palette(), ok=False) if messages else "")
     label.setVisible(bool(messages))
 
 
@@ -95,7 +112,7 @@ class SenderListValidator(QObject):
         doc = self._editor.document()
         for p in self.problems:
             fmt = QTextCharFormat()
-            fmt.setBackground(ERROR_BACKGROUND)
+            fmt.setBackground(error_background(self._editor.palette()))
             fmt.setProperty(QTextFormat.Property.FullWidthSelection, True)
             sel = QTextEdit.ExtraSelection()
             sel.cursor = QTextCursor(doc.findBlockByNumber(p.line - 1))

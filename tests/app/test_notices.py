@@ -64,6 +64,32 @@ def test_a_release_is_one_notice_about_the_held_mail() -> None:
     assert release_notice(Release("manual", (), 0)) is None
 
 
+def test_a_release_to_keep_the_promise_has_its_own_title_and_says_why() -> None:
+    now = datetime(2026, 3, 24, 11, 0, tzinfo=LONDON)
+    rec = HeldRecord("<1@t>", "i1", "Ann <a@x.com>", "a@x.com", "s", "customer", now, now, None, "")
+    why = "released early: promised reply by 12:00"
+    notice = release_notice(Release("promise", (rec,), 0, reason=why))
+    assert notice == Notice(
+        "Released early to keep your reply promise",
+        f"1 customer email from 1 customer ({why})",
+        about_held_mail=True,
+    )
+
+
+def test_a_release_by_hand_says_released_once() -> None:
+    from focusguard.app.values import ReleaseDone
+
+    now = datetime(2026, 3, 24, 11, 0, tzinfo=LONDON)
+    rec = HeldRecord(
+        "<1@t>", "i1", "Bo <b@corp.example>", "b@corp.example", "s", "internal", now, now, None, ""
+    )
+    assert ReleaseDone("Released", Release("manual", (rec,) * 3, 0)).text == (
+        "Released 3 other emails"
+    )
+    assert ReleaseDone("Released", None).text == "There was nothing to release"
+    assert ReleaseDone("Checked in", None).text == "Checked in: nothing to release"
+
+
 # -- every mode: the headless app hears it too ------------------------------------------------
 FOCUS_ALL_DAY = """
 [[schedule.focus_blocks]]

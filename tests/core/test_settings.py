@@ -845,6 +845,11 @@ def test_notifications_table() -> None:
     with pytest.raises(ConfigError) as info:
         parse_settings({"notifications": {"urgent_during_focus": "yes", "sound": True}})
     assert [str(p) for p in info.value.problems] == [
-        "notifications.sound: unknown key (known keys here: urgent_during_focus)",
+        "notifications.sound: unknown key (known keys here: urgent_during_focus, "
+        "open_digest_at_check_in)",
         'notifications.urgent_during_focus: expected true or false, got "yes"',
     ]
+    # The digest opens itself at a check-in unless told not to (issue 12 §2).
+    assert parse_settings({}).notifications.open_digest_at_check_in is True
+    off = parse_settings({"notifications": {"open_digest_at_check_in": False}})
+    assert off.notifications.open_digest_at_check_in is False

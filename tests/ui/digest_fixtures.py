@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from focusguard.app.values import DigestSnapshot, ReleaseDone
+from focusguard.app.values import DigestSnapshot, FocusGuardError, MessageText, ReleaseDone
 from focusguard.core.clock import VirtualClock
 from focusguard.core.engine import Handled
 from focusguard.core.records import HeldRecord, HeldState
@@ -141,6 +141,13 @@ class FakeService:
         self.digest = _OnPool(self._digest, self._pool)
         self.release = _OnPool(self.engine.release, self._pool)
         self.mark_handled = _OnPool(self.engine.mark_handled, self._pool)
+        self.texts: dict[int, str] = {}  # the preview's text by ledger entry
+        self.message_text = _OnPool(self._message_text, self._pool)
+
+    def _message_text(self, entry: int) -> MessageText:
+        if entry not in self.texts:
+            raise FocusGuardError("Message not found", "It is no longer in the mailbox.")
+        return MessageText(entry, self.texts[entry])
 
     def _digest(self) -> DigestSnapshot:
         zone = ZoneInfo(self.settings.schedule.timezone)

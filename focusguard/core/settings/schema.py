@@ -124,6 +124,7 @@ class HoldingSettings:
 @dataclass(frozen=True, slots=True)
 class NotificationSettings:
     urgent_during_focus: bool = False  # a desktop notification when urgent mail comes through
+    open_digest_at_check_in: bool = True  # the held-mail window opens itself at a check-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,6 +586,12 @@ NOTIFICATIONS = Table(
             "bool",
             False,
             ("notify when an urgent sender's mail comes through in focus",),
+        ),
+        Key(
+            "open_digest_at_check_in",
+            "bool",
+            True,
+            ("the held-mail window opens by itself at each check-in that releases mail",),
         ),
     ),
     intro=("[notifications]: what FocusGuard tells you.",),

@@ -709,7 +709,10 @@ def _holding(c: _Checker, raw: object) -> HoldingSettings:
 
 def _notifications(c: _Checker, raw: object) -> NotificationSettings:
     t = c.section(raw, NOTIFICATIONS)
-    return NotificationSettings(c.flag(t, NOTIFICATIONS, "urgent_during_focus"))
+    return NotificationSettings(
+        c.flag(t, NOTIFICATIONS, "urgent_during_focus"),
+        c.flag(t, NOTIFICATIONS, "open_digest_at_check_in"),
+    )
 
 
 def _privacy(c: _Checker, raw: object) -> PrivacySettings:

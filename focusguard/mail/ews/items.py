@@ -89,6 +89,15 @@ def to_mail_item(msg: Any, folder: Folder) -> MailItem:
     )
 
 
+def message_text(account: Any, item_id: str) -> str:
+    """GetItem of TextBody: the server converts an HTML body to text (Exchange 2013 and
+    later, https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/textbody)."""
+    [msg] = list(account.fetch(ids=[(item_id, None)], only_fields=["text_body"]))
+    if isinstance(msg, Exception):
+        raise msg
+    return str(msg.text_body or "")
+
+
 def list_folder(ews_folder: Any, folder: Folder, since: dt.datetime | None) -> list[MailItem]:
     qs = ews_folder.all()
     if since is not None:

@@ -235,6 +235,10 @@ class GraphBackend:
         with self._boundary("sending an auto-reply"):
             reply.send_reply(self._require(), item, body, headers, mailbox=self.email)
 
+    def message_text(self, item_id: str) -> str:
+        with self._boundary("reading a message"):
+            return items.message_text(self._require(), item_id)
+
     def apply_rules(self, rules: HoldRules | None) -> RuleOutcome:
         with self._boundary("updating the server hold rules"):
             self._require()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from focusguard.core.ports import Folder, MailItem, MoveResult
+from focusguard.core.ports import Folder, MailError, MailItem, MoveResult
 from focusguard.mail.graph.client import GraphClient, SubRequest, SubResponse
 from focusguard.mail.graph.errors import GraphHTTPError, error_codes
 
@@ -85,6 +85,27 @@ def to_item(message: dict[str, Any], folder: Folder) -> MailItem:
             for r in (*(message.get("toRecipients") or ()), *(message.get("ccRecipients") or ()))
         ),
     )
+
+
+def message_text(client: GraphClient, item_id: str) -> str:
+    """The body as text: `Prefer: outlook.body-content-type="text"` has Outlook convert an
+    HTML body (https://learn.microsoft.com/en-us/graph/api/message-get#request-headers)."""
+    message = client.request(
+        "GET",
+        f"/me/messages/{item_id}",
+        params={"$select": "body"},
+        prefer=('outlook.body-content-type="text"',),
+    )
+    body = (message or {}).get("body") or {}
+    content = str(body.get("content") or "")
+    if str(body.get("contentType", "text")).lower() != "text":
+        raise MailError(
+            "Could not read the message as text",
+            "Microsoft 365 sent the message as HTML although text was asked for; open it in "
+            "Outlook instead.",
+            retryable=False,
+        )
+    return content
 
 
 def iso_z(t: datetime) -> str:

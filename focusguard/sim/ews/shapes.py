@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TypeVar
+from urllib.parse import quote
 
+from ..common.html_text import html_to_text
 from .model import Address, Folder, Item
 from .soap import Element, local, m, sub, t, xbool, xdt
 
@@ -55,7 +57,16 @@ _ALL = _DEFAULT | {
     "Organizer",
     "Location",
     "ConversationId",
+    "WebClientReadFormQueryString",
 }
+
+OWA_BASE = "https://mail.example.com/owa/"
+
+
+def owa_link(item_id: str) -> str:
+    """The Outlook on the web read form of an item, as Exchange builds it."""
+    return f"{OWA_BASE}?ItemID={quote(item_id, safe='')}&exvsurl=1&viewmodel=ReadMessageItem"
+
 
 # What FindItem never returns, however it is asked: "you cannot extend the FindItem operation
 # to retrieve additional properties and elements such as ToRecipients, CcRecipients, and
@@ -73,6 +84,7 @@ NOT_IN_FIND_ITEM = frozenset(
         "CcRecipients",
         "BccRecipients",
         "ReplyTo",
+        "TextBody",
     }
 )
 
@@ -190,8 +202,17 @@ def item_element(parent: Element, item: Item, shape: Shape, folder_ck: str = "")
                 sub(ext, t("Value"), prop.value)
     if "LastModifiedTime" in f:
         sub(el, t("LastModifiedTime"), xdt(item.created))
+    if "WebClientReadFormQueryString" in f:
+        # Exchange 2010 SP1 and later return the whole Outlook on the web address here
+        # (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/webclientreadformquerystring).
+        sub(el, t("WebClientReadFormQueryString"), owa_link(item.id))
     if "ConversationId" in f and item.conversation_id:
         sub(el, t("ConversationId"), Id=item.conversation_id)
+    if "TextBody" in f:
+        # The body as text, converted from HTML by the server, Exchange 2013 and later
+        # (https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/textbody).
+        text = item.body if item.body_type.lower() == "text" else html_to_text(item.body)
+        sub(el, t("TextBody"), text, BodyType="Text")
     if item.element == "Message":
         _message_tail(el, item, f)
     elif item.element == "CalendarItem":

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from ..common.html_text import html_to_text
 from . import drafts
 from .mailbox import Mailbox
 from .model import GraphError, Message, parse_iso
@@ -56,6 +57,11 @@ class Request:
     @property
     def immutable(self) -> bool:
         return 'idtype="immutableid"' in self.headers.get("prefer", "").replace(" ", "").lower()
+
+    @property
+    def text_body(self) -> bool:
+        prefer = self.headers.get("prefer", "").replace(" ", "").lower()
+        return 'outlook.body-content-type="text"' in prefer
 
     def max_page(self, default: int) -> int:
         match = re.search(r"odata\.maxpagesize=(\d+)", self.headers.get("prefer", ""))
@@ -129,6 +135,11 @@ def _shape(
             "RequestBroker--ParseUri",
             f"Could not find a property named '{unknown[0]}' on type 'microsoft.graph.message'.",
         )
+    if req.text_body and msg.body_type.lower() == "html":
+        # "Prefer: outlook.body-content-type" asks for the body (and uniqueBody) as text;
+        # Outlook converts HTML to text
+        # (https://learn.microsoft.com/en-us/graph/api/message-get#request-headers).
+        full["body"] = {"contentType": "text", "content": html_to_text(msg.body)}
     return {"@odata.etag": f'W/"{msg.created_seq}"', **{f: full[f] for f in fields if f in full}}
 
 
