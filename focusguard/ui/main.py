@@ -49,6 +49,7 @@ from focusguard.ui.tray import Tray
 
 if TYPE_CHECKING:
     from focusguard.ui.digest import DigestWindow
+    from focusguard.ui.insights import InsightsWindow
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ class Shell(QObject):
         self.notifier = notifier or TrayNotifier()
         self.feed = StatusFeed(self.service, self.bridge, self)
         self._digest: DigestWindow | None = None
+        self._insights: InsightsWindow | None = None
         self._settings: QDialog | None = None
         self.intents = Intents(
             self.service,
@@ -157,6 +159,7 @@ class Shell(QObject):
             open_settings=self.open_settings if settings_file is not None else None,
             quit_app=self.quit,
             autostart=autostart if autostart is not None else app.autostart,
+            open_insights=self.open_insights,
         )
         if tray_available is None:
             tray_available = QSystemTrayIcon.isSystemTrayAvailable()
@@ -200,7 +203,7 @@ class Shell(QObject):
         if self.window is not None:
             self.window.hide()
             self.window.deleteLater()
-        for w in (self._digest, self._settings):
+        for w in (self._digest, self._insights, self._settings):
             if w is not None:
                 w.close()
         self.app.stop()
@@ -265,6 +268,14 @@ class Shell(QObject):
 
             self._digest = DigestWindow(self.service)
         self._digest.show_and_raise()
+
+    @Slot()
+    def open_insights(self) -> None:
+        if self._insights is None:
+            from focusguard.ui.insights import InsightsWindow
+
+            self._insights = InsightsWindow(self.service)
+        self._insights.show_and_raise()
 
     def _refresh_digest(self) -> None:
         if self._digest is not None and self._digest.isVisible():
