@@ -124,8 +124,16 @@ def overall(ins: Insights) -> str:
         f"{plural(t.chasers, 'chaser')}; median first response "
         f"{duration(t.working.median)} (p90 {duration(t.working.p90)}) of working time; "
         f"within the promise {share(t.share_within_promise)}; "
-        f"{plural(t.unanswered, 'request')} unanswered now. FocusGuard held "
-        f"{plural(ins.focus_popups_avoided, 'pop-up')} during focus, in "
+        f"{plural(t.unanswered, 'request')} unanswered now. " + _focusguard_part(ins)
+    )
+
+
+def _focusguard_part(ins: Insights) -> str:
+    if not (ins.focus_popups_avoided or ins.check_in_batches or ins.focus_time):
+        return "FocusGuard did not hold mail or keep focus in these weeks."
+    return (
+        f"FocusGuard held {plural(ins.focus_popups_avoided, 'pop-up')} during focus and "
+        f"brought mail out in "
         f"{plural(ins.check_in_batches, 'check-in batch', 'check-in batches')}; "
         f"{duration(ins.focus_time)} in focus."
     )

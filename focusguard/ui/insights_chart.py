@@ -26,17 +26,32 @@ class WeekPoint:
     median: timedelta | None  # first-response time, working time
 
 
-def _nice_top(value: float) -> float:
-    """A round axis end at or above `value` (1, 2, 5 × 10^n)."""
+NICE = (1, 1.5, 2, 3, 4, 5, 6, 8, 10)
+# How many parts an axis ending at k × 10^n is divided in, for round labels.
+PARTS = {1: 5, 1.5: 3, 2: 4, 3: 3, 4: 4, 5: 5, 6: 3, 8: 4, 10: 5}
+
+
+def nice_top(value: float) -> float:
+    """A round axis end at or above `value` (1, 1.5, 2, 3, 4, 5, 6, 8 × 10^n), so the
+    tallest bar fills most of the height."""
     if value <= 0:
         return 1.0
-    step = 1.0
-    while step * 10 <= value:
-        step *= 10
-    for k in (1, 2, 5, 10):
-        if k * step >= value:
-            return k * step
-    return 10 * step
+    scale = 1.0
+    while scale * 10 <= value:
+        scale *= 10
+    while scale > value:
+        scale /= 10
+    return next(k * scale for k in NICE if k * scale >= value)
+
+
+def parts(top: float) -> int:
+    """How many parts to divide an axis ending at `top` (a `nice_top`) in."""
+    scale = 1.0
+    while scale * 10 <= top:
+        scale *= 10
+    while scale > top:
+        scale /= 10
+    return PARTS.get(round(top / scale, 1), 4)
 
 
 class WeeklyChart(QWidget):
@@ -78,10 +93,10 @@ class WeeklyChart(QWidget):
         values = [p.median / HOUR for p in self.points if p.median is not None]
         if self.promise is not None:
             values.append(self.promise / HOUR)
-        return _nice_top(max(values, default=1.0) * 1.1)
+        return nice_top(max(values, default=1.0) * 1.1)
 
     def messages_top(self) -> float:
-        return _nice_top(max((p.messages for p in self.points), default=1) * 1.1)
+        return nice_top(max((p.messages for p in self.points), default=1) * 1.1)
 
     def plot_rect(self) -> QRectF:
         return QRectF(
@@ -140,17 +155,30 @@ class WeeklyChart(QWidget):
         if not self.points:
             painter.drawText(plot, Qt.AlignmentFlag.AlignCenter, "No weeks to show yet")
             return
-        # Axes' ends: messages on the left, hours on the right.
-        painter.drawText(
-            QRectF(0, plot.top() - 8, self.MARGIN_LEFT - 6, 16),
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            f"{self.messages_top():g}",
-        )
-        painter.drawText(
-            QRectF(plot.right() + 6, plot.top() - 8, self.MARGIN_RIGHT, 16),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            f"{self.hours_top():g} h",
-        )
+        # Grid lines at round numbers of messages (left); hours on the right.
+        grid = QColor(text)
+        grid.setAlpha(50)
+        top, n = self.messages_top(), parts(self.messages_top())
+        for k in range(n + 1):
+            y = plot.bottom() - plot.height() * k / n
+            if k:
+                painter.setPen(QPen(grid, 1))
+                painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            painter.setPen(QPen(text, 1))
+            painter.drawText(
+                QRectF(0, y - 8, self.MARGIN_LEFT - 6, 16),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{top * k / n:g}",
+            )
+        hours, m = self.hours_top(), parts(self.hours_top())
+        for k in range(m + 1):
+            y = self.hours_y(hours * k / m)
+            painter.drawLine(QPointF(plot.right(), y), QPointF(plot.right() + 4, y))
+            painter.drawText(
+                QRectF(plot.right() + 7, y - 8, self.MARGIN_RIGHT - 7, 16),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                f"{hours * k / m:g} h",
+            )
         slot = plot.width() / len(self.points)
         centres: list[QPointF | None] = []
         for i, p in enumerate(self.points):
