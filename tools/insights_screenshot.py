@@ -35,7 +35,7 @@ from focusguard.store import Store  # noqa: E402
 from focusguard.ui.insights import InsightsWindow  # noqa: E402
 
 NOW = dt.datetime(2026, 4, 15, 11, 7, tzinfo=dt.UTC)  # a Wednesday
-PASSWORD = "Zq7-history-4711"
+PASSWORD = "Zq7-history-4711"  # noqa: S105 (the simulator's, not a real account's)
 SETTINGS = """
 [account]
 kind = "ews"
