@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from focusguard.core import command_args
 from focusguard.core.insights_text import duration, plural
 from focusguard.core.mailbox_insights import InsightsStore, kept_since
 from focusguard.core.settings import Settings
@@ -37,7 +38,7 @@ from focusguard.domain.senders import Category, sender_address
 from focusguard.domain.working_time import ZERO
 from focusguard.replay import TraceMessage, simulate
 
-DEFAULT_DAYS = 7
+DEFAULT_DAYS = command_args.PREVIEW_DAYS_DEFAULT
 # The header that stands in for what made a message unfit for an auto-reply (RFC 3834).
 NO_AUTOREPLY = {"Auto-Submitted": "auto-generated"}
 

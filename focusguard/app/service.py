@@ -53,7 +53,6 @@ from focusguard.core.ports import HistorySource
 from focusguard.core.records import HeldState
 from focusguard.core.settings import ConfigError, Settings, load_settings
 from focusguard.domain.clock_time import tomorrow_at
-from focusguard.preview import DEFAULT_DAYS, preview_from_store
 
 T = TypeVar("T")
 
@@ -101,7 +100,7 @@ DAYS = Arg(
     "how many days back (at most what privacy.keep_days keeps)",
     check=command_args.whole_number("days", 1, command_args.PREVIEW_DAYS_MAX),
     parse=command_args.parse_whole("days", 1, command_args.PREVIEW_DAYS_MAX),
-    default=DEFAULT_DAYS,
+    default=command_args.PREVIEW_DAYS_DEFAULT,
     flag="--days",
     metavar="N",
 )
@@ -326,7 +325,10 @@ class Service:
         changes=False,
     )
     def preview(
-        self, days: int = DEFAULT_DAYS, config: str | None = None, names: bool = False
+        self,
+        days: int = command_args.PREVIEW_DAYS_DEFAULT,
+        config: str | None = None,
+        names: bool = False,
     ) -> PreviewReport:
         """What the last `days` days of real mail would have been like with the settings in
         `config` (default: the ones in use). Reads only; changes nothing on the server."""
@@ -349,7 +351,7 @@ class Service:
 
     @query
     def preview_with(
-        self, settings: Settings | None = None, days: int = DEFAULT_DAYS
+        self, settings: Settings | None = None, days: int = command_args.PREVIEW_DAYS_DEFAULT
     ) -> PreviewReport:
         """The preview of `settings` (None: the ones in use) from the history read so far;
         the calendar's focus time is asked of the mailbox when it is connected."""
@@ -409,6 +411,9 @@ class Service:
         )
 
     def _preview(self, candidate: Settings, days: int, names: bool) -> PreviewReport:
+        # Imported here: the replay's machinery is not needed to start the tray.
+        from focusguard.preview import preview_from_store
+
         engine = self._engine
         now = engine.clock.now()
         subject = candidate.schedule.calendar_focus_subject

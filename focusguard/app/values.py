@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from focusguard.core import insights_text
 from focusguard.core.engine import Handled, Outcome, Release, Status
@@ -31,7 +31,9 @@ from focusguard.core.settings import (
 from focusguard.core.status_text import status_line
 from focusguard.domain.insights import CustomerFigures, Insights, WeekFigures
 from focusguard.platform.autostart import Autostart
-from focusguard.preview import PreviewSummary
+
+if TYPE_CHECKING:  # the replay's machinery loads when a preview is first asked for
+    from focusguard.preview import PreviewSummary
 
 
 class Answer(Protocol):

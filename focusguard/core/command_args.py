@@ -94,6 +94,7 @@ def parse_hours(text: str) -> float:
 # -- insights and preview (issue 13) --------------------------------------------------------
 INSIGHTS_WEEKS_MAX = 52
 PREVIEW_DAYS_MAX = 366
+PREVIEW_DAYS_DEFAULT = 7  # last week
 
 
 def whole_number(name: str, low: int, high: int) -> Callable[[object], int]:
