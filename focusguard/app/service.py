@@ -333,7 +333,10 @@ class Service:
         """What the last `days` days of real mail would have been like with the settings in
         `config` (default: the ones in use). Reads only; changes nothing on the server."""
         candidate = self._settings if config is None else _candidate(Path(config))
-        self._read_history(None)
+        # Only the days replayed, and the auto-replies sent in the days before them (their
+        # spacing counts): a first read of last week, not of all that keep_days keeps.
+        back = timedelta(days=days + candidate.autoreply.once_per_sender_days)
+        self._read_history(None, since=self._engine.clock.now() - back)
         return self._preview(candidate, days, names)
 
     # -- the Insights window ---------------------------------------------------------------
@@ -376,7 +379,7 @@ class Service:
             )
         return store
 
-    def _read_history(self, pages: int | None) -> HistoryRead:
+    def _read_history(self, pages: int | None, since: datetime | None = None) -> HistoryRead:
         source = self._history_source()
         engine = self._engine
         seen: list[HistoryProgress] = []
@@ -393,6 +396,7 @@ class Service:
                 self._settings,
                 engine.clock.now(),
                 on_progress=progress,
+                since=since,
             )
         except _StepDone:
             return HistoryRead(seen[-1].read, len(seen), seen[-1].done, complete=False)

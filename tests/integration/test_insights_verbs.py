@@ -137,6 +137,11 @@ def test_preview_of_a_candidate_file_is_the_replay_of_the_stored_history(
     got = json.loads(out)
     want = preview.preview_from_store(running.store, load_settings(candidate), NOW, days=7)
     assert got == {**want.as_json()}
+    # The first preview read only its days (and the auto-reply spacing before them)...
+    stored = running.store.history(NOW - dt.timedelta(days=60), NOW + dt.timedelta(seconds=1))
+    back = NOW - dt.timedelta(days=7 + box.settings.autoreply.once_per_sender_days)
+    assert 0 < len(stored) == sum(1 for m in box.seeded.messages if m.at >= back)
+    assert min(e.at for e in stored) >= back
     current = preview.preview_from_store(running.store, box.settings, NOW, days=7)
     assert got["check_in_batches"] != current.check_in_batches  # the candidate's, not these
     assert_reads_only(box)
@@ -145,6 +150,10 @@ def test_preview_of_a_candidate_file_is_the_replay_of_the_stored_history(
     assert code == 0
     assert out.startswith("Last week with these settings: ")
     assert " interruptions → " in out and "of your 4h promise" in out
+    # ...and the insights read the weeks before it as well: all that keep_days keeps.
+    assert cli(capsys, "insights")[0] == 0
+    stored = running.store.history(NOW - dt.timedelta(days=60), NOW + dt.timedelta(seconds=1))
+    assert len(stored) == running_kept(box)
 
 
 def test_a_bad_candidate_file_is_refused_with_what_to_fix(
@@ -198,6 +207,11 @@ def _settings_text(box: Mailbox) -> str:
         return SETTINGS.format(kind="ews", auth="basic", extra=f'ews_url = "{box.sim.url}"')
     extra = 'client_id = "11111111-2222-3333-4444-555555555555"'
     return SETTINGS.format(kind="graph", auth="oauth", extra=extra)
+
+
+def running_kept(box: Mailbox) -> int:
+    oldest = NOW - dt.timedelta(days=box.settings.privacy.keep_days)
+    return sum(1 for m in box.seeded.messages if m.at >= oldest)
 
 
 def _minutes(d: dt.timedelta | None) -> float | None:
