@@ -184,7 +184,9 @@ def _add_verbs(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
                 node = sub.add_parser(name, help=GROUP_HELP.get(name, name))
                 groups[name] = node.add_subparsers(metavar="ACTION", required=True)
             parent = groups[name]
-        _add_verb(parent.add_parser(word, parents=[common], help=verb.help), verb)
+        own_config = any(arg.flag == "--config" for arg in verb.args)
+        options = common_options(config=False) if own_config else common
+        _add_verb(parent.add_parser(word, parents=[options], help=verb.help), verb)
 
 
 # -- running --------------------------------------------------------------------------------
@@ -295,15 +297,23 @@ def parse_seconds(text: str) -> float:
 
 
 # -- parser ---------------------------------------------------------------------------------
+def common_options(*, config: bool = True) -> argparse.ArgumentParser:
+    """The options of every command; without `--config` for a verb that has its own
+    (`preview --config CANDIDATE.toml`: the settings to try, not the ones in use)."""
+    common = argparse.ArgumentParser(add_help=False)
+    if config:
+        common.add_argument("--config", metavar="PATH", help="settings file (default: per-user)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="focusguard",
         description="Hold customer email until check-in times; let urgent mail through.",
     )
     parser.add_argument("--version", action="version", version=f"FocusGuard {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="settings file (default: per-user)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    common = common_options()
     parser.add_argument("--config", metavar="PATH", help=argparse.SUPPRESS)
     parser.set_defaults(func=cmd_gui, verbose=False)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")

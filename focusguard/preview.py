@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from focusguard.core import command_args
+from focusguard.core.insights_text import duration, plural
 from focusguard.core.mailbox_insights import InsightsStore, kept_since
 from focusguard.core.settings import Settings
 from focusguard.domain.history import Direction, HistoryEntry, message_token
@@ -36,7 +38,7 @@ from focusguard.domain.senders import Category, sender_address
 from focusguard.domain.working_time import ZERO
 from focusguard.replay import TraceMessage, simulate
 
-DEFAULT_DAYS = 7
+DEFAULT_DAYS = command_args.PREVIEW_DAYS_DEFAULT
 # The header that stands in for what made a message unfit for an auto-reply (RFC 3834).
 NO_AUTOREPLY = {"Auto-Submitted": "auto-generated"}
 
@@ -63,13 +65,55 @@ class PreviewSummary:
     def sentence(self) -> str:
         """ "Last week with these settings: 212 interruptions → 31 check-in batches; longest
         customer wait 3h10 of your 4h promise" (issue 13 §4)."""
-        wait = _duration(self.longest_wait)
-        promise = "" if self.promised is None else f" of your {_duration(self.promised)} promise"
+        wait = duration(self.longest_wait)
+        promise = "" if self.promised is None else f" of your {duration(self.promised)} promise"
         return (
             f"Last {_period(self.until - self.since)} with these settings: "
             f"{self.popups_were} interruptions → {self.popups_would_be} pop-ups and "
             f"{self.check_in_batches} check-in batches; longest customer wait {wait}{promise}"
         )
+
+    def details(self) -> list[str]:
+        """The rest of the summary, a line each (`focusguard preview`, the Insights window)."""
+        lines = [
+            f"{plural(self.messages, 'message')} replayed; during what would have been focus "
+            f"({duration(self.focus_time)}): {self.focus_popups_were} pop-ups then → "
+            f"{self.focus_popups_would_be} with these settings.",
+            f"{plural(self.promise_breaches, 'promise breach', 'promise breaches')}; "
+            f"{plural(self.autoreplies, 'auto-reply', 'auto-replies')} would go out"
+            + (f" (to {', '.join(self.autoreply_to)})." if self.autoreply_to else "."),
+        ]
+        if self.subject_keywords_ignored:
+            lines.append(
+                "Subject keywords cannot be replayed (FocusGuard keeps no subjects): the real "
+                "number of pop-ups may be a little higher."
+            )
+        return lines
+
+    def as_json(self) -> dict[str, object]:
+        def minutes(d: timedelta | None) -> float | None:
+            return None if d is None else round(d / timedelta(minutes=1), 1)
+
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "messages": self.messages,
+            "popups_were": self.popups_were,
+            "popups_would_be": self.popups_would_be,
+            "focus_popups_were": self.focus_popups_were,
+            "focus_popups_would_be": self.focus_popups_would_be,
+            "focus_time_min": minutes(self.focus_time),
+            "check_in_batches": self.check_in_batches,
+            "longest_wait_min": minutes(self.longest_wait),
+            "longest_wait_received": None
+            if self.longest_wait_received is None
+            else self.longest_wait_received.isoformat(),
+            "promised_min": minutes(self.promised),
+            "promise_breaches": self.promise_breaches,
+            "autoreplies": self.autoreplies,
+            "autoreply_to": list(self.autoreply_to),
+            "subject_keywords_ignored": self.subject_keywords_ignored,
+        }
 
 
 def preview(
@@ -183,14 +227,6 @@ def _autoreplied_before(history: Sequence[HistoryEntry], since: datetime) -> dic
                 if address not in out or out[address] < e.at:
                     out[address] = e.at
     return out
-
-
-def _duration(d: timedelta) -> str:
-    minutes = int(d.total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours}h{rest:02d}" if rest else f"{hours}h"
 
 
 def _period(d: timedelta) -> str:

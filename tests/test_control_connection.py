@@ -243,3 +243,16 @@ def test_connect_errors_other_than_absence_keep_their_reason(tmp_path: Path) -> 
         control._connect(str(blocker / "control.sock"), "AF_UNIX", timeout=1)
     assert not isinstance(info.value, control.NotRunning)
     assert os.strerror(errno.ENOTDIR) in str(info.value)
+
+
+def test_a_reply_larger_than_a_request_may_be_arrives_whole(tmp_path: Path) -> None:
+    # The insights of a mailbox with a few hundred customers is well over 64 KiB (issue 13).
+    table = "customer-0000.example   12   3   1h20\n" * 5000
+    srv = control.ControlServer(lambda request: {"ok": True, "text": table}, tmp_path)
+    srv.start()
+    try:
+        reply = control.request({"cmd": "insights"}, tmp_path)
+    finally:
+        srv.stop()
+    assert len(table) > control.MAX_MESSAGE
+    assert reply == {"ok": True, "text": table}

@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, object]], dict[str, object]]
 MAX_MESSAGE = 64 * 1024
+# What a reply may hold: the insights of a mailbox with a few hundred customers (their table
+# and the same as JSON) is more than a request's 64 KiB.
+MAX_REPLY = 16 * 1024 * 1024
 _SUN_PATH_MAX = 100
 
 
@@ -290,7 +293,7 @@ def request(
             conn.send_bytes(json.dumps(command).encode())
             if not conn.poll(timeout):
                 raise ControlError(f"FocusGuard did not answer within {timeout:.0f} s")
-            raw = conn.recv_bytes(MAX_MESSAGE)
+            raw = conn.recv_bytes(MAX_REPLY)
         except EOFError:
             raise ControlError(
                 "FocusGuard closed the connection without answering (it may be quitting; try again)"

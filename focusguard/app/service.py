@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime, time, timedelta
-from typing import Protocol, TypeVar
+from pathlib import Path
+from typing import Protocol, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from focusguard.app.events import Events, ShowRequested
@@ -32,21 +33,27 @@ from focusguard.app.values import (
     Done,
     FailsafeRelease,
     FocusStarted,
+    HistoryRead,
+    InsightsReport,
     MenuItem,
     MessageText,
     Preset,
+    PreviewReport,
     ReleaseDone,
     Snapshot,
     Verb,
 )
-from focusguard.app.verbs import command, query, verb, verbs_of
-from focusguard.core import command_args
+from focusguard.app.verbs import command, query, reads, verb, verbs_of
+from focusguard.core import command_args, mailbox_insights
 from focusguard.core.digest_triage import triage
 from focusguard.core.engine import Engine, Handled
 from focusguard.core.errors import FocusGuardError
 from focusguard.core.failsafe import next_run
+from focusguard.core.history_sync import HistoryProgress, HistoryStore
+from focusguard.core.mailbox_insights import InsightsStore
+from focusguard.core.ports import HistorySource
 from focusguard.core.records import HeldState
-from focusguard.core.settings import Settings
+from focusguard.core.settings import ConfigError, Settings, load_settings
 from focusguard.domain.clock_time import tomorrow_at
 
 T = TypeVar("T")
@@ -80,9 +87,70 @@ TOMORROW = Arg(
     flag="--tomorrow",
 )
 
+WEEKS = Arg(
+    "weeks",
+    "how many weeks, the current one included (at most what privacy.keep_days keeps)",
+    check=command_args.whole_number("weeks", 1, command_args.INSIGHTS_WEEKS_MAX),
+    parse=command_args.parse_whole("weeks", 1, command_args.INSIGHTS_WEEKS_MAX),
+    default=mailbox_insights.DEFAULT_WEEKS,
+    flag="--weeks",
+    metavar="N",
+)
+CSV = Arg("csv", "print the figures as CSV", check=command_args.switch("csv"), flag="--csv")
+DAYS = Arg(
+    "days",
+    "how many days back (at most what privacy.keep_days keeps)",
+    check=command_args.whole_number("days", 1, command_args.PREVIEW_DAYS_MAX),
+    parse=command_args.parse_whole("days", 1, command_args.PREVIEW_DAYS_MAX),
+    default=command_args.PREVIEW_DAYS_DEFAULT,
+    flag="--days",
+    metavar="N",
+)
+CANDIDATE = Arg(
+    "config",
+    "a settings file to try (default: the settings in use)",
+    check=command_args.settings_path,
+    parse=command_args.parse_settings_path,
+    default=None,
+    flag="--config",
+    metavar="CANDIDATE.toml",
+)
+NAMES = Arg(
+    "names",
+    "list who would get auto-replies",
+    check=command_args.switch("names"),
+    default=False,
+    flag="--names",
+)
+# A step of the Insights window's history read: a few pages, so the engine's own work (new
+# mail, check-ins) runs between steps and the window can stop after any of them.
+HISTORY_STEP_PAGES = 3
+
 
 class NotConnected(FocusGuardError):
     """A command that changes the mailbox before the first connection succeeded."""
+
+
+@runtime_checkable
+class HistoryStores(InsightsStore, HistoryStore, Protocol):
+    """A store that keeps the mailbox's history (store/history.py): the SQLite store."""
+
+
+class NoHistory(FocusGuardError):
+    """The mailbox in use cannot read its history (a backend without the history port)."""
+
+
+def _candidate(path: Path) -> Settings:
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        raise FocusGuardError(
+            "The settings to preview need fixing", f"{path}:\n{exc.message}"
+        ) from None
+
+
+class _StepDone(Exception):
+    """A history read stopped after its step's pages (what was read is saved)."""
 
 
 class FailsafeInstalled(Protocol):
@@ -235,6 +303,139 @@ class Service:
     def show(self) -> Done:
         self._events.publish(ShowRequested())
         return Done("shown")
+
+    @verb(
+        "insights",
+        help="are my customers trained? response times per customer, chasers, new customers",
+        args=(WEEKS, CSV),
+        doing="compute the insights",
+        changes=False,
+    )
+    def insights(
+        self, weeks: int = mailbox_insights.DEFAULT_WEEKS, csv: bool = False
+    ) -> InsightsReport:
+        """Read what is new in the mailbox's history, then the figures of the last `weeks`
+        weeks (docs/insights.md). Reads only."""
+        self._read_history(None)
+        return self._insights(weeks, csv)
+
+    @verb(
+        "preview",
+        help="last week replayed with these settings, or with --config CANDIDATE.toml",
+        args=(DAYS, CANDIDATE, NAMES),
+        doing="preview the settings",
+        changes=False,
+    )
+    def preview(
+        self,
+        days: int = command_args.PREVIEW_DAYS_DEFAULT,
+        config: str | None = None,
+        names: bool = False,
+    ) -> PreviewReport:
+        """What the last `days` days of real mail would have been like with the settings in
+        `config` (default: the ones in use). Reads only; changes nothing on the server."""
+        candidate = self._settings if config is None else _candidate(Path(config))
+        # Only the days replayed, and the auto-replies sent in the days before them (their
+        # spacing counts): a first read of last week, not of all that keep_days keeps.
+        back = timedelta(days=days + candidate.autoreply.once_per_sender_days)
+        self._read_history(None, since=self._engine.clock.now() - back)
+        return self._preview(candidate, days, names)
+
+    # -- the Insights window ---------------------------------------------------------------
+    @reads
+    def read_history(self, pages: int | None = HISTORY_STEP_PAGES) -> HistoryRead:
+        """One step of bringing the stored history up to date: at most `pages` requests
+        (None: all of it). Call it again until `complete`; stopping between steps loses
+        nothing (core/history_sync.py saves every page)."""
+        return self._read_history(pages)
+
+    @query
+    def insights_figures(self, weeks: int = mailbox_insights.DEFAULT_WEEKS) -> InsightsReport:
+        """The figures from the history read so far (no reading)."""
+        return self._insights(weeks, False)
+
+    @query
+    def preview_with(
+        self, settings: Settings | None = None, days: int = command_args.PREVIEW_DAYS_DEFAULT
+    ) -> PreviewReport:
+        """The preview of `settings` (None: the ones in use) from the history read so far;
+        the calendar's focus time is asked of the mailbox when it is connected."""
+        return self._preview(settings or self._settings, days, False)
+
+    def _history_source(self) -> HistorySource:
+        backend = self._engine.backend
+        if not isinstance(backend, HistorySource):
+            raise NoHistory(
+                "No mailbox history here",
+                "This mailbox cannot read its history; insights need Exchange (EWS) or "
+                "Microsoft 365 (Graph).",
+            )
+        return backend
+
+    def _history_store(self) -> HistoryStores:
+        store = self._engine.store
+        if not isinstance(store, HistoryStores):
+            raise NoHistory(
+                "No mailbox history here",
+                "This FocusGuard keeps no history of the mailbox (its state store has none).",
+            )
+        return store
+
+    def _read_history(self, pages: int | None, since: datetime | None = None) -> HistoryRead:
+        source = self._history_source()
+        engine = self._engine
+        seen: list[HistoryProgress] = []
+
+        def progress(p: HistoryProgress) -> None:
+            seen.append(p)
+            if pages is not None and len(seen) >= pages and p.done < 1.0:
+                raise _StepDone
+
+        try:
+            result = mailbox_insights.read_history(
+                source,
+                self._history_store(),
+                self._settings,
+                engine.clock.now(),
+                on_progress=progress,
+                since=since,
+            )
+        except _StepDone:
+            return HistoryRead(seen[-1].read, len(seen), seen[-1].done, complete=False)
+        return HistoryRead(result.read, result.pages, 1.0, complete=True)
+
+    def _insights(self, weeks: int, csv: bool) -> InsightsReport:
+        engine = self._engine
+        now = engine.clock.now()
+        promise = self._settings.promise_rules()
+        return InsightsReport(
+            mailbox_insights.insights(self._history_store(), self._settings, now, weeks=weeks),
+            self._settings.working_time().zone,
+            now,
+            None if promise is None else promise.reply_within,
+            csv=csv,
+        )
+
+    def _preview(self, candidate: Settings, days: int, names: bool) -> PreviewReport:
+        # Imported here: the replay's machinery is not needed to start the tray.
+        from focusguard.preview import preview_from_store
+
+        engine = self._engine
+        now = engine.clock.now()
+        subject = candidate.schedule.calendar_focus_subject
+        calendar = []
+        if subject and self._runtime.connected:
+            calendar = engine.backend.calendar_focus(subject, now - timedelta(days=days), now)
+        return PreviewReport(
+            preview_from_store(
+                self._history_store(),
+                candidate,
+                now,
+                days=days,
+                calendar=calendar,
+                names=names,
+            )
+        )
 
     # -- the held-mail window --------------------------------------------------------------
     @query

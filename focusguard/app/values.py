@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
-from typing import Protocol
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Protocol
 
+from focusguard.core import insights_text
 from focusguard.core.digest_triage import MessageNotes, Triage
 from focusguard.core.do_not_disturb import Detection
 from focusguard.core.engine import Handled, Outcome, Release, Status
@@ -30,9 +31,13 @@ from focusguard.core.settings import (
     Settings,
 )
 from focusguard.core.status_text import status_line
+from focusguard.domain.insights import CustomerFigures, Insights, WeekFigures
 from focusguard.domain.promise import PromiseStatus
 from focusguard.domain.triage import Section
 from focusguard.platform.autostart import Autostart
+
+if TYPE_CHECKING:  # the replay's machinery loads when a preview is first asked for
+    from focusguard.preview import PreviewSummary
 
 
 class Answer(Protocol):
@@ -172,6 +177,102 @@ class FailsafeRelease:
     zone: tzinfo
 
 
+# -- insights (issue 13) ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class HistoryRead:
+    """A step of reading the mailbox's history: `read` messages in `pages` requests; `done`
+    the share of what remained at the step's start that it read (0..1); `complete` when the
+    history is up to date (else the next step continues where this one stopped)."""
+
+    read: int
+    pages: int
+    done: float
+    complete: bool
+
+    @property
+    def text(self) -> str:
+        state = "up to date" if self.complete else "more to read"
+        return f"Read {insights_text.plural(self.read, 'message')} of history ({state})"
+
+    def as_json(self) -> dict[str, object]:
+        return {"read": self.read, "pages": self.pages, "complete": self.complete}
+
+
+@dataclass(frozen=True, slots=True)
+class InsightsReport:
+    """The figures (domain/insights.py) with what it takes to show them: the schedule's zone,
+    when they were computed, the promise (the chart's line). Every text is plain text."""
+
+    figures: Insights
+    zone: tzinfo
+    now: datetime
+    promised: timedelta | None
+    csv: bool = False  # `text` is the CSV export (`focusguard insights --csv`)
+
+    @property
+    def text(self) -> str:
+        if self.csv:  # the command line prints the last line break
+            return self.csv_text().removesuffix("\n")
+        return insights_text.table(self.figures, self.zone, self.now)
+
+    def as_json(self) -> dict[str, object]:
+        return insights_text.insights_json(self.figures)
+
+    def csv_text(self) -> str:
+        return insights_text.csv_text(self.figures)
+
+    @property
+    def weeks(self) -> tuple[WeekFigures, ...]:
+        return self.figures.weeks
+
+    @property
+    def customers(self) -> tuple[CustomerFigures, ...]:
+        return self.figures.customers
+
+    @property
+    def overall(self) -> str:
+        return insights_text.overall(self.figures)
+
+    @property
+    def trained(self) -> str:
+        """Are my customers trained? (the before/after comparison)"""
+        return insights_text.trained(self.figures.before_after, self.zone)
+
+    def new_customers(self) -> list[str]:
+        return [insights_text.new_customer(n, self.now) for n in self.figures.new_customers]
+
+    customer_header = insights_text.CUSTOMER_HEADER
+
+    def customer_rows(self) -> list[list[str]]:
+        """The per-customer table, busiest and most demanding first."""
+        return [insights_text.customer_row(c) for c in self.figures.customers]
+
+    def week_label(self, week: WeekFigures) -> str:
+        return insights_text.week_label(week.week)
+
+    @staticmethod
+    def duration(d: timedelta | None) -> str:
+        return insights_text.duration(d)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewReport:
+    """Last week, replayed with some settings (focusguard/preview.py)."""
+
+    summary: PreviewSummary
+
+    @property
+    def sentence(self) -> str:
+        return self.summary.sentence()
+
+    @property
+    def text(self) -> str:
+        return "\n".join([self.summary.sentence(), *self.summary.details()])
+
+    def as_json(self) -> dict[str, object]:
+        return self.summary.as_json()
+
+
 # -- the verb table (app/verbs.py): how a user verb is declared -----------------------------
 @dataclass(frozen=True, slots=True)
 class Arg:
@@ -266,11 +367,14 @@ __all__ = [
     "Handled",
     "HeldRecord",
     "HeldState",
+    "HistoryRead",
+    "InsightsReport",
     "MenuItem",
     "MessageNotes",
     "MessageText",
     "Outcome",
     "Preset",
+    "PreviewReport",
     "Problem",
     "PromiseStatus",
     "Release",

@@ -174,6 +174,12 @@ def query(fn: Callable[Concatenate[Any, P], R]) -> WorkerMethod[P, R]:
     return WorkerMethod(fn, changes=False, needs_connection=False)
 
 
+def reads(fn: Callable[Concatenate[Any, P], R]) -> WorkerMethod[P, R]:
+    """Reading through the mailbox without changing anything (the history): needs the
+    mailbox connected, re-arms nothing."""
+    return WorkerMethod(fn, changes=False, needs_connection=True)
+
+
 _TABLES: dict[type, tuple[Verb, ...]] = {}
 
 

@@ -9,6 +9,7 @@ functions read command-line text.
 
 from __future__ import annotations
 
+import os.path
 import re
 from collections.abc import Callable
 
@@ -88,3 +89,50 @@ def parse_hours(text: str) -> float:
     except ValueError:
         raise ArgumentProblem(f"{text[:40]!r} is not a number of hours (e.g. 1 or 0.5)") from None
     return pause_hours(hours)
+
+
+# -- insights and preview (issue 13) --------------------------------------------------------
+INSIGHTS_WEEKS_MAX = 52
+PREVIEW_DAYS_MAX = 366
+PREVIEW_DAYS_DEFAULT = 7  # last week
+
+
+def whole_number(name: str, low: int, high: int) -> Callable[[object], int]:
+    """The check of a whole-number argument from `low` to `high` (JSON `true` is not 1)."""
+
+    def check(value: object) -> int:
+        if type(value) is not int or not low <= value <= high:
+            raise ArgumentProblem(f"{name} must be a whole number from {low} to {high}")
+        return value
+
+    return check
+
+
+def parse_whole(name: str, low: int, high: int) -> Callable[[str], int]:
+    check = whole_number(name, low, high)
+
+    def parse(text: str) -> int:
+        text = text.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 6):
+            raise ArgumentProblem(f"{name} must be a whole number from {low} to {high}")
+        return check(int(text))
+
+    return parse
+
+
+def settings_path(value: object) -> str | None:
+    """A settings file to try (`preview --config`): an absolute path, or None for the
+    settings in use. Absolute because the running FocusGuard reads it, from its own
+    working directory (the command line makes it absolute: `parse_settings_path`)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > 4096 or "\0" in value:
+        raise ArgumentProblem("config must be the path of a settings file")
+    if not os.path.isabs(value):
+        raise ArgumentProblem(f"config must be an absolute path, not {value[:80]!r}")
+    return value
+
+
+def parse_settings_path(text: str) -> str | None:
+    """The command line's path, made absolute against its own working directory."""
+    return settings_path(os.path.abspath(os.path.expanduser(text)))

@@ -60,14 +60,17 @@ def read_history(
     now: datetime,
     *,
     on_progress: ProgressListener | None = None,
+    since: datetime | None = None,
 ) -> SyncResult:
-    """Bring the store's history up to `now` (from `keep_days` back): the first call reads
-    it all, later calls what is new; an interrupted call is continued by the next. Raises
-    `MailError` (what was read stays saved)."""
+    """Bring the store's history up to `now` (from `keep_days` back, or from `since` if that
+    is later: the preview needs only its days): the first call reads it all, later calls
+    what is new; an interrupted call is continued by the next. Raises `MailError` (what was
+    read stays saved)."""
+    oldest = kept_since(settings, now)
     return sync_history(
         source,
         store,
-        since=kept_since(settings, now),
+        since=oldest if since is None else max(since, oldest),
         until=now,
         own=own_address(settings),
         on_progress=on_progress,

@@ -9,7 +9,7 @@ import enum
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from focusguard.core.errors import FocusGuardError
 from focusguard.domain.policy import HoldPlan
@@ -188,6 +188,7 @@ class HistoryPage:
     more: bool
 
 
+@runtime_checkable  # the service asks whether a backend can read its history
 class HistorySource(Protocol):
     """Reads a mailbox's history; the EWS, Graph and in-memory backends implement it. Calls
     may block on the network and raise `MailError`; they change nothing on the server."""

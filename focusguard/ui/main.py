@@ -53,6 +53,7 @@ from focusguard.ui.tray import Tray
 
 if TYPE_CHECKING:
     from focusguard.ui.digest import DigestWindow
+    from focusguard.ui.insights import InsightsWindow
 
 # Check-ins: the scheduled ones, after a sleep, and "Check in now" ("manual"); not a release
 # of chosen mail, the end of focus or a pause.
@@ -160,6 +161,7 @@ class Shell(QObject):
         self.feed = StatusFeed(self.service, self.bridge, self)
         self._digest: DigestWindow | None = None
         self._digest_refresh_queued = False
+        self._insights: InsightsWindow | None = None
         self._settings: QDialog | None = None
         self.intents = Intents(
             self.service,
@@ -168,6 +170,7 @@ class Shell(QObject):
             open_settings=self.open_settings if settings_file is not None else None,
             quit_app=self.quit,
             autostart=autostart if autostart is not None else app.autostart,
+            open_insights=self.open_insights,
         )
         if tray_available is None:
             tray_available = tray_icon is not None or QSystemTrayIcon.isSystemTrayAvailable()
@@ -216,7 +219,7 @@ class Shell(QObject):
         if self.window is not None:
             self.window.hide()
             self.window.deleteLater()
-        for w in (self._digest, self._settings):
+        for w in (self._digest, self._insights, self._settings):
             if w is not None:
                 w.close()
         self.app.stop()
@@ -298,6 +301,14 @@ class Shell(QObject):
             self.open_digest()
             return
         self._refresh_digest()
+
+    @Slot()
+    def open_insights(self) -> None:
+        if self._insights is None:
+            from focusguard.ui.insights import InsightsWindow
+
+            self._insights = InsightsWindow(self.service)
+        self._insights.show_and_raise()
 
     def _refresh_digest(self) -> None:
         # Events come in bursts (a batch of arrivals is one Decided each): one refresh for

@@ -53,12 +53,14 @@ class Intents:
         quit_app: Callable[[], None],
         ask: Callable[[Ask], int | None] = ask_number,
         autostart: Autostart | None = None,
+        open_insights: Callable[[], None] | None = None,
     ) -> None:
         self._service = service
         self._notifier = notifier
         self.verbs = {verb.name: verb for verb in service.verbs()}
         self.open_digest = open_digest
         self.open_settings = open_settings
+        self.open_insights = open_insights
         self.quit = quit_app
         self.ask = ask
         self.autostart = autostart
@@ -140,6 +142,7 @@ def entries(snap: Snapshot, intents: Intents) -> list[Entry]:
         SEPARATOR,
         *(verb_entry(v, snap, intents) for v in shown if _group(v) == "mail"),
         Entry(f"&Held mail ({held})…" if held else "&Held mail…", intents.open_digest),
+        *_insights(intents),
         SEPARATOR,
         *(verb_entry(v, snap, intents) for v in shown if _group(v) == "pause"),
         Entry("Se&ttings…", intents.open_settings, enabled=intents.open_settings is not None),
@@ -188,6 +191,12 @@ def verb_entry(verb: Verb, snap: Snapshot, intents: Intents) -> Entry:
         else:
             children.append(Entry(choice.label, _bind(intents.ask_and_run, verb.name, choice)))
     return Entry(menu.label, children=tuple(children), enabled=enabled)
+
+
+def _insights(intents: Intents) -> tuple[Entry, ...]:
+    if intents.open_insights is None:
+        return ()
+    return (Entry("I&nsights…", intents.open_insights),)
 
 
 def _start_at_login(intents: Intents) -> tuple[Entry, ...]:
