@@ -240,8 +240,17 @@ def _display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# Weeks of past mail in the demo mailbox, from before FocusGuard (none of it held, all of it
+# received before the demo began, so FocusGuard leaves it where it is): what `focusguard
+# insights` and `focusguard preview` read in another terminal (issue 13).
+HISTORY_WEEKS = 3
+HISTORY_PER_WEEK = 500
+
+
 def _simulated_mailbox(graph: bool, started: datetime) -> tuple[Any, Settings, SimulatedServer]:
     """The simulator, settings pointing at it, and the builder's option for it."""
+    from focusguard.sim.common.history_seed import seed_history
+
     zone = system_zone_name()
     if graph:
         from focusguard.sim.graph import DEMO_TOKEN, GraphSimulator
@@ -249,12 +258,28 @@ def _simulated_mailbox(graph: bool, started: datetime) -> tuple[Any, Settings, S
 
         gsim = GraphSimulator(port=0).start()
         seed_graph(gsim)
+        seed_history(
+            gsim,
+            weeks=HISTORY_WEEKS,
+            per_week=HISTORY_PER_WEEK,
+            now=started,
+            zone=zone,
+            holding_weeks=0,
+        )
         settings = demo_settings(gsim.url, zone, started, graph=True)
         return gsim, settings, SimulatedServer("graph", gsim.url, DEMO_TOKEN)
     from focusguard.sim.ews import EwsSimulator, seed_demo_mailbox
 
     esim = EwsSimulator(port=0).start()
     seed_demo_mailbox(esim)
+    seed_history(
+        esim,
+        weeks=HISTORY_WEEKS,
+        per_week=HISTORY_PER_WEEK,
+        now=started,
+        zone=zone,
+        holding_weeks=0,
+    )
     settings = demo_settings(esim.url, zone, started)
     return esim, settings, SimulatedServer("ews", esim.url, DEMO_PASSWORD)
 

@@ -4,6 +4,7 @@ stop, Quit ends it at once, and Ctrl-C / SIGTERM leave no folder behind."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -88,6 +89,26 @@ def test_status_focus_and_checkin_in_another_terminal_reach_the_demo(
     demo.proc.send_signal(signal.SIGTERM)
     assert demo.proc.wait(30) == 0
     assert demo.folders(env) == []  # SIGTERM left the folder behind
+    assert '"leaked_popups": 0' in demo.text()
+
+
+def test_preview_in_another_terminal_replays_the_demo_mailboxs_last_week(
+    env: dict[str, str], demos: list[Demo]
+) -> None:
+    """The demo mailbox has weeks of history from before FocusGuard (issue 13): `focusguard
+    preview` replays last week with the demo's settings, and holding the demo's own mail is
+    untouched by it (nothing of the history was held)."""
+    demo = Demo(env, "--headless", "--duration", "90")
+    demos.append(demo)
+    wait_until(lambda: "Ctrl-C to stop" in demo.text(), 30, "the demo's first line")
+    preview = cli(env, "preview", "--json")
+    assert preview.returncode == 0, preview.stderr
+    figures = json.loads(preview.stdout)
+    assert figures["messages"] > 300, figures  # about 500 a week were seeded
+    text = cli(env, "preview")
+    assert text.stdout.startswith("Last week with these settings: "), text.stdout
+    demo.proc.send_signal(signal.SIGTERM)
+    assert demo.proc.wait(30) == 0
     assert '"leaked_popups": 0' in demo.text()
 
 
