@@ -18,10 +18,12 @@ from typing import Protocol
 
 from focusguard.core.engine import Handled, Outcome, Release, Status
 from focusguard.core.errors import AlreadyRunning, FocusGuardError
-from focusguard.core.ports import RuleMode
+from focusguard.core.ports import MailboxCheck, RuleMode
 from focusguard.core.records import HeldRecord, HeldState
 from focusguard.core.settings import (
     AUTH_METHODS,
+    DEFAULT_POLL_SECONDS,
+    DEFAULT_TENANT,
     AccountSettings,
     ConfigError,
     Problem,
@@ -221,6 +223,8 @@ class Verb:
 
 __all__ = [
     "AUTH_METHODS",
+    "DEFAULT_POLL_SECONDS",
+    "DEFAULT_TENANT",
     "AccountSettings",
     "AlreadyRunning",
     "Answer",
@@ -236,6 +240,7 @@ __all__ = [
     "Handled",
     "HeldRecord",
     "HeldState",
+    "MailboxCheck",
     "MenuItem",
     "Outcome",
     "Preset",

@@ -11,11 +11,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from focusguard.core.ports import Secrets
-from focusguard.core.settings import AccountSettings
+from focusguard.core.ports import MailboxCheck, Secrets
+from focusguard.core.settings import AccountSettings, HoldingSettings
 from focusguard.mail.graph import errors, folders
 from focusguard.mail.graph.backend import check_base_url
 from focusguard.mail.graph.client import GRAPH_URL, GraphClient
+from focusguard.mail.graph.rules import RULES_PATH
 from focusguard.mail.graph.tokens import LOGIN_COMMAND, SCOPES, MsalTokens, TokenProvider
 
 
@@ -62,15 +63,39 @@ def verify(
     tokens: TokenProvider | None = None,
     base_url: str = GRAPH_URL,
     login_session: Any = None,
-) -> None:
+    holding: HoldingSettings | None = None,
+) -> MailboxCheck:
     """Check that FocusGuard is signed in to this mailbox and Graph answers (Settings →
-    Account "Test connection"); keeps nothing new. Raises AuthError ("Not signed in": sign in
-    with `focusguard account login`) or MailError."""
+    Account "Test connection", the wizard's last page), and look around; creates and changes
+    nothing. Raises AuthError ("Not signed in": sign in with `focusguard account login`) or
+    MailError."""
     check_base_url(base_url)
+    held_name = (holding or HoldingSettings()).folder
     with errors.boundary(email=account.email, base_url=base_url, action="testing the connection"):
         provider = tokens or MsalTokens(account, secrets, http_client=login_session)
         client = GraphClient(base_url, provider)
         try:
             folders.well_known_id(client, "inbox")
+            held = folders.find(client, held_name)
+            detail = ""
+            try:
+                client.request("GET", RULES_PATH, params={"$top": "1"})
+            except errors.GraphHTTPError as exc:
+                if exc.status != 403:
+                    raise
+                # Without MailboxSettings.ReadWrite consent Graph refuses the rules
+                # (https://learn.microsoft.com/en-us/graph/api/mailfolder-list-messagerules).
+                detail = (
+                    "Microsoft 365 does not let FocusGuard read the Inbox rules (no "
+                    "MailboxSettings permission), so it moves held mail itself."
+                )
         finally:
             client.close()
+    return MailboxCheck(
+        mailbox=account.email,
+        held_folder=held_name,
+        held_folder_exists=held is not None,
+        server_rules=not detail,
+        rule_blob=None,  # Outlook's rule blob is an EWS matter: Graph's rules never touch it
+        detail=detail,
+    )
