@@ -17,7 +17,7 @@ from datetime import datetime, tzinfo
 from typing import Protocol
 
 from focusguard.core.engine import Handled, Outcome, Release, Status
-from focusguard.core.errors import AlreadyRunning, FocusGuardError
+from focusguard.core.errors import AlreadyRunning, FocusGuardError, SettingsNeedFixing
 from focusguard.core.ports import MailboxCheck, RuleMode
 from focusguard.core.records import HeldRecord, HeldState
 from focusguard.core.settings import (
@@ -249,6 +249,7 @@ __all__ = [
     "ReleaseDone",
     "RuleMode",
     "Settings",
+    "SettingsNeedFixing",
     "Snapshot",
     "Status",
     "Verb",

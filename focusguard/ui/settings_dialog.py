@@ -168,6 +168,10 @@ class SettingsDialog(QDialog):
         self.load_form(self.settings)
         self.lock_managed()
         if self.load_problems:
+            # Open at the first problem: a broken file is fixed here, not in a terminal.
+            first = self.load_problems[0].split(":")[0].split(".")[0].split("[")[0]
+            if first in TAB_OF_TABLE:
+                self.tabs.setCurrentIndex(TAB_OF_TABLE[first])
             show_error(
                 self.banner,
                 [
