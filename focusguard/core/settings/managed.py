@@ -118,6 +118,17 @@ class Managed:
 NOT_MANAGED = Managed()
 
 
+def describe_origins(managed: Managed, user: Mapping[str, Any]) -> list[str]:
+    """Lines saying which settings the organisation presets or locks, and where each value
+    now comes from (`config check`, `status`); [] without a managed file."""
+    if not managed:
+        return []
+    lines = [f"Managed settings from {managed.source}:"]
+    for key in sorted(set(managed.preset_keys()) | managed.locked):
+        lines.append(f"  {key}: {managed.origin(key, user)}")
+    return lines
+
+
 def load_managed(files: Sequence[Path] | None = None) -> Managed:
     """The organisation's managed settings, or NOT_MANAGED when there is no such file.
     ConfigError (keys named "managed.toml: ...") when the file cannot be used."""
@@ -187,6 +198,7 @@ __all__ = [
     "MANAGED_ENV",
     "NOT_MANAGED",
     "Managed",
+    "describe_origins",
     "load_managed",
     "managed_files",
     "parse_managed",
