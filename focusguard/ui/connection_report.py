@@ -16,7 +16,8 @@ def describe(check: MailboxCheck) -> list[str]:
         )
     if check.server_rules:
         lines.append(
-            "Server rules can be used: mail is held on the server even while this computer is off."
+            "Server rules can be used: the mail server itself holds customer mail during "
+            "focus, so none pops up in Outlook first."
         )
     else:
         lines.append(

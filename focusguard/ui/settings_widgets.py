@@ -85,12 +85,21 @@ class AccountForm(QWidget):
         self.server_url = QLineEdit(self)
         self.server_url.setPlaceholderText("https://mail.company.example/EWS/Exchange.asmx")
         self.server_url.setAccessibleName("Exchange server address (EWS URL)")
-        self.office365 = plain_label(OFFICE365_EXPLANATION, self)
+        # The explanation and its button in one row of the form: no gaps when hidden.
+        self.office365_box = QWidget(self)
+        self.office365 = plain_label(OFFICE365_EXPLANATION, self.office365_box)
         self.office365.setWordWrap(True)
         self.office365.setAccessibleName("Microsoft 365 address warning")
         self.office365.setStyleSheet("color: #8a4b00;")
-        self.use_microsoft = QPushButton("Use &Microsoft 365 sign-in", self)
+        self.use_microsoft = QPushButton("Use &Microsoft 365 sign-in", self.office365_box)
         self.use_microsoft.setAccessibleName("Switch to Microsoft 365")
+        warning = QVBoxLayout(self.office365_box)
+        warning.setContentsMargins(0, 0, 0, 0)
+        warning.addWidget(self.office365)
+        warning.addWidget(self.use_microsoft, 0, Qt.AlignmentFlag.AlignLeft)
+        # A wrapped label's size hint is worked out for a narrow column (six lines here):
+        # a wider minimum keeps the row as tall as the text really is.
+        self.office365.setMinimumWidth(420)
         self.auth = QComboBox(self)
         self.auth.setAccessibleName("Sign-in method")
         for method in AUTH_METHODS:
@@ -122,8 +131,7 @@ class AccountForm(QWidget):
         form.addRow("Account &type:", self.kind)
         form.addRow("", self.autodiscover)
         form.addRow("&Server address:", self.server_url)
-        form.addRow("", self.office365)
-        form.addRow("", self.use_microsoft)
+        form.addRow("", self.office365_box)
         form.addRow("Sign-in &method:", self.auth)
         form.addRow("&User name:", self.username)
         form.addRow("&Client ID:", self.client_id)
@@ -154,8 +162,7 @@ class AccountForm(QWidget):
         rows: dict[QWidget, bool] = {
             self.autodiscover: not graph,
             self.server_url: not graph,
-            self.office365: office365,
-            self.use_microsoft: office365,
+            self.office365_box: office365,
             self.auth: not graph,
             self.username: not graph,
             self.client_id: graph or self.auth.currentData() == "oauth",
