@@ -2,7 +2,7 @@
 
 Each piece reads from and writes to the settings *document* (the dict `parse_settings`
 validates), so both windows save through exactly the validation `focusguard config check`
-uses, and keys the form does not show (ca_bundle, tenant...) survive a round trip.
+uses, and keys the form does not show survive a round trip.
 """
 
 from __future__ import annotations
@@ -121,6 +121,9 @@ class AccountForm(QWidget):
         self.poll_seconds.setSuffix(" s")
         self.poll_seconds.setValue(DEFAULT_POLL_SECONDS)
         self.poll_seconds.setAccessibleName("Check for new mail every (seconds)")
+        self.ca_bundle = QLineEdit(self)
+        self.ca_bundle.setPlaceholderText("Only for a server with a company certificate")
+        self.ca_bundle.setAccessibleName("CA certificates file (PEM)")
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         # Kept only in a system keyring (or one chosen on purpose): focusguard/secrets.py.
@@ -138,6 +141,7 @@ class AccountForm(QWidget):
         form.addRow("&Organisation:", self.tenant)
         form.addRow("Check &every:", self.poll_seconds)
         form.addRow("&Password:", self.password)
+        form.addRow("CA certi&ficates:", self.ca_bundle)
         self.autodiscover.toggled.connect(self._sync)
         self.auth.currentIndexChanged.connect(self._sync)
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -169,6 +173,7 @@ class AccountForm(QWidget):
             self.tenant: graph,
             self.poll_seconds: graph,
             self.password: not graph and self.auth.currentData() != "oauth",
+            self.ca_bundle: not graph,
         }
         for widget, visible in rows.items():
             self.layout_.setRowVisible(widget, visible)
@@ -184,6 +189,7 @@ class AccountForm(QWidget):
             "client_id": self.client_id,
             "tenant": self.tenant,
             "poll_seconds": self.poll_seconds,
+            "ca_bundle": self.ca_bundle,
         }
         for key in keys:
             widget = fields.get(key)
@@ -205,6 +211,7 @@ class AccountForm(QWidget):
         tenant = account.tenant if account else DEFAULT_TENANT
         self.tenant.setText("" if tenant == DEFAULT_TENANT else tenant)
         self.poll_seconds.setValue(account.poll_seconds if account else DEFAULT_POLL_SECONDS)
+        self.ca_bundle.setText(account.ca_bundle or "" if account else "")
         self.password.clear()
         self._sync()
 
@@ -238,6 +245,7 @@ class AccountForm(QWidget):
         if not self.autodiscover.isChecked() and not self.server_url.text().strip():
             account["ews_url"] = ""  # validation says what to write, instead of guessing
         _set_or_drop(account, "username", self.username.text().strip())
+        _set_or_drop(account, "ca_bundle", self.ca_bundle.text().strip())
         return account
 
 

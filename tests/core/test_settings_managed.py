@@ -133,3 +133,24 @@ def test_config_check_says_where_settings_came_from(
     managed.write_text('[managed]\nlocked = ["x.y"]\n', encoding="utf-8")
     assert main(["config", "check", "--config", str(user)]) != 0
     assert "'x.y' is not a setting" in capsys.readouterr().err
+
+
+def test_status_says_where_settings_came_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from focusguard.app.control import ControlServer
+
+    managed = tmp_path / "managed.toml"
+    managed.write_text(MANAGED, encoding="utf-8")
+    monkeypatch.setenv("FOCUSGUARD_MANAGED", str(managed))
+    user = tmp_path / "focusguard.toml"
+    user.write_text('[account]\nkind = "graph"\nemail = "ann@contoso.com"\n', encoding="utf-8")
+    server = ControlServer(lambda request: {"ok": True, "text": "Watching · 0 held"})
+    server.start()
+    try:
+        assert main(["status", "--config", str(user)]) == 0
+    finally:
+        server.stop()
+    out = capsys.readouterr().out
+    assert out.startswith("Watching · 0 held\n")
+    assert f"people.own_domains: {FROM_ORGANISATION_LOCKED}" in out

@@ -62,6 +62,7 @@ def test_graph_account_shows_its_fields_and_switching_kind_keeps_the_rest(
     form.tenant.setText("contoso.onmicrosoft.com")
     form.set_kind("ews")
     assert form.server_url.isVisible() and not dialog.sign_in.isVisible()
+    assert form.ca_bundle.isVisible() and form.username.isVisible()
     form.set_kind("graph")
     assert form.client_id.text() == CLIENT_ID and form.tenant.text() == "contoso.onmicrosoft.com"
     form.poll_seconds.setValue(60)
