@@ -45,7 +45,8 @@ def test_where_the_file_is_looked_for() -> None:
     win = managed_files({}, "win32", install_dir=Path("C:/Program Files/FocusGuard"))
     assert win == [Path("C:/Program Files/FocusGuard/managed.toml")]
     assert managed_files({}, "darwin") == [
-        Path("/Library/Application Support/FocusGuard/managed.toml")
+        Path("/Library/Managed Preferences/io.focusguard.FocusGuard.plist"),
+        Path("/Library/Application Support/FocusGuard/managed.toml"),
     ]
     assert managed_files({"FOCUSGUARD_MANAGED": "/srv/fg.toml"}, "linux") == [Path("/srv/fg.toml")]
 
@@ -154,3 +155,24 @@ def test_status_says_where_settings_came_from(
     out = capsys.readouterr().out
     assert out.startswith("Watching · 0 held\n")
     assert f"people.own_domains: {FROM_ORGANISATION_LOCKED}" in out
+
+
+def test_macos_managed_preferences_plist(tmp_path: Path) -> None:
+    import plistlib
+
+    path = tmp_path / "io.focusguard.FocusGuard.plist"
+    path.write_bytes(
+        plistlib.dumps(
+            {
+                "PayloadUUID": "1B2C",  # a configuration profile's own key
+                "account": {"client_id": "11111111-2222-3333-4444-555555555555"},
+                "managed": {"locked": ["account.client_id"]},
+            }
+        )
+    )
+    managed = load_managed([path])
+    assert managed.locked == {"account.client_id"}
+    assert managed.document == {"account": {"client_id": "11111111-2222-3333-4444-555555555555"}}
+    path.write_bytes(b"not a plist")
+    with pytest.raises(ConfigError, match="not a valid plist"):
+        load_managed([path])

@@ -8,7 +8,9 @@ Where it is read (the first that exists wins):
   (default `/etc/xdg`), in that order of preference
   (https://specifications.freedesktop.org/basedir-spec/latest/);
 - Windows: `managed.toml` beside the installed app (the installer's silent mode writes it);
-- macOS: `managed.toml` in `/Library/Application Support/FocusGuard`;
+- macOS: the managed preferences a configuration profile installs,
+  `/Library/Managed Preferences/io.focusguard.FocusGuard.plist` (the same tables as
+  dictionaries), else `managed.toml` in `/Library/Application Support/FocusGuard`;
 - anywhere: `$FOCUSGUARD_MANAGED` names the file (for testing a roll-out).
 
 The file has the tables of `focusguard.toml`, and a `[managed]` table whose `locked` lists
@@ -30,6 +32,7 @@ the user's file says. Values are checked like the user's own (validation.py).
 from __future__ import annotations
 
 import os
+import plistlib
 import sys
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -44,6 +47,7 @@ MANAGED_ENV = "FOCUSGUARD_MANAGED"
 MANAGED_TABLE = "managed"
 FILE_NAME = "managed.toml"
 DEFAULT_XDG_CONFIG_DIRS = "/etc/xdg"
+MACOS_PLIST = "io.focusguard.FocusGuard.plist"  # the app id as the preference domain
 
 # Where each setting's value came from (`config check` and `status` say so).
 FROM_ORGANISATION_LOCKED = "your organisation (locked)"
@@ -64,7 +68,12 @@ def managed_files(
     if platform == "win32":
         return [(install_dir or Path(sys.executable).parent) / FILE_NAME]
     if platform == "darwin":
-        return [Path("/Library/Application Support/FocusGuard") / FILE_NAME]
+        # A configuration profile (MDM) lands as a managed-preferences plist with the same
+        # tables as dictionaries; a plain file is the fallback.
+        return [
+            Path("/Library/Managed Preferences") / MACOS_PLIST,
+            Path("/Library/Application Support/FocusGuard") / FILE_NAME,
+        ]
     dirs = environ.get("XDG_CONFIG_DIRS", "").strip() or DEFAULT_XDG_CONFIG_DIRS
     # The spec: relative paths in the variable are invalid and ignored.
     return [Path(d) / "focusguard" / FILE_NAME for d in dirs.split(":") if d.startswith("/")]
@@ -134,6 +143,8 @@ def load_managed(files: Sequence[Path] | None = None) -> Managed:
     ConfigError (keys named "managed.toml: ...") when the file cannot be used."""
     for path in managed_files() if files is None else files:
         try:
+            if path.suffix == ".plist":
+                return parse_managed_plist(path.read_bytes(), path)
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             continue
@@ -146,11 +157,30 @@ def load_managed(files: Sequence[Path] | None = None) -> Managed:
 
 
 def parse_managed(text: str, path: Path) -> Managed:
-    name = str(path)
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:
-        raise ConfigError([Problem(name, f"is not valid TOML ({exc}); ask your IT")]) from None
+        raise ConfigError([Problem(str(path), f"is not valid TOML ({exc}); ask your IT")]) from None
+    return _checked(data, path)
+
+
+def parse_managed_plist(raw: bytes, path: Path) -> Managed:
+    """macOS managed preferences: the same tables as dictionaries, `managed.locked` an
+    array of strings."""
+    try:
+        data = plistlib.loads(raw)
+    except (plistlib.InvalidFileException, ValueError) as exc:
+        raise ConfigError(
+            [Problem(str(path), f"is not a valid plist ({exc}); ask your IT")]
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(str(path), "must hold a dictionary of settings tables")])
+    # Profiles add their own keys (PayloadUUID...): not FocusGuard's tables.
+    return _checked({k: v for k, v in data.items() if not k.startswith("Payload")}, path)
+
+
+def _checked(data: dict[str, Any], path: Path) -> Managed:
+    name = str(path)
     raw = data.pop(MANAGED_TABLE, {})
     problems: list[Problem] = []
     locked: list[str] = []
@@ -202,4 +232,5 @@ __all__ = [
     "load_managed",
     "managed_files",
     "parse_managed",
+    "parse_managed_plist",
 ]
