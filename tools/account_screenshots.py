@@ -50,7 +50,7 @@ def main() -> int:
             if until():
                 break
             if time.monotonic() > deadline:
-                texts = [w.text() for w in qt.allWidgets() if hasattr(w, "text") and callable(w.text)]
+                texts = [w.text() for w in qt.allWidgets() if callable(getattr(w, "text", None))]
                 raise SystemExit(f"timed out waiting for the window: {texts}")
             time.sleep(0.02)
         for _ in range(5):
@@ -73,7 +73,7 @@ def main() -> int:
         encoding="utf-8",
     )
     graph = GraphSimulator().start()
-    ews = EwsSimulator(password="pw1").start()
+    ews = EwsSimulator(password="pw1").start()  # noqa: S106 - the simulator's password
     try:
         # -- Microsoft 365, with the organisation's managed file -------------------------
         os.environ["FOCUSGUARD_MANAGED"] = str(managed)

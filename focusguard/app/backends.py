@@ -309,10 +309,20 @@ def login_session(server: SimulatedServer | None) -> Any:
 
 def look_up_kind(email: str, server: SimulatedServer | None = None) -> TenantLookup:
     """Microsoft 365 or on-premises Exchange for `email`, from the domain's OpenID discovery
-    (mail/graph/discovery.py); kind "" when that could not be told."""
-    from focusguard.mail.graph.discovery import look_up
+    (mail/graph/discovery.py); kind "" when that could not be told. An EWS simulator is
+    on-premises Exchange by definition."""
+    from focusguard.mail.graph.discovery import TenantLookup, look_up
 
+    if server is not None and server.kind == "ews":
+        return TenantLookup("ews")
     return look_up(email, login_session(server))
+
+
+def has_browser() -> bool:
+    """Whether a Microsoft sign-in can open the system browser here (else a device code)."""
+    from focusguard.mail.graph.login import has_browser as graph_has_browser
+
+    return graph_has_browser()
 
 
 def sign_in_microsoft(
@@ -371,7 +381,9 @@ __all__ = [
     "SIMULATED_EMAIL",
     "BackendKind",
     "SimulatedServer",
+    "TenantLookup",
     "build",
+    "has_browser",
     "kind_of",
     "login_session",
     "look_up_kind",

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from focusguard.app import backends
 from focusguard.core.ports import MailboxCheck, Secrets
@@ -31,15 +31,10 @@ from focusguard.core.settings import (
     save_settings,
 )
 
-if TYPE_CHECKING:
-    from focusguard.mail.graph.discovery import TenantLookup
-
 
 def has_browser() -> bool:
     """Whether "Sign in with Microsoft" can open a browser here (else a device code)."""
-    from focusguard.mail.graph.login import has_browser as graph_has_browser
-
-    return graph_has_browser()
+    return backends.has_browser()
 
 
 def check(document: Mapping[str, object]) -> Settings:
@@ -131,15 +126,10 @@ class SettingsFile:
         title and a fix. Blocks on the network: call it off the GUI thread."""
         return backends.verify(account, password, self.secrets, self._server_for(account), holding)
 
-    def look_up_kind(self, email: str) -> TenantLookup:
+    def look_up_kind(self, email: str) -> backends.TenantLookup:
         """Microsoft 365 ("graph") or on-premises ("ews") for `email`; "" when unknown.
         Blocks on the network."""
-        server = self.server if self.server is not None and self.server.kind == "graph" else None
-        if self.server is not None and self.server.kind == "ews":
-            from focusguard.mail.graph.discovery import TenantLookup
-
-            return TenantLookup("ews")
-        return backends.look_up_kind(email, server)
+        return backends.look_up_kind(email, self.server)
 
     def sign_in_microsoft(
         self,

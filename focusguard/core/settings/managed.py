@@ -142,6 +142,8 @@ def load_managed(files: Sequence[Path] | None = None) -> Managed:
     """The organisation's managed settings, or NOT_MANAGED when there is no such file.
     ConfigError (keys named "managed.toml: ...") when the file cannot be used."""
     for path in managed_files() if files is None else files:
+        if not path.is_file():
+            continue
         try:
             if path.suffix == ".plist":
                 return parse_managed_plist(path.read_bytes(), path)

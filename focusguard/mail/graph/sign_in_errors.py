@@ -116,7 +116,7 @@ def explain(
 
 def unreachable(email: str, what: str) -> MailError:
     return MailError(
-        "Microsoft sign-in unreachable",
+        "Microsoft 365 sign-in unreachable",
         f"Could not reach the Microsoft sign-in service for {email} ({what}). Check that this "
         "computer is online (and any proxy); FocusGuard will try again.",
     )

@@ -157,7 +157,7 @@ def test_unknown_tenant_and_offline(sim: GraphSimulator) -> None:
     dead = simulated_login_session("http://127.0.0.1:9")
     with pytest.raises(MailError) as off:
         MsalTokens(account(), Keyring(), http_client=dead)
-    assert off.value.title == "Microsoft sign-in unreachable" and "online" in off.value.message
+    assert off.value.title == "Microsoft 365 sign-in unreachable" and "online" in off.value.message
 
 
 def test_account_kind_from_the_domain(sim: GraphSimulator) -> None:
