@@ -176,3 +176,15 @@ def test_macos_managed_preferences_plist(tmp_path: Path) -> None:
     path.write_bytes(b"not a plist")
     with pytest.raises(ConfigError, match="not a valid plist"):
         load_managed([path])
+
+
+def test_windows_group_policy_value_comes_first(tmp_path: Path) -> None:
+    beside_the_app = tmp_path / "managed.toml"
+    beside_the_app.write_text('[people]\nurgent = ["x@y.example"]\n', encoding="utf-8")
+    managed = load_managed([beside_the_app], policy=lambda: MANAGED)
+    assert managed.locked == {"account.client_id", "account.tenant", "people.own_domains"}
+    assert str(managed.source).startswith("HKLM")
+    assert load_managed([beside_the_app], policy=lambda: None).source == beside_the_app
+    with pytest.raises(ConfigError) as err:
+        load_managed([], policy=lambda: '[managed]\nlocked = ["a.b"]\n')
+    assert "Policies" in str(err.value.problems[0])

@@ -1,4 +1,4 @@
-"""IT-managed settings: a file an organisation rolls out with FocusGuard that presets, and
+r"""IT-managed settings: a file an organisation rolls out with FocusGuard that presets, and
 optionally locks, any setting — the app registration (`account.client_id`, `account.tenant`),
 `people.own_domains`, the urgent list, the auto-reply template — so a member of staff only
 types their email and signs in.
@@ -7,7 +7,9 @@ Where it is read (the first that exists wins):
 - Linux and other XDG desktops: `focusguard/managed.toml` in each of `$XDG_CONFIG_DIRS`
   (default `/etc/xdg`), in that order of preference
   (https://specifications.freedesktop.org/basedir-spec/latest/);
-- Windows: `managed.toml` beside the installed app (the installer's silent mode writes it);
+- Windows: Group Policy, the text of such a file in the value `Managed` of
+  `HKLM\Software\Policies\FocusGuard`; else `managed.toml` beside the installed app (the
+  installer's silent mode writes it);
 - macOS: the managed preferences a configuration profile installs,
   `/Library/Managed Preferences/io.focusguard.FocusGuard.plist` (the same tables as
   dictionaries), else `managed.toml` in `/Library/Application Support/FocusGuard`;
@@ -35,7 +37,7 @@ import os
 import plistlib
 import sys
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,8 @@ MANAGED_TABLE = "managed"
 FILE_NAME = "managed.toml"
 DEFAULT_XDG_CONFIG_DIRS = "/etc/xdg"
 MACOS_PLIST = "io.focusguard.FocusGuard.plist"  # the app id as the preference domain
+POLICY_KEY = r"Software\Policies\FocusGuard"
+POLICY_VALUE = "Managed"
 
 # Where each setting's value came from (`config check` and `status` say so).
 FROM_ORGANISATION_LOCKED = "your organisation (locked)"
@@ -138,9 +142,31 @@ def describe_origins(managed: Managed, user: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def load_managed(files: Sequence[Path] | None = None) -> Managed:
-    """The organisation's managed settings, or NOT_MANAGED when there is no such file.
-    ConfigError (keys named "managed.toml: ...") when the file cannot be used."""
+def windows_policy() -> str | None:
+    """Group Policy: the managed file's text in the string (or multi-string) value
+    `Managed` of `HKLM\\Software\\Policies\\FocusGuard`, the place Windows reserves for
+    policies; None when there is none (or not on Windows)."""
+    if sys.platform != "win32":
+        return None
+    import winreg
+
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, POLICY_KEY) as key:
+            value, _kind = winreg.QueryValueEx(key, POLICY_VALUE)
+    except OSError:
+        return None
+    return "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def load_managed(
+    files: Sequence[Path] | None = None, policy: Callable[[], str | None] | None = None
+) -> Managed:
+    """The organisation's managed settings (the Windows policy first, then the files), or
+    NOT_MANAGED when there are none. ConfigError (keys named after the file or the policy)
+    when they cannot be used."""
+    text = (policy or windows_policy)()
+    if text is not None:
+        return parse_managed(text, Path(f"HKLM\\{POLICY_KEY}\\{POLICY_VALUE}"))
     for path in managed_files() if files is None else files:
         if not path.is_file():
             continue
@@ -235,4 +261,5 @@ __all__ = [
     "managed_files",
     "parse_managed",
     "parse_managed_plist",
+    "windows_policy",
 ]
