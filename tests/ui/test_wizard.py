@@ -263,3 +263,50 @@ def test_demo_button_emits_and_closes_without_saving(qtbot: QtBot, tmp_path: Pat
     assert not wizard.isVisible()
     assert wizard.result() == QWizard.DialogCode.Rejected
     assert not path.exists()
+
+
+def test_sign_in_with_microsoft_in_the_browser(
+    qtbot: QtBot, tmp_path: Path, graph: GraphSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The button opens the system browser at Microsoft's page (played: it follows the page
+    back to msal's loopback listener); the wizard then shows the account signed in."""
+    import re
+    import threading
+    import webbrowser
+    from html import unescape
+
+    from focusguard.mail.graph.login_transport import simulated_login_session
+
+    monkeypatch.setenv("DISPLAY", ":99")  # a desktop session: the browser can be opened
+    session = simulated_login_session(graph.login_url)
+
+    def person_in_the_browser(url: str) -> None:
+        page = session.get(url, timeout=10)
+        action = re.search(r'action="([^"]+)"', page.text)
+        assert action is not None
+        fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text))
+        session.post(unescape(action.group(1)), data=fields, timeout=10)
+
+    opened: list[str] = []
+
+    def browser(url: str, *args: object, **kwargs: object) -> bool:
+        opened.append(url)
+        threading.Thread(target=person_in_the_browser, args=(url,), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    wizard = make(
+        qtbot, SettingsFile(tmp_path / "f.toml", server=SimulatedServer("graph", graph.url))
+    )
+    wizard.email_page.email.setText("me@corp.example")
+    next_button(wizard).click()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.microsoft_page, timeout=10000)
+    page = wizard.microsoft_page
+    page.client_id.setText(CLIENT_ID)
+    assert page.sign_in.browser_button.isEnabled()
+    page.sign_in.browser_button.click()
+    qtbot.waitUntil(page.isComplete, timeout=20000)
+    assert opened and opened[0].startswith("https://login.microsoftonline.com/")
+    assert "login_hint=me%40corp.example" in opened[0]
+    assert graph.login.sign_ins == ["browser"]
+    assert next_button(wizard).isEnabled()
