@@ -56,6 +56,11 @@ class SimulatedServer:
         return self.url.removesuffix("/").removesuffix("/v1.0")
 
 
+# How the settings window and the wizard tell a person to sign in (their button).
+GUI_SIGN_IN = (
+    "sign in again with the “Sign in with Microsoft” button (in Settings → Account once set up)"
+)
+
 SIMULATED_EMAIL = "me@corp.example"
 SIMULATED_CLIENT_ID = "5f1c2a3b-0d3e-4d3e-9d3e-000000000de0"  # the Graph simulator takes any
 
@@ -225,7 +230,7 @@ class _Graph:
         from focusguard.mail.graph.tokens import StaticTokens
 
         if server is None:
-            return verify(account, secrets, holding=holding)
+            return verify(account, secrets, holding=holding, retry=GUI_SIGN_IN)
         _refuse_remote(server)
         tokens = None if server.credential is None else StaticTokens(server.credential)
         return verify(
@@ -235,6 +240,7 @@ class _Graph:
             base_url=server.url,
             login_session=login_session(server),
             holding=holding,
+            retry=GUI_SIGN_IN,
         )
 
     def asks_password(self, account: AccountSettings) -> bool:
@@ -349,7 +355,7 @@ def sign_in_microsoft(
         show=show,
         scopes=scopes_for(presence),
         login_session=login_session(server),
-        retry="sign in again with the “Sign in with Microsoft” button",
+        retry=GUI_SIGN_IN,
         cancelled=cancelled,
     )
 

@@ -83,6 +83,7 @@ def test_graph_sign_in_then_test_connection_against_the_simulator(
     with qtbot.waitSignal(dialog.connection_tested, timeout=15000) as before:
         dialog.test_button.click()
     assert before.args[0] is False and "Not signed in" in before.args[1]
+    assert "“Sign in with Microsoft” button" in before.args[1]
     dialog.sign_in.code_button.click()
     qtbot.waitUntil(lambda: bool(graph.login.pending_user_codes()), timeout=10000)
     graph.login.approve_device()

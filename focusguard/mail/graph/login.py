@@ -64,6 +64,7 @@ def verify(
     base_url: str = GRAPH_URL,
     login_session: Any = None,
     holding: HoldingSettings | None = None,
+    retry: str = f"sign in again with {LOGIN_COMMAND}",
 ) -> MailboxCheck:
     """Check that FocusGuard is signed in to this mailbox and Graph answers (Settings →
     Account "Test connection", the wizard's last page), and look around; creates and changes
@@ -72,7 +73,7 @@ def verify(
     check_base_url(base_url)
     held_name = (holding or HoldingSettings()).folder
     with errors.boundary(email=account.email, base_url=base_url, action="testing the connection"):
-        provider = tokens or MsalTokens(account, secrets, http_client=login_session)
+        provider = tokens or MsalTokens(account, secrets, http_client=login_session, retry=retry)
         client = GraphClient(base_url, provider)
         try:
             folders.well_known_id(client, "inbox")

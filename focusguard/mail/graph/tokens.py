@@ -188,8 +188,8 @@ class MsalTokens:
             if not accounts:
                 raise AuthError(
                     "Not signed in",
-                    f"FocusGuard has no Microsoft sign-in for {self.email} — sign in with "
-                    f"{LOGIN_COMMAND}.",
+                    f"FocusGuard has no Microsoft sign-in for {self.email} — "
+                    f"{self.retry.replace('sign in again', 'sign in')}.",
                 )
             force = self._rejected is not None
             result = self._call(
