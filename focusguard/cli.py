@@ -50,12 +50,29 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     problems = check_config(path)
     if not problems:
         print(f"{path}: OK")
+        _print_origins(path)
         _print_promise_report(path)
         return EXIT_OK
     print(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr)
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return EXIT_PROBLEM
+
+
+def _print_origins(path: Path) -> None:
+    """Which settings the organisation's managed file presets or locks (issue 11)."""
+    import tomllib
+
+    from focusguard.core.settings import ConfigError
+    from focusguard.core.settings.managed import describe_origins, load_managed
+
+    try:
+        managed = load_managed()
+        user = tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (ConfigError, OSError, ValueError):
+        return  # `config check` already says what is wrong with either file
+    for line in describe_origins(managed, user):
+        print(line)
 
 
 def _print_promise_report(path: Path) -> None:
@@ -166,6 +183,8 @@ def _run_verb(verb: Verb) -> Callable[[argparse.Namespace], int]:
             print(json.dumps(reply.get("data") or reply.get("status") or {}, indent=2))
         else:
             print(reply.get("text", "done"))
+            if verb.name == "status":
+                _print_origins(_config_path(args))
         return EXIT_OK
 
     return run

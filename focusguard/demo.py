@@ -35,6 +35,7 @@ from focusguard.app.backends import SimulatedServer
 from focusguard.app.builder import App, Mode, Parts, build
 from focusguard.app.events import Decided, Events, Notice, Problem, Released
 from focusguard.app.headless import wait_for_signal
+from focusguard.app.setup import SettingsFile
 from focusguard.core.engine import Outcome, Release
 from focusguard.core.settings import Settings, save_settings, settings_from_toml, system_zone_name
 from focusguard.domain.schedule import Timeline
@@ -309,7 +310,7 @@ def _run(home: Path, *, headless: bool, duration: float | None, speed: float, gr
             ),
         )
         return _run_app(
-            app, sim, settings, config, started, status_hint, headless, duration, speed, graph
+            app, sim, settings, config, started, status_hint, headless, duration, speed, server
         )
     finally:
         sim.stop()
@@ -325,8 +326,9 @@ def _run_app(
     headless: bool,
     duration: float | None,
     speed: float,
-    graph: bool,
+    simulated: SimulatedServer,
 ) -> int:
+    graph = simulated.kind == "graph"
     tally = Tally()
     subjects: dict[str, str] = {}
     urgent_ids: set[str] = set()
@@ -362,7 +364,8 @@ def _run_app(
             script.start()
             wait_for_signal(threading.Event(), duration)
         else:
-            code = _run_gui(app, config, intro, script, duration)
+            # Settings → "Test connection" and "Sign in with Microsoft" reach the simulator.
+            code = _run_gui(app, SettingsFile(config, server=simulated), intro, script, duration)
     finally:
         script.stop()
         timeline = app.engine.policy.timeline
@@ -388,8 +391,9 @@ def _print_notes(events: Events) -> None:
     )
 
 
-def _run_gui(app: App, config: Path, intro: str, script: MailScript, duration: float | None) -> int:
-    from focusguard.app.setup import SettingsFile
+def _run_gui(
+    app: App, settings_file: SettingsFile, intro: str, script: MailScript, duration: float | None
+) -> int:
     from focusguard.ui import main as tray
 
     def started() -> None:
@@ -408,6 +412,4 @@ def _run_gui(app: App, config: Path, intro: str, script: MailScript, duration: f
         timer = threading.Timer(duration, tray.request_quit)
         timer.daemon = True
         timer.start()
-    return tray.run_tray(
-        lambda: app, SettingsFile(config), started=started, title="FocusGuard (demo)"
-    )
+    return tray.run_tray(lambda: app, settings_file, started=started, title="FocusGuard (demo)")

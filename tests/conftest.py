@@ -49,6 +49,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     home = tmp_path_factory.mktemp("fg-home")
     monkeypatch.setenv("FOCUSGUARD_HOME", str(home))
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "xdg-run"))
+    # No organisation's managed settings from this machine (core/settings/managed.py).
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(home / "xdg-config-dirs"))
+    monkeypatch.delenv("FOCUSGUARD_MANAGED", raising=False)
     # A real keyring backend, never the developer's: an in-memory one (tests/keyring_memory).
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.keyring_memory.MemoryKeyring")
     import keyring

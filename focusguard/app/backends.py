@@ -17,13 +17,17 @@ line or the tray's settings window.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from focusguard.core.ports import MailBackend, MailError, Secrets
-from focusguard.core.settings import AccountSettings, Settings
+from focusguard.core.ports import MailBackend, MailboxCheck, MailError, Secrets
+from focusguard.core.settings import AccountSettings, HoldingSettings, Settings
+
+if TYPE_CHECKING:
+    from focusguard.mail.graph.discovery import TenantLookup
 
 # `FOCUSGUARD_GRAPH_URL` points a Graph account at `focusguard sim --graph` (loopback only),
 # `FOCUSGUARD_GRAPH_TOKEN` gives the simulator's token: for trying the tray or `run
@@ -46,6 +50,16 @@ class SimulatedServer:
     def __repr__(self) -> str:  # the credential stays out of logs
         return f"SimulatedServer({self.kind!r}, {self.url!r})"
 
+    @property
+    def login_url(self) -> str:
+        """Graph: where the simulator plays login.microsoftonline.com (its root)."""
+        return self.url.removesuffix("/").removesuffix("/v1.0")
+
+
+# How the settings window and the wizard tell a person to sign in (their button).
+GUI_SIGN_IN = (
+    "sign in again with the “Sign in with Microsoft” button (in Settings → Account once set up)"
+)
 
 SIMULATED_EMAIL = "me@corp.example"
 SIMULATED_CLIENT_ID = "5f1c2a3b-0d3e-4d3e-9d3e-000000000de0"  # the Graph simulator takes any
@@ -99,8 +113,16 @@ class BackendKind(Protocol):
         """A backend for the configured account; touches no network. MailError (with the
         fix) when it cannot be built, e.g. no password saved."""
 
-    def verify(self, account: AccountSettings, password: str, secrets: Secrets) -> None:
-        """Sign in once and keep nothing; MailError / AuthError say what is wrong."""
+    def verify(
+        self,
+        account: AccountSettings,
+        password: str,
+        secrets: Secrets,
+        server: SimulatedServer | None = None,
+        holding: HoldingSettings | None = None,
+    ) -> MailboxCheck:
+        """Sign in once, look around, keep and change nothing; MailError / AuthError say
+        what is wrong."""
 
     def asks_password(self, account: AccountSettings) -> bool:
         """Whether signing in takes a password (else a browser or device-code sign-in)."""
@@ -132,10 +154,21 @@ class _Ews:
             return EwsBackend(account, settings.holding, password=server.credential)
         return connect_backend(settings, secrets)
 
-    def verify(self, account: AccountSettings, password: str, secrets: Secrets) -> None:
+    def verify(
+        self,
+        account: AccountSettings,
+        password: str,
+        secrets: Secrets,
+        server: SimulatedServer | None = None,
+        holding: HoldingSettings | None = None,
+    ) -> MailboxCheck:
         from focusguard.mail.ews.login import verify
 
-        verify(account, password)
+        if server is not None:
+            # The simulator's address and the password it takes (any, when none is typed).
+            account = replace(account, ews_url=server.url)
+            password = password or server.credential or "simulated"
+        return verify(account, password, holding)
 
     def asks_password(self, account: AccountSettings) -> bool:
         return account.auth != "oauth"
@@ -163,18 +196,52 @@ class _Graph:
         self, settings: Settings, secrets: Secrets, server: SimulatedServer | None
     ) -> MailBackend:
         from focusguard.mail.graph.backend import connect_backend
-        from focusguard.mail.graph.tokens import StaticTokens
+        from focusguard.mail.graph.tokens import (
+            MsalTokens,
+            StaticTokens,
+            TokenProvider,
+            scopes_for,
+        )
 
         if server is None:
             return connect_backend(settings, secrets)
         _refuse_remote(server)
-        tokens = None if server.credential is None else StaticTokens(server.credential)
+        if server.credential is None:
+            # Signed in for real, the simulator standing in for login.microsoftonline.com.
+            tokens: TokenProvider = MsalTokens(
+                _account(settings),
+                secrets,
+                scopes=scopes_for(settings.do_not_disturb.teams),
+                http_client=login_session(server),
+            )
+        else:
+            tokens = StaticTokens(server.credential)
         return connect_backend(settings, secrets, tokens=tokens, base_url=server.url)
 
-    def verify(self, account: AccountSettings, password: str, secrets: Secrets) -> None:
+    def verify(
+        self,
+        account: AccountSettings,
+        password: str,
+        secrets: Secrets,
+        server: SimulatedServer | None = None,
+        holding: HoldingSettings | None = None,
+    ) -> MailboxCheck:
         from focusguard.mail.graph.login import verify
+        from focusguard.mail.graph.tokens import StaticTokens
 
-        verify(account, secrets)
+        if server is None:
+            return verify(account, secrets, holding=holding, retry=GUI_SIGN_IN)
+        _refuse_remote(server)
+        tokens = None if server.credential is None else StaticTokens(server.credential)
+        return verify(
+            account,
+            secrets,
+            tokens=tokens,
+            base_url=server.url,
+            login_session=login_session(server),
+            holding=holding,
+            retry=GUI_SIGN_IN,
+        )
 
     def asks_password(self, account: AccountSettings) -> bool:
         return False
@@ -209,18 +276,88 @@ def build(
     """The backend for the configured account; MailError when there is none to build."""
     account = _account(settings)
     if server is not None and server.kind != account.kind:
-        raise MailError(
-            "Wrong simulator",
-            f"The simulator at {server.url} speaks {server.kind}, but the account "
-            f"{account.email} is set up for {account.kind}.",
-            retryable=False,
-        )
+        raise _wrong_simulator(server, account)
     return kind_of(account).build(settings, secrets, server)
 
 
-def verify(account: AccountSettings, password: str, secrets: Secrets) -> None:
-    """Settings → Account "Test connection": sign in once, keep nothing."""
-    kind_of(account).verify(account, password, secrets)
+def _wrong_simulator(server: SimulatedServer, account: AccountSettings) -> MailError:
+    return MailError(
+        "Wrong simulator",
+        f"The simulator at {server.url} speaks {server.kind}, but the account "
+        f"{account.email} is set up for {account.kind}.",
+        retryable=False,
+    )
+
+
+def verify(
+    account: AccountSettings,
+    password: str,
+    secrets: Secrets,
+    server: SimulatedServer | None = None,
+    holding: HoldingSettings | None = None,
+) -> MailboxCheck:
+    """Settings → Account "Test connection" and the wizard's last page: sign in once, look
+    around, keep nothing."""
+    if server is not None and server.kind != account.kind:
+        raise _wrong_simulator(server, account)
+    return kind_of(account).verify(account, password, secrets, server, holding)
+
+
+def login_session(server: SimulatedServer | None) -> Any:
+    """The requests session msal signs in through: None (the real login.microsoftonline.com)
+    or one that reaches the Graph simulator standing in for it (loopback only)."""
+    if server is None or server.kind != "graph":
+        return None
+    from focusguard.mail.graph.login_transport import simulated_login_session
+
+    return simulated_login_session(server.login_url)
+
+
+def look_up_kind(email: str, server: SimulatedServer | None = None) -> TenantLookup:
+    """Microsoft 365 or on-premises Exchange for `email`, from the domain's OpenID discovery
+    (mail/graph/discovery.py); kind "" when that could not be told. An EWS simulator is
+    on-premises Exchange by definition."""
+    from focusguard.mail.graph.discovery import TenantLookup, look_up
+
+    if server is not None and server.kind == "ews":
+        return TenantLookup("ews")
+    return look_up(email, login_session(server))
+
+
+def has_browser() -> bool:
+    """Whether a Microsoft sign-in can open the system browser here (else a device code)."""
+    from focusguard.mail.graph.login import has_browser as graph_has_browser
+
+    return graph_has_browser()
+
+
+def sign_in_microsoft(
+    account: AccountSettings,
+    secrets: Secrets,
+    *,
+    device_code: bool,
+    show: Callable[[str], object],
+    cancelled: threading.Event | None = None,
+    server: SimulatedServer | None = None,
+    presence: bool = False,
+) -> None:
+    """The wizard's and Settings' "Sign in with Microsoft": the system browser (msal's
+    loopback redirect) or a device code; the token cache goes to the keyring."""
+    from focusguard.mail.graph.login import sign_in
+    from focusguard.mail.graph.tokens import scopes_for
+
+    if server is not None:
+        _refuse_remote(server)
+    sign_in(
+        account,
+        secrets,
+        device_code=device_code,
+        show=show,
+        scopes=scopes_for(presence),
+        login_session=login_session(server),
+        retry=GUI_SIGN_IN,
+        cancelled=cancelled,
+    )
 
 
 def _account(settings: Settings) -> AccountSettings:
@@ -250,8 +387,13 @@ __all__ = [
     "SIMULATED_EMAIL",
     "BackendKind",
     "SimulatedServer",
+    "TenantLookup",
     "build",
+    "has_browser",
     "kind_of",
+    "login_session",
+    "look_up_kind",
+    "sign_in_microsoft",
     "simulator_account",
     "simulator_from_environment",
     "verify",

@@ -9,20 +9,26 @@ never save what the command line would refuse.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from focusguard.app import backends
 from focusguard.app.values import ScheduleAudit
 from focusguard.core.do_not_disturb import Detection
-from focusguard.core.ports import Secrets
+from focusguard.core.ports import MailboxCheck, Secrets
 from focusguard.core.settings import (
+    NOT_MANAGED,
     AccountSettings,
     ConfigError,
+    HoldingSettings,
+    Managed,
     Settings,
     default_settings,
+    load_managed,
     load_settings,
     parse_settings,
     save_settings,
@@ -34,6 +40,11 @@ def desktop_do_not_disturb(settings: Settings) -> Detection:
     from focusguard.app.dnd import desktop_detection
 
     return desktop_detection(settings)
+
+
+def has_browser() -> bool:
+    """Whether "Sign in with Microsoft" can open a browser here (else a device code)."""
+    return backends.has_browser()
 
 
 def check(document: Mapping[str, object]) -> Settings:
@@ -53,20 +64,63 @@ class Loaded:
 
 
 class SettingsFile:
-    def __init__(self, path: Path, secrets: Secrets | None = None) -> None:
+    """`server`: a simulator on this computer that the account's tests and sign-ins go to
+    instead of the real server (the demo, tests); None for real use."""
+
+    def __init__(
+        self,
+        path: Path,
+        secrets: Secrets | None = None,
+        *,
+        server: backends.SimulatedServer | None = None,
+    ) -> None:
         self.path = Path(path)
         self._secrets = secrets
+        self.server = server
+        self._managed: Managed | None = None
+        self.managed_problems: tuple[str, ...] = ()
 
     def exists(self) -> bool:
         return self.path.exists()
 
+    # -- the organisation's managed settings (core/settings/managed.py) --------------------
+    @property
+    def managed(self) -> Managed:
+        """The managed settings; none when there are none or they cannot be used (then
+        `managed_problems` says why, and the user's own settings still work)."""
+        if self._managed is None:
+            try:
+                self._managed, self.managed_problems = load_managed(), ()
+            except ConfigError as exc:
+                self._managed = NOT_MANAGED
+                self.managed_problems = tuple(str(p) for p in exc.problems)
+        return self._managed
+
+    def locked(self) -> frozenset[str]:
+        """ "table.key" names the organisation locked: shown read-only."""
+        return self.managed.locked
+
+    def account_presets(self) -> dict[str, Any]:
+        """The [account] keys the organisation presets (client_id, tenant, kind...)."""
+        table = self.managed.document.get("account")
+        return dict(table) if isinstance(table, Mapping) else {}
+
+    def defaults(self) -> Settings:
+        """The settings of an empty file over the organisation's presets (without the
+        account, which needs the person's own email)."""
+        preset = {k: v for k, v in self.managed.document.items() if k != "account"}
+        try:
+            return parse_settings(preset)
+        except ConfigError:
+            return default_settings()
+
     def load(self) -> Loaded:
         if not self.path.exists():
-            return Loaded(default_settings(), ())
+            return Loaded(self.defaults(), ())
         try:
-            return Loaded(load_settings(self.path), ())
+            return Loaded(load_settings(self.path, self.managed), ())
         except ConfigError as exc:
-            return Loaded(default_settings(), tuple(str(p) for p in exc.problems))
+            return Loaded(self.defaults(), tuple(str(p) for p in exc.problems))
 
     def save(self, settings: Settings, password: str = "") -> None:
         """The password (when given) to the keyring, then the file; SecretStoreError or
@@ -75,10 +129,44 @@ class SettingsFile:
             self.secrets.set(settings.account.email, password)
         save_settings(settings, self.path)
 
-    def verify(self, account: AccountSettings, password: str) -> None:
-        """Sign in once with these details and keep nothing; MailError with a title and a
-        fix. Blocks on the network: call it off the GUI thread."""
-        backends.verify(account, password, self.secrets)
+    def verify(
+        self, account: AccountSettings, password: str, holding: HoldingSettings | None = None
+    ) -> MailboxCheck:
+        """Sign in once with these details, look around, keep nothing; MailError with a
+        title and a fix. Blocks on the network: call it off the GUI thread."""
+        return backends.verify(account, password, self.secrets, self._server_for(account), holding)
+
+    def look_up_kind(self, email: str) -> backends.TenantLookup:
+        """Microsoft 365 ("graph") or on-premises ("ews") for `email`; "" when unknown.
+        Blocks on the network."""
+        return backends.look_up_kind(email, self.server)
+
+    def sign_in_microsoft(
+        self,
+        account: AccountSettings,
+        show: Callable[[str], object],
+        *,
+        device_code: bool,
+        cancelled: threading.Event | None = None,
+        presence: bool = False,
+    ) -> None:
+        """Sign in to Microsoft 365 (browser or device code); the sign-in goes to the
+        keyring. Blocks until done: call it off the GUI thread."""
+        backends.sign_in_microsoft(
+            account,
+            self.secrets,
+            device_code=device_code,
+            show=show,
+            cancelled=cancelled,
+            server=self._server_for(account),
+            presence=presence,
+        )
+
+    def _server_for(self, account: AccountSettings) -> backends.SimulatedServer | None:
+        if self.server is None:
+            return None
+        # Signing in for real through the simulator: no fixed token for a Graph sign-in.
+        return self.server if self.server.kind == account.kind else None
 
     @property
     def secrets(self) -> Secrets:

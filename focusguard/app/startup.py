@@ -9,7 +9,7 @@ from pathlib import Path
 
 from focusguard.app import control
 from focusguard.core import paths
-from focusguard.core.errors import AlreadyRunning, StartupError
+from focusguard.core.errors import AlreadyRunning, SettingsNeedFixing, StartupError
 from focusguard.core.failsafe import LockState
 from focusguard.core.settings import ConfigError, Settings, load_settings
 from focusguard.platform.instance_lock import InstanceLock
@@ -27,10 +27,11 @@ def load(config: Path) -> Settings:
     try:
         return load_settings(config)
     except ConfigError as exc:
-        raise StartupError(
+        raise SettingsNeedFixing(
             f"Settings in {config} need fixing",
             "\n".join(f"  {p}" for p in exc.problems)
             + "\nRun `focusguard config check` after editing.",
+            tuple(str(p) for p in exc.problems),
         ) from None
 
 

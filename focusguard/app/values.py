@@ -20,11 +20,13 @@ from focusguard.core import insights_text
 from focusguard.core.digest_triage import MessageNotes, Triage
 from focusguard.core.do_not_disturb import Detection
 from focusguard.core.engine import Handled, Outcome, Release, Status
-from focusguard.core.errors import AlreadyRunning, FocusGuardError
-from focusguard.core.ports import RuleMode
+from focusguard.core.errors import AlreadyRunning, FocusGuardError, SettingsNeedFixing
+from focusguard.core.ports import MailboxCheck, RuleMode
 from focusguard.core.records import HeldRecord, HeldState
 from focusguard.core.settings import (
     AUTH_METHODS,
+    DEFAULT_POLL_SECONDS,
+    DEFAULT_TENANT,
     AccountSettings,
     ConfigError,
     Problem,
@@ -351,6 +353,8 @@ class Verb:
 
 __all__ = [
     "AUTH_METHODS",
+    "DEFAULT_POLL_SECONDS",
+    "DEFAULT_TENANT",
     "AccountSettings",
     "AlreadyRunning",
     "Answer",
@@ -369,6 +373,7 @@ __all__ = [
     "HeldState",
     "HistoryRead",
     "InsightsReport",
+    "MailboxCheck",
     "MenuItem",
     "MessageNotes",
     "MessageText",
@@ -383,6 +388,7 @@ __all__ = [
     "ScheduleAudit",
     "Section",
     "Settings",
+    "SettingsNeedFixing",
     "Snapshot",
     "Status",
     "Triage",

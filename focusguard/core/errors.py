@@ -28,5 +28,14 @@ class StartupError(FocusGuardError):
     """FocusGuard cannot start: bad settings, no password saved, an unusable state file."""
 
 
+class SettingsNeedFixing(StartupError):
+    """The settings file (or the organisation's managed one) has problems: a window can open
+    Settings at the first of them instead of only saying so."""
+
+    def __init__(self, title: str, message: str, problems: tuple[str, ...]) -> None:
+        super().__init__(title, message)
+        self.problems = problems
+
+
 class AlreadyRunning(StartupError):
     """Another FocusGuard holds the instance lock."""

@@ -78,6 +78,19 @@ class RuleOutcome:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class MailboxCheck:
+    """What a connection test found (Settings → Account "Test connection", the wizard's last
+    page), before anything is saved or changed on the server."""
+
+    mailbox: str  # the address signed in to
+    held_folder: str  # its name
+    held_folder_exists: bool  # False: FocusGuard creates it on the first start
+    server_rules: bool  # the server lets FocusGuard keep rules (else it moves mail itself)
+    rule_blob: bool | None  # Outlook's rule blob present (EWS); None where there is none
+    detail: str = ""  # why server rules cannot be used, when they cannot
+
+
 MailListener = Callable[[MailItem], object]
 # Watcher health: a MailError while watching fails (it keeps retrying), None once it works.
 HealthListener = Callable[["MailError | None"], object]

@@ -40,6 +40,7 @@ from focusguard.app.values import (
     FocusGuardError,
     ReleaseDone,
     Settings,
+    SettingsNeedFixing,
 )
 from focusguard.ui import icons
 from focusguard.ui.bridge import Bridge, StatusFeed
@@ -414,6 +415,12 @@ class Launcher(QObject):
         icon = first_icon(self._title)
         try:
             app = built_meanwhile(self._start)
+        except SettingsNeedFixing:
+            # A GUI user gets Settings at the first problem, not a terminal command.
+            if icon is not None:
+                icon.hide()
+            self.fix_settings()
+            return None
         except (FocusGuardError, ExitDuringBuild) as exc:
             if icon is not None:
                 icon.hide()
@@ -437,6 +444,25 @@ class Launcher(QObject):
         self.shell = shell
         self._started()
         return None
+
+    def fix_settings(self) -> None:
+        """Settings at the first problem of the file; saved, the app starts; closed, it
+        ends as before (exit code 1)."""
+        from focusguard.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings_file)
+        dialog.saved.connect(self._settings_fixed)
+        dialog.rejected.connect(lambda: self.qt.exit(1))
+        self._wizard = dialog
+        dialog.show()
+        dialog.raise_()
+
+    @Slot(object)
+    def _settings_fixed(self, _settings: object) -> None:
+        self._wizard = None
+        code = self.launch()
+        if code is not None:
+            self.qt.exit(code)
 
     def stop(self) -> None:
         shell, self.shell = self.shell, None

@@ -44,6 +44,7 @@ from focusguard.app.values import (
     AccountSettings,
     ConfigError,
     FocusGuardError,
+    MailboxCheck,
     Problem,
     RuleMode,
     ScheduleAudit,
@@ -51,7 +52,9 @@ from focusguard.app.values import (
 )
 from focusguard.domain.autoreply import customer_time, render
 from focusguard.domain.schedule import WEEKDAYS, FocusState, Interval, Timeline
+from focusguard.ui import connection_report
 from focusguard.ui.future_relay import FutureRelay, run_in_thread
+from focusguard.ui.microsoft_sign_in import MicrosoftSignIn
 from focusguard.ui.plain_text import plain_label
 from focusguard.ui.settings_focus import Detect, FocusTab
 from focusguard.ui.settings_widgets import (
@@ -63,7 +66,8 @@ from focusguard.ui.settings_widgets import (
 )
 from focusguard.ui.validators import outcome_style, show_error, template_problems
 
-TestConnection = Callable[[AccountSettings, str], None]
+# The test sees the account and password typed; returns what it found (None: no report).
+TestConnection = Callable[[AccountSettings, str], "MailboxCheck | None"]
 
 RULE_BLOB_CONSENT = (
     "Your mailbox has Outlook client-side rules. Changing server rules through Exchange Web "
@@ -130,7 +134,7 @@ class SettingsDialog(QDialog):
             settings_file = SettingsFile(settings_file)
         self.file = settings_file
         self.settings_path = settings_file.path
-        self._test_connection = test_connection or settings_file.verify
+        self._test_connection: TestConnection = test_connection or settings_file.verify
         self._now = now or (lambda: datetime.now().astimezone())
         self.setWindowTitle("Settings — FocusGuard")
         self.resize(640, 560)
@@ -140,6 +144,9 @@ class SettingsDialog(QDialog):
 
         self.banner = plain_label("", self)
         self.banner.setWordWrap(True)
+        self.managed_note = plain_label("", self)
+        self.managed_note.setWordWrap(True)
+        self.managed_note.setAccessibleName("Settings set by your organisation")
         self.tabs = QTabWidget(self)
         pages = (
             self._account_tab(),
@@ -161,6 +168,7 @@ class SettingsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         box = QVBoxLayout(self)
         box.addWidget(self.banner)
+        box.addWidget(self.managed_note)
         box.addWidget(self.tabs, 1)
         box.addWidget(self.problems)
         box.addWidget(self.buttons)
@@ -168,13 +176,27 @@ class SettingsDialog(QDialog):
         self._relay = FutureRelay(self)
         self._relay.done.connect(self._connection_tested)
         self.load_form(self.settings)
+        self.lock_managed()
         if self.load_problems:
+            # Open at the first problem: a broken file is fixed here, not in a terminal.
+            first = self.load_problems[0].split(":")[0].split(".")[0].split("[")[0]
+            if first in TAB_OF_TABLE:
+                self.tabs.setCurrentIndex(TAB_OF_TABLE[first])
             show_error(
                 self.banner,
                 [
                     f"{self.settings_path} has problems, so this form starts from the defaults. "
                     "Nothing is written until you press Save.",
                     *self.load_problems,
+                ],
+            )
+        elif self.file.managed_problems:
+            show_error(
+                self.banner,
+                [
+                    "Your organisation's managed settings cannot be used (tell your IT "
+                    "department); your own settings still apply:",
+                    *self.file.managed_problems,
                 ],
             )
         else:
@@ -185,6 +207,16 @@ class SettingsDialog(QDialog):
     def _account_tab(self) -> QWidget:
         page = QWidget(self)
         self.account = AccountForm(page)
+        self.sign_in = MicrosoftSignIn(self.file, self._account_to_sign_in, page)
+        self.account.layout_.addRow("Microsoft sign-in:", self.sign_in)
+        self.focus_subject = QLineEdit(page)
+        self.focus_subject.setAccessibleName("Calendar focus subject")
+        self.focus_subject.setPlaceholderText("Empty: calendar entries never start focus")
+        self.focus_subject.setToolTip(
+            "Calendar entries with this subject in this mailbox start focus time"
+        )
+        self.account.layout_.addRow("Ca&lendar focus subject:", self.focus_subject)
+        self.account.kind_changed.connect(self._kind_changed)
         self.test_button = QPushButton("&Test connection", page)
         self.test_button.setAccessibleName("Test connection")
         self.test_button.clicked.connect(self.test_connection)
@@ -198,7 +230,54 @@ class SettingsDialog(QDialog):
         box.addWidget(self.account)
         box.addLayout(row)
         box.addStretch(1)
+        self._kind_changed(self.account.current_kind())
         return page
+
+    def _kind_changed(self, kind: str) -> None:
+        self.account.layout_.setRowVisible(self.sign_in, kind == "graph")
+
+    def _account_to_sign_in(self) -> AccountSettings | str:
+        doc = self.to_document()
+        if "account" not in doc:
+            return "Enter the email address first."
+        try:
+            account = setup.check({"account": doc["account"]}).account
+        except ConfigError as exc:
+            return "Fix first: " + "; ".join(problems_text(exc.problems))
+        assert account is not None
+        return account
+
+    def lock_managed(self) -> None:
+        """Settings the organisation locked: read-only, saying "set by your organisation"."""
+        locked = self.file.locked()
+        why = "Set by your organisation"
+        self.account.lock([k.partition(".")[2] for k in locked if k.startswith("account.")], why)
+        widgets: dict[str, QWidget] = {
+            "people.own_domains": self.own_domains.editor,
+            "people.customers": self.customers.editor,
+            "people.urgent": self.urgent.editor,
+            "people.external_is_customer": self.external_is_customer,
+            "autoreply.enabled": self.autoreply_enabled,
+            "autoreply.template": self.template,
+            "autoreply.urgent_phone": self.urgent_phone,
+            "schedule.calendar_focus_subject": self.focus_subject,
+            "holding.folder": self.folder,
+            "holding.mode": self.mode,
+        }
+        for key in locked:
+            widget = widgets.get(key)
+            if widget is None:
+                continue
+            if isinstance(widget, QLineEdit | QPlainTextEdit):
+                widget.setReadOnly(True)
+            else:
+                widget.setEnabled(False)
+            widget.setToolTip(why)
+        if locked:
+            self.managed_note.setText(
+                "Set by your organisation (read-only here): " + ", ".join(sorted(locked))
+            )
+        self.managed_note.setVisible(bool(locked))
 
     def _people_tab(self) -> QWidget:
         page = QWidget(self)
@@ -351,6 +430,7 @@ class SettingsDialog(QDialog):
     # -- form <-> settings -----------------------------------------------------------------
     def load_form(self, s: Settings) -> None:
         self.account.load(s.account)
+        self.focus_subject.setText(s.schedule.calendar_focus_subject)
         self.own_domains.set_entries(s.people.own_domains)
         self.external_is_customer.setChecked(s.people.external_is_customer)
         self.customers.set_entries(s.people.customers)
@@ -394,6 +474,7 @@ class SettingsDialog(QDialog):
         }
         schedule = dict(doc.get("schedule", {}))
         schedule.update(self._schedule_document())
+        schedule["calendar_focus_subject"] = self.focus_subject.text().strip()
         doc["schedule"] = schedule
         autoreply = dict(doc.get("autoreply", {}))
         autoreply.update(
@@ -541,17 +622,19 @@ class SettingsDialog(QDialog):
             self._test_done(False, "\n".join(problems_text(exc.problems)))
             return
         assert account is not None
-        password = self.account.password.text()
+        password = self.account.password.text() if account.kind != "graph" else ""
         fn = self._test_connection
         self.test_button.setEnabled(False)
         self.test_result.setStyleSheet("")
         self.test_result.setText("Testing…")
         self._relay.watch(run_in_thread(lambda: fn(account, password), "focusguard-test"))
 
-    def _connection_tested(self, _tag: object, future: Future[None]) -> None:
+    def _connection_tested(self, _tag: object, future: Future[MailboxCheck | None]) -> None:
         error = future.exception()
         if error is None:
-            self._test_done(True, "Connected")
+            found = future.result()
+            lines = ["Connected"] if found is None else connection_report.describe(found)
+            self._test_done(True, "\n".join(lines))
         elif isinstance(error, FocusGuardError):
             self._test_done(False, f"{error.title}: {error.message}")
         else:

@@ -15,6 +15,9 @@
 ;   FocusGuard-0.1.0-setup.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART /TASKS="autostart"
 ;   FocusGuard-0.1.0-setup.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART /TASKS="autostart,desktopicon"
 ;   (/TASKS="" selects none; /DIR="..." changes the folder; /LOG="%TEMP%\fg-setup.log" logs.)
+; With the organisation's managed settings (app id, tenant, own domains... docs/managed.md),
+; copied beside the app as managed.toml, where FocusGuard reads it:
+;   FocusGuard-0.1.0-setup.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART /MANAGED="\\srv\it\focusguard-managed.toml"
 ; Silent uninstall (keeps settings, data and the stored password):
 ;   "%LOCALAPPDATA%\Programs\FocusGuard\unins000.exe" /VERYSILENT /SUPPRESSMSGBOXES /NORESTART
 ; Silent uninstall that also removes settings, data, logs and the stored password:
@@ -121,6 +124,7 @@ Filename: "{app}\{#AppCliExe}"; Parameters: "failsafe --release-all --uninstall"
 
 [UninstallDelete]
 Type: filesandordirs; Name: "{app}\_internal"
+Type: files; Name: "{app}\managed.toml"
 
 [Code]
 const
@@ -148,6 +152,21 @@ begin
   { The password: keyring's Windows backend stores it under the target "FocusGuard". }
   Exec(ExpandConstant('{sys}\cmdkey.exe'), '/delete:{#AppName}', '', SW_HIDE,
     ewWaitUntilTerminated, ResultCode);
+end;
+
+procedure CurStepChanged(CurStep: TSetupStep);
+var
+  Managed: String;
+begin
+  { /MANAGED="file": the organisation's managed settings, beside the app as managed.toml
+    (focusguard/core/settings/managed.py reads it there). }
+  if CurStep = ssPostInstall then
+  begin
+    Managed := ExpandConstant('{param:MANAGED|}');
+    if Managed <> '' then
+      if not FileCopy(Managed, ExpandConstant('{app}\managed.toml'), False) then
+        Log('Could not copy the managed settings from ' + Managed);
+  end;
 end;
 
 procedure CurUninstallStepChanged(CurUninstallStep: TUninstallStep);

@@ -64,3 +64,14 @@ def test_uninstaller_releases_through_the_failsafe_and_removes_its_task() -> Non
     assert "taskkill" in lines[1]
     assert lines[2].startswith('Filename: "{app}\\{#AppCliExe}"; Parameters: "failsafe ')
     assert "--release-all --uninstall" in lines[2] and "waituntilterminated" in lines[2]
+
+
+def test_silent_install_can_write_the_managed_settings_beside_the_app() -> None:
+    # managed_files() on Windows: managed.toml beside the installed app (issue 11).
+    from focusguard.core.settings.managed import managed_files
+
+    assert '/MANAGED="' in ISS
+    assert "{param:MANAGED|}" in ISS
+    assert re.search(r"FileCopy\(Managed, ExpandConstant\('\{app\}\\managed\.toml'\)", ISS)
+    assert 'Type: files; Name: "{app}\\managed.toml"' in ISS
+    assert managed_files({}, "win32", install_dir=Path("C:/x"))[0].name == "managed.toml"

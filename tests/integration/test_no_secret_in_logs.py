@@ -12,20 +12,20 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
-from requests.adapters import HTTPAdapter
 
 from focusguard import log_redaction
 from focusguard.core.settings import AccountSettings
+from focusguard.mail.graph.login_transport import simulated_login_session
 from focusguard.mail.graph.tokens import MsalTokens
 from focusguard.secrets import Keyring
 from focusguard.sim.ews import EwsSimulator
 from focusguard.sim.graph import GraphSimulator
+from tests.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "Zq7-unusual-Secret-4711"
@@ -125,55 +125,6 @@ def test_a_crash_report_after_cli_start_never_shows_the_password(tmp_path: Path)
 # -- msal ---------------------------------------------------------------------------------------
 
 
-class LoginService(HTTPAdapter):
-    """msal talks only to https authorities: this plays login.microsoftonline.com's
-    discovery and device-code endpoints (which the Graph simulator does not offer) and passes
-    token requests on to the simulator's token endpoint over real HTTP."""
-
-    BASE = "https://login.sim.example/organizations"
-    DEVICE_CODE = "DAQABAAEAAAD--sim-device-code-7d3f"
-
-    def __init__(self, sim: GraphSimulator) -> None:
-        super().__init__()
-        self.sim = sim
-
-    def _json(self, request: Any, payload: dict[str, Any]) -> requests.Response:
-        response = requests.Response()
-        response.status_code = 200
-        response.url = request.url
-        response.headers["Content-Type"] = "application/json"
-        response._content = json.dumps(payload).encode()
-        response.request = request
-        return response
-
-    def send(self, request: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        path = request.url.split("login.sim.example", 1)[1].split("?")[0]
-        if path.endswith("/.well-known/openid-configuration"):
-            return self._json(
-                request,
-                {
-                    "issuer": f"{self.BASE}/v2.0",
-                    "authorization_endpoint": f"{self.BASE}/oauth2/v2.0/authorize",
-                    "token_endpoint": f"{self.BASE}/oauth2/v2.0/token",
-                    "device_authorization_endpoint": f"{self.BASE}/oauth2/v2.0/devicecode",
-                },
-            )
-        if path.endswith("/oauth2/v2.0/devicecode"):
-            return self._json(
-                request,
-                {
-                    "device_code": self.DEVICE_CODE,
-                    "user_code": "ABCD-EFGH",
-                    "verification_uri": "https://microsoft.com/devicelogin",
-                    "expires_in": 900,
-                    "interval": 1,
-                    "message": "To sign in, enter ABCD-EFGH at https://microsoft.com/devicelogin",
-                },
-            )
-        request.url = self.sim.root_url + path
-        return super().send(request, **kwargs)
-
-
 @pytest.fixture
 def graph_sim() -> Iterator[GraphSimulator]:
     sim = GraphSimulator()
@@ -208,20 +159,27 @@ def test_msal_debug_output_carries_no_token_or_device_code(
 ) -> None:
     import msal
 
-    session = requests.Session()
-    session.mount("https://login.sim.example", LoginService(graph_sim))
+    # The simulator plays login.microsoftonline.com (discovery, device code, token endpoint).
+    session = simulated_login_session(graph_sim.login_url)
     cache = msal.SerializableTokenCache()
     app = msal.PublicClientApplication(
         CLIENT_ID,
-        authority=LoginService.BASE,
+        authority="https://login.microsoftonline.com/organizations",
         http_client=session,
-        instance_discovery=False,
         token_cache=cache,
     )
     account = AccountSettings(kind="graph", email=EMAIL, auth="oauth", client_id=CLIENT_ID)
     tokens = MsalTokens(account, Keyring(), app=app, cache=cache)
     shown: list[str] = []
+
+    def user() -> None:  # enters the code once FocusGuard has shown it
+        wait_until(lambda: bool(shown), timeout=10)
+        graph_sim.login.approve_device()
+
+    helper = threading.Thread(target=user, daemon=True)
+    helper.start()
     tokens.sign_in_device_code(shown.append)  # the device-code flow, as `account login` runs it
+    helper.join(timeout=10)
     stored = Keyring().get(f"graph-token-cache:{EMAIL}")
     assert stored is not None
     [refresh] = [v["secret"] for v in json.loads(stored)["RefreshToken"].values()]
@@ -231,7 +189,7 @@ def test_msal_debug_output_carries_no_token_or_device_code(
 
     out = debug_log.getvalue()
     for secret in (
-        LoginService.DEVICE_CODE,
+        *graph_sim.login.device_codes,
         refresh,
         access,
         renewed["access_token"],
@@ -240,4 +198,4 @@ def test_msal_debug_output_carries_no_token_or_device_code(
         assert secret not in out, secret
     assert "POST /organizations/oauth2/v2.0/token" in out  # the log still tells the story
     assert "msal.token_cache" in out and '"device_code": "[REDACTED]"' in out
-    assert shown == ["To sign in, enter ABCD-EFGH at https://microsoft.com/devicelogin"]
+    assert len(shown) == 1 and "https://microsoft.com/devicelogin" in shown[0]

@@ -50,7 +50,36 @@ def test_serve_seeds_demo_and_stops_on_ctrl_c() -> None:
         assert [c["subject"] for c in mailbox["calendar"]] == ["Focus time", "Team sync"]
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "EWS simulator stopped." in out
     assert "Traceback" not in err
+
+
+def test_an_interrupt_as_soon_as_the_simulator_answers_still_ends_the_process() -> None:
+    """Ctrl-C right after the simulator started (what a script waiting for the port does):
+    its server threads are stopped and the process ends, instead of running on without a
+    main thread. The interrupt is raised by the simulator's own start, so the timing is
+    exactly the window that used to lose it."""
+    code = (
+        "import os, signal\n"
+        "from focusguard.sim.common.simulator import serve_until_stopped\n"
+        "from focusguard.sim.ews import EwsSimulator\n"
+        "sim = EwsSimulator(port=0)\n"
+        "start = sim.start\n"
+        "def interrupted_start():\n"
+        "    started = start()\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    return started\n"
+        "sim.start = interrupted_start\n"
+        "serve_until_stopped(sim, lambda: 'up', 'EWS')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "EWS simulator stopped." in proc.stdout

@@ -6,6 +6,7 @@
 - files.py       reading and writing the file (strict, atomic, 0600)
 - timezone.py    this computer's time zone by its IANA name
 - reference.py   the defaults file and the docs table, generated from the schema
+- managed.py     the organisation's managed settings: presets and locked keys under the file
 
 Validation is strict and complete: every problem is collected (not just the first), each with
 the key it is about, the bad value and how to fix it. Unknown keys are errors: a typo such as
@@ -18,12 +19,20 @@ from focusguard.core.settings.files import (
     save_settings,
     settings_from_toml,
 )
+from focusguard.core.settings.managed import (
+    NOT_MANAGED,
+    Managed,
+    load_managed,
+    managed_files,
+)
 from focusguard.core.settings.schema import (
     ACCOUNT_KINDS,
     AUTH_METHODS,
     CURRENT_VERSION,
     DEFAULT_KEEP_DAYS,
+    DEFAULT_POLL_SECONDS,
     DEFAULT_TEMPLATE,
+    DEFAULT_TENANT,
     HOLDING_MODES,
     AccountSettings,
     AutoreplySettings,
@@ -51,8 +60,11 @@ __all__ = [
     "AUTH_METHODS",
     "CURRENT_VERSION",
     "DEFAULT_KEEP_DAYS",
+    "DEFAULT_POLL_SECONDS",
     "DEFAULT_TEMPLATE",
+    "DEFAULT_TENANT",
     "HOLDING_MODES",
+    "NOT_MANAGED",
     "AccountSettings",
     "AutoreplySettings",
     "ConfigError",
@@ -60,6 +72,7 @@ __all__ = [
     "ExceptionSettings",
     "FocusBlockSettings",
     "HoldingSettings",
+    "Managed",
     "NotificationSettings",
     "PeopleSettings",
     "PrivacySettings",
@@ -69,7 +82,9 @@ __all__ = [
     "Settings",
     "check_config",
     "default_settings",
+    "load_managed",
     "load_settings",
+    "managed_files",
     "parse_settings",
     "save_settings",
     "settings_from_toml",

@@ -14,6 +14,7 @@ import tomllib
 from pathlib import Path
 
 from focusguard.core.paths import ensure_private_dir
+from focusguard.core.settings.managed import NOT_MANAGED, Managed, load_managed
 from focusguard.core.settings.schema import Settings
 from focusguard.core.settings.validation import ConfigError, Problem, parse_settings
 
@@ -27,10 +28,13 @@ _MAX_FILE_BYTES = 1_000_000
 _HOW_TO_CREATE = 'create one with "focusguard config init" or run the setup wizard'
 
 
-def settings_from_toml(text: str, name: str = "focusguard.toml") -> Settings:
-    """Parse and validate TOML text; syntax errors are problems keyed by `name`."""
+def settings_from_toml(
+    text: str, name: str = "focusguard.toml", managed: Managed = NOT_MANAGED
+) -> Settings:
+    """Parse and validate TOML text, laid over `managed`'s presets (locked keys keep the
+    organisation's values); syntax errors are problems keyed by `name`."""
     try:
-        data = tomllib.loads(text)
+        data = managed.apply(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([Problem(name, _toml_error_message(str(exc)))]) from None
     except RecursionError:
@@ -65,16 +69,19 @@ def _explain_long_integers(text: str, name: str) -> None:
     raise ConfigError([fallback])
 
 
-def load_settings(path: Path) -> Settings:
-    """Read and validate the settings file; every problem (file or content) is a ConfigError."""
+def load_settings(path: Path, managed: Managed | None = None) -> Settings:
+    """Read and validate the settings file over the organisation's managed settings (read
+    from the system when `managed` is None, managed.py); every problem (file, content or the
+    managed file) is a ConfigError."""
     path = Path(path)
-    return settings_from_toml(_read_text(path), _file_key(path))
+    layer = load_managed() if managed is None else managed
+    return settings_from_toml(_read_text(path), _file_key(path), layer)
 
 
-def check_config(path: Path) -> list[Problem]:
+def check_config(path: Path, managed: Managed | None = None) -> list[Problem]:
     """Every problem with the settings file; [] when it is valid."""
     try:
-        load_settings(path)
+        load_settings(path, managed)
     except ConfigError as exc:
         return list(exc.problems)
     return []

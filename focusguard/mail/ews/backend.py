@@ -22,6 +22,7 @@ from focusguard.core.ports import (
     HistoryFolder,
     HistoryPage,
     HoldRules,
+    MailboxCheck,
     MailError,
     MailItem,
     MailListener,
@@ -153,6 +154,28 @@ class EwsBackend:
             if not self._verified:
                 connection.verify(conn, self.account_settings.ca_bundle)
                 self._verified = True
+
+    def check(self) -> MailboxCheck:
+        """Sign in and report the held folder and the rules situation; creates nothing and
+        changes no rule (reading the rules leaves Outlook's blob alone)."""
+        from focusguard.mail.ews.rule_patch import read_rules
+        from focusguard.mail.ews.rules import BLOB_EXPLANATION
+
+        with self._lock:
+            self.verify()
+            conn = self._require_conn()
+            with self._boundary("looking at the mailbox"):
+                held = folders.find(conn.account, self.holding.folder)
+                _, blob = read_rules(conn.account)
+        allowed = not blob or self.account_settings.allow_rule_blob_removal
+        return MailboxCheck(
+            mailbox=self.account_settings.email,
+            held_folder=self.holding.folder,
+            held_folder_exists=held is not None,
+            server_rules=allowed,
+            rule_blob=bool(blob),
+            detail="" if allowed else BLOB_EXPLANATION,
+        )
 
     def reload_password(self) -> bool:
         """Use the password saved now (e.g. by `focusguard account login` after Exchange

@@ -8,20 +8,23 @@ immediate retry instead of minutes of "throttling" retries.
 from __future__ import annotations
 
 from focusguard.core.errors import FocusGuardError
-from focusguard.core.ports import MailError, Secrets
+from focusguard.core.ports import MailboxCheck, MailError, Secrets
 from focusguard.core.settings import AccountSettings, HoldingSettings
 from focusguard.mail.ews.backend import EwsBackend
 
 
-def verify(account: AccountSettings, password: str) -> None:
-    """Sign in once with these details and keep nothing (Settings → Account "Test")."""
+def verify(
+    account: AccountSettings, password: str, holding: HoldingSettings | None = None
+) -> MailboxCheck:
+    """Sign in once with these details, look around, and keep and change nothing (Settings →
+    Account "Test", the wizard's last page)."""
     if not password and account.auth != "oauth":
         raise MailError(
             "No password given", "Enter the password for your Exchange account.", retryable=False
         )
-    backend = EwsBackend(account, HoldingSettings(), password or None)
+    backend = EwsBackend(account, holding or HoldingSettings(), password or None)
     try:
-        backend.verify()
+        return backend.check()
     finally:
         backend.close()
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from focusguard.core.errors import FocusGuardError
 from focusguard.core.ports import AuthError, MailError, Secrets
 from focusguard.core.settings import AccountSettings
+from focusguard.mail.graph import sign_in_errors
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,9 @@ SCOPES = tuple(
 PRESENCE_SCOPE = f"{GRAPH_RESOURCE}/Presence.ReadWrite"
 PRESENCE_SCOPES = (f"{GRAPH_RESOURCE}/Presence.Read", PRESENCE_SCOPE)
 LOGIN_AUTHORITY = "https://login.microsoftonline.com"
+# How long the browser sign-in may take before FocusGuard stops listening for its redirect
+# (as long as a device code lives: 15 minutes).
+BROWSER_TIMEOUT_S = 900
 
 
 def scopes_for(teams_presence: bool) -> tuple[str, ...]:
@@ -88,10 +93,20 @@ class StaticTokens:
         return "StaticTokens(****)"
 
 
-def _build_app(client_id: str, authority: str, cache: Any) -> Any:
+def _build_app(client_id: str, authority: str, cache: Any, http_client: Any = None) -> Any:
     import msal
 
-    return msal.PublicClientApplication(client_id, authority=authority, token_cache=cache)
+    options: dict[str, Any] = {"authority": authority, "token_cache": cache}
+    if http_client is not None:
+        options["http_client"] = http_client
+    return msal.PublicClientApplication(client_id, **options)
+
+
+def _discovery_failure(exc: ValueError) -> dict[str, Any]:
+    """msal's ValueError when the tenant's OpenID discovery was refused, as a token-endpoint
+    style result (its text quotes the server's answer: "invalid_tenant", "AADSTS90002")."""
+    text = str(exc)
+    return {"error": "invalid_tenant", "error_description": text}
 
 
 class MsalTokens:
@@ -110,8 +125,13 @@ class MsalTokens:
         cache: Any = None,
         authority: str | None = None,
         scopes: tuple[str, ...] = SCOPES,
+        http_client: Any = None,
+        retry: str = f"sign in again with {LOGIN_COMMAND}",
     ) -> None:
         self.email = account.email
+        self.client_id = account.client_id or ""
+        self.tenant = account.tenant
+        self.retry = retry  # how a person signs in again, where this sign-in is used
         self.scopes = list(scopes)
         self._secrets = secrets
         self._lock = threading.Lock()
@@ -133,7 +153,13 @@ class MsalTokens:
                     "FocusGuard in your tenant: set account.client_id (docs/graph.md).",
                 )
             base = authority or f"{LOGIN_AUTHORITY}/{account.tenant}"
-            app = _build_app(account.client_id, base, cache)
+            # msal reads the tenant's OpenID discovery document right here.
+            try:
+                app = _build_app(account.client_id, base, cache, http_client)
+            except ValueError as exc:
+                raise self._sign_in_failed(_discovery_failure(exc)) from None
+            except Exception as exc:  # requests errors: no network
+                raise sign_in_errors.unreachable(self.email, type(exc).__name__) from None
         self._app = app
 
     def __repr__(self) -> str:
@@ -170,8 +196,8 @@ class MsalTokens:
             if result is _NOT_SIGNED_IN:
                 raise AuthError(
                     "Not signed in",
-                    f"FocusGuard has no Microsoft sign-in for {self.email} — sign in with "
-                    f"{LOGIN_COMMAND}.",
+                    f"FocusGuard has no Microsoft sign-in for {self.email} — "
+                    f"{self.retry.replace('sign in again', 'sign in')}.",
                 )
             raise self._failure(result)
         if self._forced and token == self._rejected:
@@ -213,23 +239,40 @@ class MsalTokens:
         with self._lock:
             result = self._call(
                 lambda: self._app.acquire_token_interactive(
-                    self.scopes, login_hint=self.email, prompt="select_account"
+                    self.scopes,
+                    login_hint=self.email,
+                    prompt="select_account",
+                    timeout=BROWSER_TIMEOUT_S,
                 )
             )
             self._persist()
         if _access_token(result) is None:
             raise self._sign_in_failed(result)
 
-    def sign_in_device_code(self, show: Callable[[str], object] = print) -> None:
-        """Device-code flow for terminals: `show` gets msal's "go to … and enter …" text."""
+    def sign_in_device_code(
+        self,
+        show: Callable[[str], object] = print,
+        cancelled: threading.Event | None = None,
+    ) -> None:
+        """Device-code flow for terminals: `show` gets msal's "go to … and enter …" text.
+        Setting `cancelled` stops waiting for the code (within one polling interval)."""
         with self._lock:
             flow = self._call(lambda: self._app.initiate_device_flow(scopes=self.scopes))
         if not isinstance(flow, dict) or "user_code" not in flow:
             raise self._sign_in_failed(flow)
         show(str(flow.get("message", "")))
-        result = self._call(lambda: self._app.acquire_token_by_device_flow(flow))
+        stop = cancelled or threading.Event()
+
+        def give_up(f: dict[str, Any]) -> bool:  # msal's own rule, plus the cancel button
+            return stop.is_set() or float(f.get("expires_at", 0)) < time.time()
+
+        result = self._call(
+            lambda: self._app.acquire_token_by_device_flow(flow, exit_condition=give_up)
+        )
         with self._lock:
             self._persist()
+        if stop.is_set():
+            raise AuthError("Sign-in cancelled", f"Nothing was stored for {self.email}.")
         if _access_token(result) is None:
             raise self._sign_in_failed(result)
 
@@ -250,14 +293,17 @@ class MsalTokens:
             raise
         except Exception as exc:  # requests errors inside msal: the login server is unreachable
             log.debug("msal call failed: %s", type(exc).__name__)
-            raise MailError(
-                "Microsoft sign-in unreachable",
-                f"Could not reach the Microsoft sign-in service for {self.email} "
-                f"({type(exc).__name__}). Check the network; FocusGuard will try again.",
-            ) from None
+            raise sign_in_errors.unreachable(self.email, type(exc).__name__) from None
 
     def _failure(self, result: Any) -> MailError:
         error = str((result or {}).get("error", "")) if isinstance(result, dict) else ""
+        if (
+            isinstance(result, dict)
+            and sign_in_errors.codes_of(result) & sign_in_errors.FIXED_BY_IT
+        ):
+            # Consent, access policy, MFA, a disabled account: signing in again alone does
+            # not help, so say what does.
+            return self._sign_in_failed(result)
         if not result or error in _REVOKED:
             # No refresh token left, or it was revoked / consent withdrawn (AADSTS50173,
             # AADSTS65001, AADSTS70008...): only a new sign-in helps.
@@ -268,12 +314,13 @@ class MsalTokens:
             f"will try again. If it keeps failing, sign in again with {LOGIN_COMMAND}.",
         )
 
-    def _sign_in_failed(self, result: Any) -> AuthError:
-        error = str((result or {}).get("error", "no token")) if isinstance(result, dict) else ""
-        return AuthError(
-            "Sign-in failed",
-            f"Microsoft sign-in for {self.email} did not complete ({error or 'no token'}). "
-            f"Try again with {LOGIN_COMMAND}.",
+    def _sign_in_failed(self, result: Any) -> AuthError | MailError:
+        return sign_in_errors.explain(
+            result if isinstance(result, dict) else None,
+            email=self.email,
+            client_id=self.client_id,
+            tenant=self.tenant,
+            retry=self.retry,
         )
 
 

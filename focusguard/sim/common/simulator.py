@@ -7,6 +7,7 @@ import datetime as dt
 import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from .faults import Fault, FaultInjector
@@ -165,9 +166,12 @@ class Simulator(Generic[M, F]):
         self.faults.clear()
 
 
-def serve_until_stopped(sim: Simulator[Any, Any], banner: str, name: str) -> None:
-    """Print `banner`, run until Ctrl-C or SIGTERM, stop the simulator (`focusguard sim`)."""
-    print(banner, flush=True)
+def serve_until_stopped(sim: Simulator[Any, Any], banner: Callable[[], str], name: str) -> None:
+    """Start `sim`, print `banner()`, run until Ctrl-C or SIGTERM, stop it (`focusguard sim`).
+
+    The simulator starts inside the `try`: a Ctrl-C that comes as soon as it answers (a
+    script that waits for the port, then interrupts) still stops its threads; started before
+    the `try`, that interrupt left them running and the process never ended."""
     done = threading.Event()
     # Signal handlers can only be installed from the main thread (tests call this in others).
     main = threading.current_thread() is threading.main_thread()
@@ -175,6 +179,8 @@ def serve_until_stopped(sim: Simulator[Any, Any], banner: str, name: str) -> Non
     if main:
         signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
+        sim.start()
+        print(banner(), flush=True)
         while not done.is_set():
             time.sleep(0.2)
     except KeyboardInterrupt:

@@ -290,11 +290,12 @@ def serve(host: str, port: int, strict: bool | None, seed_demo: bool = False) ->
     sim = EwsSimulator(host=host, port=port, strict=strict)
     if seed_demo:
         seed_demo_mailbox(sim)
-    sim.start()
     serve_until_stopped(
         sim,
-        f"EWS simulator on {sim.url} (strict={'on' if sim.strict else 'off'}"
-        f"); control API at {sim.control_url}/ — Ctrl-C to stop",
+        lambda: (
+            f"EWS simulator on {sim.url} (strict={'on' if sim.strict else 'off'}"
+            f"); control API at {sim.control_url}/ — Ctrl-C to stop"
+        ),
         "EWS",
     )
 

@@ -23,6 +23,8 @@ def handle(sim: GraphSimulator, method: str, path: str, raw: bytes) -> tuple[int
         "delta/expire": lambda data: _expire_delta(sim, data),
         "tokens/revoke": lambda data: _revoke_tokens(sim),
         "presence": lambda data: _presence(sim, data),
+        "login/refuse": lambda data: _refuse(sim, data),
+        "login/approve": lambda data: _approve(sim, data),
     }
     return control.handle(sim, method, path, raw, gets=gets, posts=posts, errors=(GraphError,))
 
@@ -41,6 +43,21 @@ def _presence(sim: GraphSimulator, data: dict[str, Any]) -> dict[str, Any]:
         raise ValueError('give {"teams_signed_in": true | false}')
     sim.presence.teams_signed_in = data["teams_signed_in"]
     return sim.presence.snapshot()
+
+
+def _refuse(sim: GraphSimulator, data: dict[str, Any]) -> dict[str, Any]:
+    """`{"refusal": "consent_required" | "admin_consent_required" | ... | null}` (login.py)."""
+    sim.login.refuse(data.get("refusal"))
+    return {"refusal": data.get("refusal")}
+
+
+def _approve(sim: GraphSimulator, data: dict[str, Any]) -> dict[str, Any]:
+    """`{"user_code"?: str, "decline"?: bool}`: the user enters the device code and signs in."""
+    try:
+        code = sim.login.approve_device(data.get("user_code"), decline=bool(data.get("decline")))
+    except KeyError as exc:
+        raise ValueError(str(exc.args[0])) from None
+    return {"user_code": code}
 
 
 def _revoke_tokens(sim: GraphSimulator) -> dict[str, Any]:

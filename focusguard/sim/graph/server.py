@@ -49,7 +49,9 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
         if self.is_control():
             self.answer_control(method, raw)
         elif parts.path.endswith("/oauth2/v2.0/token") and method == "POST":
-            self._token(raw)
+            self._token(parts.path.split("/")[1], raw)
+        elif self._login(method, parts.path, parts.query, raw):
+            pass
         elif parts.path == API_PREFIX or parts.path.startswith(API_PREFIX + "/"):
             self._api(method, parts.path[len(API_PREFIX) :], parts.query, raw)
         else:
@@ -58,9 +60,49 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
     def handle_control(self, method: str, raw: bytes) -> tuple[int, Any]:
         return control.handle(self.sim, method, self.path, raw)
 
-    # ---- token endpoint (a stand-in for login.microsoftonline.com) ------------------------
-    def _token(self, raw: bytes) -> None:
-        form = dict(parse_qsl(raw.decode("utf-8", "replace")))
+    # ---- the identity platform (a stand-in for login.microsoftonline.com, login.py) --------
+    def _login(self, method: str, path: str, query: str, raw: bytes) -> bool:
+        """Discovery, device code and the browser's sign-in page; False: not one of them."""
+        login = self.sim.login
+        parts = path.split("/")
+        if len(parts) < 3 or not parts[1] or parts[1] == API_PREFIX.strip("/"):
+            return False
+        tenant, rest = parts[1], "/" + "/".join(parts[2:])
+        if rest == "/v2.0/.well-known/openid-configuration" and method == "GET":
+            self._send(*login.openid_configuration(self._origin(), tenant))
+        elif tenant == "common" and rest == "/discovery/instance" and method == "GET":
+            self._send(*login.instance_discovery(self._origin(), query))
+        elif rest == "/oauth2/v2.0/devicecode" and method == "POST":
+            self._send(*login.device_code(tenant, _form(raw)))
+        elif rest == "/oauth2/v2.0/authorize" and method == "GET":
+            status, page, headers = login.authorize(tenant, query)
+            kind = headers.pop("Content-Type", None)
+            self.send_body(status, (page or "").encode(), kind, headers)
+        else:
+            return False
+        return True
+
+    def _origin(self) -> str:
+        """Where the client reached us: addressed as login.microsoftonline.com (through a
+        hosts entry and a TLS proxy, as the product's simulated login session does), the
+        endpoints are https ones on that host, as msal requires; else the simulator's own."""
+        host = self.headers.get("Host", "")
+        name = host.rsplit(":", 1)[0].strip("[]")
+        if host and name not in ("127.0.0.1", "localhost", "::1"):
+            return f"https://{host}"
+        return self.sim.root_url
+
+    def _issue(self, scope: str) -> tuple[str, str]:
+        refresh = "sim-refresh-" + secrets.token_urlsafe(12)
+        self.sim.remember_refresh(refresh)
+        return self.sim.issue_token(scope), refresh
+
+    def _token(self, tenant: str, raw: bytes) -> None:
+        form = _form(raw)
+        answer = self.sim.login.token(tenant, form, self._issue, self.sim.refresh_ok)
+        if answer is not None:
+            self._send(*answer)
+            return
         if form.get("grant_type") == "refresh_token" and not self.sim.refresh_ok(
             form.get("refresh_token", "")
         ):
@@ -74,9 +116,7 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
                 },
             )
             return
-        access = self.sim.issue_token(form.get("scope", ""))
-        refresh = "sim-refresh-" + secrets.token_urlsafe(12)
-        self.sim.remember_refresh(refresh)
+        access, refresh = self._issue(form.get("scope", ""))
         self._send(
             200,
             {
@@ -138,6 +178,10 @@ class GraphRequestHandler(SimRequestHandler["GraphSimulator"]):
         if fault is not None:
             return operations.fault_response(fault)
         return batch.run_batch(sim, body)
+
+
+def _form(raw: bytes) -> dict[str, str]:
+    return dict(parse_qsl(raw.decode("utf-8", "replace")))
 
 
 __all__ = ["GraphRequestHandler"]

@@ -14,6 +14,7 @@ from ..common.demo import seed_demo_mailbox
 from ..common.http import SimRequestHandler
 from ..common.simulator import Simulator, serve_until_stopped
 from .faults import Fault
+from .login import LoginService
 from .mailbox import DELTA_EXPIRED_CODES, Mailbox
 from .model import iso
 from .presence import Presence
@@ -61,6 +62,8 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
         self._lock = threading.Lock()
         self._issued: dict[str, frozenset[str]] = {}  # access token -> scopes granted
         self.presence = Presence()  # Teams presence of the simulated user (presence.py)
+        # login.microsoftonline.com for this mailbox's tenant (login.py)
+        self.login = LoginService(mailbox.rpartition("@")[2], mailbox, display_name)
         self._refresh: set[str] = set()
         self.request_log: list[dict[str, Any]] = []
         self.sub_request_log: list[dict[str, Any]] = []
@@ -88,6 +91,11 @@ class GraphSimulator(Simulator[Mailbox, Fault]):
     def authority(self) -> str:
         """Token endpoint base: POST {authority}/oauth2/v2.0/token."""
         return f"{self.root_url}/organizations"
+
+    @property
+    def login_url(self) -> str:
+        """Where login.microsoftonline.com's paths are served: {login_url}/{tenant}/..."""
+        return self.root_url
 
     @property
     def web_base(self) -> str:
@@ -318,11 +326,12 @@ def serve(host: str = "127.0.0.1", port: int = 8766, seed_demo: bool = True) -> 
     sim = GraphSimulator(host=host, port=port)
     if seed_demo:
         seed_demo_mailbox(sim)
-    sim.start()
     serve_until_stopped(
         sim,
-        f"Graph simulator on {sim.url} (bearer token {sim.static_token!r} "
-        f"or one from {sim.authority}/oauth2/v2.0/token); control API at "
-        f"{sim.control_url}/ — started {iso(utcnow())}, Ctrl-C to stop",
+        lambda: (
+            f"Graph simulator on {sim.url} (bearer token {sim.static_token!r} "
+            f"or one from {sim.authority}/oauth2/v2.0/token); control API at "
+            f"{sim.control_url}/ — started {iso(utcnow())}, Ctrl-C to stop"
+        ),
         "Graph",
     )

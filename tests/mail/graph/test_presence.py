@@ -113,7 +113,9 @@ def test_sign_in_asks_for_presence_only_when_switched_on(monkeypatch: pytest.Mon
     """The scopes reach msal's device flow (msal itself is out of reach: a fake app)."""
     apps: list[FakeMsalApp] = []
 
-    def build(client_id: str, authority: str, cache: object) -> FakeMsalApp:
+    def build(
+        client_id: str, authority: str, cache: object, http_client: object = None
+    ) -> FakeMsalApp:
         apps.append(FakeMsalApp(FakeCache()))
         return apps[-1]
 

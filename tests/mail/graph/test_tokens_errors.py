@@ -61,7 +61,11 @@ class FakeMsalApp:
         return self._issue()
 
     def acquire_token_interactive(
-        self, scopes: list[str], login_hint: str | None = None, prompt: str | None = None
+        self,
+        scopes: list[str],
+        login_hint: str | None = None,
+        prompt: str | None = None,
+        timeout: float | None = None,
     ) -> Any:
         self.calls.append(("interactive", {"login_hint": login_hint}))
         self.accounts = [{"username": MAILBOX, "home_account_id": "uid.tid"}]
@@ -75,7 +79,9 @@ class FakeMsalApp:
             "https://microsoft.com/devicelogin and enter the code ABCD-EFGH.",
         }
 
-    def acquire_token_by_device_flow(self, flow: dict[str, Any]) -> Any:
+    def acquire_token_by_device_flow(
+        self, flow: dict[str, Any], exit_condition: Callable[[dict[str, Any]], bool] | None = None
+    ) -> Any:
         self.accounts = [{"username": MAILBOX, "home_account_id": "uid.tid"}]
         return self._issue()
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -137,8 +138,21 @@ def test_auth_and_token_endpoint(gsim: GraphSimulator) -> None:
     no = requests.get(f"{gsim.url}/me/mailFolders/inbox", timeout=5)
     assert no.status_code == 401
     assert no.json()["error"]["code"] == "InvalidAuthenticationToken"
-    issued = requests.post(
+    bare = requests.post(
         f"{gsim.authority}/oauth2/v2.0/token", timeout=5, data={"grant_type": "authorization_code"}
+    )
+    assert bare.status_code == 400 and bare.json()["error"] == "invalid_grant"  # no code
+    redirect = requests.get(
+        f"{gsim.authority}/oauth2/v2.0/authorize",
+        params={"client_id": "c", "redirect_uri": "http://localhost:1", "scope": "Mail.Read"},
+        allow_redirects=False,
+        timeout=5,
+    ).headers["Location"]
+    code = parse_qs(urlsplit(redirect).query)["code"][0]
+    issued = requests.post(
+        f"{gsim.authority}/oauth2/v2.0/token",
+        timeout=5,
+        data={"grant_type": "authorization_code", "code": code},
     ).json()
     headers = {"Authorization": f"Bearer {issued['access_token']}"}
     assert (
