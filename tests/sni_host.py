@@ -154,9 +154,7 @@ class SniHost:
         layout again."""
         from jeepney import new_method_call
 
-        return bool(
-            self._reply(new_method_call(self._menu(item), "AboutToShow", "i", (ident,)))[0]
-        )
+        return bool(self._reply(new_method_call(self._menu(item), "AboutToShow", "i", (ident,)))[0])
 
     def right_click(self, item: ItemRef) -> MenuNode:
         """What a host shows on a right-click: the layout it has (hosts fetch it when the

@@ -40,7 +40,10 @@ def test_bad_settings_show_title_and_message_and_exit_1(qtbot, tmp_path, monkeyp
     assert title == f"Settings in {config} need fixing"
     assert "focusguard config check" in message
     app = QApplication.instance()
-    assert app.applicationName() == "FocusGuard"
+    # On Linux the application name is the app id: Qt's tray reports it as the
+    # StatusNotifierItem's Id (issue 12 §2, tests/ui/test_tray_sni.py).
+    assert app.applicationName() == "io.focusguard.FocusGuard"
+    assert app.applicationDisplayName() == "FocusGuard"
     assert app.quitOnLastWindowClosed() is False
     assert app.desktopFileName() == "io.focusguard.FocusGuard"
 
