@@ -10,6 +10,7 @@ rather than the app id.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -63,7 +64,7 @@ def sni_tray(sni_desktop: SniDesktop, tmp_path: Path) -> Iterator[TrayProcess]:
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.ui.sni_tray_child", str(settings), str(tmp_path)],
         cwd=REPO,
-        env={**__import__("os").environ, **sni_desktop.env, "PYTHONPATH": str(REPO)},
+        env={**os.environ, **sni_desktop.env, "PYTHONPATH": str(REPO)},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
