@@ -46,7 +46,7 @@ from focusguard.ui import icons
 from focusguard.ui.bridge import Bridge, StatusFeed
 from focusguard.ui.icon_first import ExitDuringBuild, built_meanwhile, first_icon
 from focusguard.ui.menu import Intents
-from focusguard.ui.notifier import TrayNotifier
+from focusguard.ui.notifier import TrayNotifier, uses_freedesktop
 from focusguard.ui.quit_dialog import Choice, QuitDialog, keep_label
 from focusguard.ui.signal_wakeup import SignalWakeup
 from focusguard.ui.status_window import StatusWindow
@@ -80,7 +80,11 @@ def application() -> QApplication:
     """The QApplication, set up for a tray app (made once; tests bring their own)."""
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    app.setApplicationName(APP_NAME)
+    # Qt's D-Bus tray reports the application name as the StatusNotifierItem's Id (and its
+    # Title; qstatusnotifieritemadaptor.cpp), and the spec wants an Id "unique for this
+    # application and consistent between sessions": the app id the desktop file is named for
+    # (issue 12 §2). Window titles and notifications use the display name.
+    app.setApplicationName(APP_ID if uses_freedesktop() else APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName(APP_ID)
     # The tray app lives on with no window open; only Quit ends it.

@@ -1,5 +1,5 @@
-"""The tray menu, built from the cached snapshot each time it opens (like vorta's
-tray_menu: rebuilt, never patched).
+"""The tray menu, built from the cached snapshot each time it opens and each time the
+snapshot changes; items that stay where they were are updated in place (issue 12 §2).
 
 The verbs' items come from the service's verb table (app/verbs.py): a verb declared with a
 `MenuItem` appears here without any code in this module. Every item sends its verb without
@@ -211,10 +211,17 @@ def _bind(fn: Callable[..., object], *args: object, **kwargs: object) -> Callabl
 
 
 def populate(menu: QMenu, items: Sequence[Entry]) -> None:
-    """Fill `menu` from scratch with `items`."""
+    """Make `menu` show `items`. When it already has items of the same kinds in the same
+    places (a new count, a new status line), they are updated in place: on a
+    StatusNotifierItem host every QAction is a dbusmenu item with an id of its own, and a
+    host that is showing the menu, or keeps the layout it fetched, follows changed
+    properties of the same ids, not a menu made anew (issue 12 §2)."""
+    if _shape_of(menu) == _shape(items):
+        _update(menu, items)
+        return
     menu.clear()
     # clear() drops actions but not the submenus made last time: delete them, or every
-    # opening of the menu would leak a few.
+    # rebuild of the menu would leak a few.
     for old in menu.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly):
         old.deleteLater()
     for item in items:
@@ -226,14 +233,62 @@ def populate(menu: QMenu, items: Sequence[Entry]) -> None:
             populate(sub, item.children)
         else:
             action = QAction(item.text, menu)
-            action.setEnabled(item.enabled and item.run is not None)
-            if item.checked is not None:
-                action.setCheckable(True)
-                action.setChecked(item.checked)
-            if item.run is not None:
-                run = item.run
-                action.triggered.connect(lambda _checked=False, run=run: run())
+            # What the item runs is the action's data, so an update can change it; the
+            # connection is made once.
+            action.triggered.connect(lambda _checked=False, action=action: _trigger(action))
+            _set(action, item)
             menu.addAction(action)
+
+
+_Shape = tuple[object, ...]
+
+
+def _shape(items: Sequence[Entry]) -> _Shape:
+    return tuple(
+        "-" if item.is_separator else _shape(item.children) if item.children else "item"
+        for item in items
+    )
+
+
+def _shape_of(menu: QMenu) -> _Shape:
+    out: list[object] = []
+    for action in menu.actions():
+        sub = action.menu()
+        if action.isSeparator():
+            out.append("-")
+        elif isinstance(sub, QMenu):
+            out.append(_shape_of(sub))
+        else:
+            out.append("item")
+    return tuple(out)
+
+
+def _update(menu: QMenu, items: Sequence[Entry]) -> None:
+    for action, item in zip(menu.actions(), items, strict=True):
+        sub = action.menu()
+        if isinstance(sub, QMenu):
+            if sub.title() != item.text:
+                sub.setTitle(item.text)
+            sub.setEnabled(item.enabled)
+            _update(sub, item.children)
+        elif not item.is_separator:
+            _set(action, item)
+
+
+def _set(action: QAction, item: Entry) -> None:
+    if action.text() != item.text:  # an unchanged item is not announced as changed
+        action.setText(item.text)
+    action.setEnabled(item.enabled and item.run is not None)
+    action.setCheckable(item.checked is not None)
+    if item.checked is not None:
+        action.setChecked(item.checked)
+    action.setData(item.run)
+
+
+def _trigger(action: QAction) -> None:
+    run = action.data()
+    if callable(run):
+        run()
 
 
 def find_action(menu: QMenu, *path: str) -> QAction:

@@ -1,4 +1,5 @@
-"""The tray icon: picture and tooltip from the latest snapshot, menu rebuilt on open.
+"""The tray icon: picture, tooltip and menu from the latest snapshot; the menu is brought up
+to date on open too (what it shows beyond the snapshot: start at login).
 
 Everything here runs on the GUI thread and reads only the cached snapshot; the engine is
 reached through `Intents` (the service, without waiting), never called directly.
@@ -80,6 +81,11 @@ class Tray(QObject):
         self.promise = icons.promise_mark(snap.status)
         self.icon.setIcon(icons.icon(self.state, badge, self.promise))
         self.icon.setToolTip(safe_tooltip(f"{self.title}\n{snap.line}"))
+        # Kept current, not only filled on open: a StatusNotifierItem host fetches the
+        # layout before it announces the opening (AboutToShow), and some show the layout
+        # they fetched without announcing it at all; an empty or stale menu there
+        # (issue 12 §2). The first snapshot fills it before the icon is shown.
+        populate(self.menu, entries(snap, self._intents))
 
     def show_message(
         self, title: str, body: str, icon: QSystemTrayIcon.MessageIcon, msecs: int

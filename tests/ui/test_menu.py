@@ -166,3 +166,51 @@ def test_quit_and_held_mail(shell, monkeypatch) -> None:
     find_action(shell.tray.menu, "Held mail…").trigger()
     find_action(shell.tray.menu, "Quit FocusGuard").trigger()
     assert calls == ["digest", "quit"]
+
+
+def test_a_new_snapshot_updates_the_same_actions(qtbot, shell, ui_rig) -> None:
+    # Issue 12 §2: a StatusNotifierItem host knows the menu's items by id (one per QAction);
+    # new counts must change the items' texts, not replace the items, and reach the menu
+    # without it being opened (tests/ui/test_tray_sni.py has it over the bus).
+    menu = shell.tray.menu
+    before = menu.actions()
+    held_mail = find_action(menu, "Held mail…")
+    ui_rig.deliver(2)
+    qtbot.waitUntil(lambda: shell.feed.current.held == 2)
+    assert menu.actions() == before
+    assert menu.actions()[0].text().startswith("Open · 2 held")
+    assert find_action(menu, "Held mail (2)…") is held_mail
+
+
+def test_populate_in_place_runs_the_new_callables_and_rebuilds_a_new_shape(qapp) -> None:
+    from focusguard.ui.menu import SEPARATOR, Entry, populate
+
+    ran: list[str] = []
+    menu = QMenu()
+    populate(
+        menu,
+        [
+            Entry("A", lambda: ran.append("a1")),
+            SEPARATOR,
+            Entry("Sub", children=(Entry("B", lambda: ran.append("b1")),)),
+        ],
+    )
+    first = menu.actions()
+    populate(
+        menu,
+        [
+            Entry("A2", lambda: ran.append("a2")),
+            SEPARATOR,
+            Entry("Sub2", children=(Entry("B2", lambda: ran.append("b2")),)),
+        ],
+    )
+    assert menu.actions() == first
+    assert texts(menu) == ["A2", "", "Sub2"]
+    find_action(menu, "A2").trigger()
+    find_action(menu, "Sub2", "B2").trigger()
+    assert ran == ["a2", "b2"]
+    populate(menu, [Entry("Only", None, checked=True)])
+    assert texts(menu) == ["Only"]
+    only = menu.actions()[0]
+    assert only.isCheckable() and only.isChecked() and not only.isEnabled()
+    menu.deleteLater()

@@ -85,8 +85,19 @@ def test_badge_shows_count(qapp: object) -> None:
 
 
 class FakeIntents:
+    """What the tray's menu reads of `Intents`: no verbs, no windows but the digest."""
+
+    open_settings = None
+    open_insights = None
+
     def __init__(self) -> None:
         self.digests = 0
+        self.verbs: dict[str, object] = {}
+
+    def starts_at_login(self) -> None:
+        return None
+
+    def quit(self) -> None: ...
 
     def open_digest(self) -> None:
         self.digests += 1

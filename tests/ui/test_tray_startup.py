@@ -63,7 +63,10 @@ def test_bad_settings_open_settings_at_the_first_problem(qtbot, tmp_path, monkey
     assert seen["tab"] == "&Schedule"
     assert "schedule.check_ins" in seen["banner"]
     app = QApplication.instance()
-    assert app.applicationName() == "FocusGuard"
+    # On Linux the application name is the app id: Qt's tray reports it as the
+    # StatusNotifierItem's Id (issue 12 §2, tests/ui/test_tray_sni.py).
+    assert app.applicationName() == "io.focusguard.FocusGuard"
+    assert app.applicationDisplayName() == "FocusGuard"
     assert app.quitOnLastWindowClosed() is False
     assert app.desktopFileName() == "io.focusguard.FocusGuard"
 
