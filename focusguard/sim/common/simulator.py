@@ -174,10 +174,16 @@ def serve_until_stopped(sim: Simulator[Any, Any], banner: Callable[[], str], nam
     the `try`, that interrupt left them running and the process never ended."""
     done = threading.Event()
     # Signal handlers can only be installed from the main thread (tests call this in others).
+    # SIGINT gets a handler of its own too: a process started in the background by a shell
+    # without job control inherits SIGINT *ignored*, and Python then raises no
+    # KeyboardInterrupt for it ("SIGINT is translated into a KeyboardInterrupt exception if
+    # the parent process has not changed it":
+    # https://docs.python.org/3/library/signal.html#general-rules).
     main = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGTERM) if main else None
-    if main:
-        signal.signal(signal.SIGTERM, lambda *_: done.set())
+    stop_on = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.getsignal(s) for s in stop_on} if main else {}
+    for signum in previous:
+        signal.signal(signum, lambda *_: done.set())
     try:
         sim.start()
         print(banner(), flush=True)
@@ -187,6 +193,6 @@ def serve_until_stopped(sim: Simulator[Any, Any], banner: Callable[[], str], nam
         pass
     finally:
         sim.stop()
-        if main:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         print(f"{name} simulator stopped.", flush=True)
